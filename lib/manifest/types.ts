@@ -1,0 +1,75 @@
+/**
+ * The typed, validated and evaluated form of a manifest (SPEC section 4).
+ * Data from YAML only gets these types after validation.
+ * @module
+ */
+import type { SourcePosition } from "../util/errors.ts";
+
+export type SandboxMode = "hermetic" | "host";
+
+export interface PackageInfo {
+  schema: 1;
+  name?: string;
+  slug: string;
+  version: string;
+  /** Variant, may contain "/"; "main" when absent. */
+  flavor: string;
+  description?: string;
+  homepage?: string;
+  /** Expected output hash (64 hex), from `checksum` or its alias `sha256`. */
+  checksum?: string;
+  /** False: a hash mismatch only warns (host-built bootstrap phases). */
+  stableChecksum: boolean;
+}
+
+export interface SourceSpec {
+  /** [A-Za-z0-9_]+; the build sees it as $SOURCE_<name>. */
+  name: string;
+  url?: string;
+  /** Path relative to the manifest, the workspace or a mirror directory. */
+  file?: string;
+  sha256: string;
+  position: SourcePosition;
+}
+
+export interface DependencySpec {
+  /** Slug of another manifest (or, for `commit:` deps, a free label). */
+  name: string;
+  version?: string;
+  flavor?: string;
+  bundle?: string;
+  /** The original form: an ostree ref of a bundle or output. */
+  commit?: string;
+  position: SourcePosition;
+}
+
+export interface BuildSpec {
+  sandbox: SandboxMode;
+  env: Record<string, string>;
+  sourceDateEpoch?: number;
+  script: string;
+  /** Seconds before the build is killed; undefined means the workspace default. */
+  timeout?: number;
+}
+
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  path: string;
+  package: PackageInfo;
+  vars: Record<string, unknown>;
+  sources: SourceSpec[];
+  dependencies: DependencySpec[];
+  build: BuildSpec;
+  /** Output name -> absolute paths or globs inside OUT_DIR. "discard" drops files. */
+  outputs: Record<string, string[]>;
+  /** Bundle name -> output names. */
+  bundles: Record<string, string[]>;
+}
+
+/** The identity of a built package: what its refs are made of. */
+export interface PackageId {
+  arch: string;
+  slug: string;
+  version: string;
+  flavor: string;
+}
