@@ -1,0 +1,17 @@
+/**
+ * Sources: the content-addressed cache, fetching through mirrors with
+ * verification, vendoring, and dropping the network permission afterwards.
+ *
+ * @module
+ */
+export { cachedPath, cleanTemp, has, hashFile, isSha256, sourcesDir, tempDir } from "./cache.ts";
+export { type FetchEvent, type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
+export { localFileName, type Mirror, parseMirrors, urlFileName } from "./mirrors.ts";
+export { dropNetworkPermission } from "./permissions.ts";
+export {
+  SUMS_FILE,
+  type VendoredFile,
+  vendorFileName,
+  type VendorResult,
+  vendorSources,
+} from "./vendor.ts";
