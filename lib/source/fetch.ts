@@ -122,17 +122,21 @@ export async function fetchSources(
   }
 
   const result = new Map<string, string>();
-  const failures: TwonexError[] = [];
-  await runPool([...groups.values()], opts.concurrency ?? DEFAULTS.concurrency, async (items) => {
+  // Indexed by group so that the report lists failures in manifest order, not finishing order.
+  const failuresByGroup: TwonexError[] = [];
+  const work = [...groups.values()].map((items, index) => ({ items, index }));
+  await runPool(work, opts.concurrency ?? DEFAULTS.concurrency, async ({ items, index }) => {
     try {
       result.set(items[0].sha256, await fetchOne(items, opts));
     } catch (error) {
-      if (error instanceof TwonexError) failures.push(error);
-      else if (opts.signal?.aborted) return;
-      else failures.push(new FailureError(errorMessage(error), { position: items[0].position }));
+      if (opts.signal?.aborted) return;
+      failuresByGroup[index] = error instanceof TwonexError
+        ? error
+        : new FailureError(errorMessage(error), { position: items[0].position });
     }
   });
   opts.signal?.throwIfAborted();
+  const failures = failuresByGroup.filter((failure) => failure !== undefined);
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) {
     const messages = failures.map((failure) => failure.message).join("\n\n");
@@ -326,8 +330,11 @@ function notFoundError(items: FetchItem[], misses: Miss[], offlineBlocked: boole
     lines.push(`${label}: no copy found with sha256 ${item.sha256}`);
   }
   for (const miss of found) {
-    const what = miss.actualSha256 !== undefined ? `actual:   ${miss.actualSha256}` : miss.reason;
-    lines.push(`  ${miss.from}: ${what}`);
+    lines.push(
+      miss.actualSha256 !== undefined
+        ? `  actual:   ${miss.actualSha256}  from ${miss.from}`
+        : `  ${miss.from}: ${miss.reason}`,
+    );
   }
   if (missing.length > 0) lines.push(`  not found: ${missing.join(", ")}`);
   if (offlineBlocked && mismatches.length > 0) {
