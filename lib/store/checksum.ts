@@ -1,0 +1,240 @@
+/**
+ * Ostree's checksums computed natively, bit for bit: file objects (a
+ * length-prefixed `(uuuusa(ayay))` header, then the content), dirmeta
+ * `(uuua(ayay))`, dirtree `(a(say)a(sayay))`, and a commit's content checksum
+ * (sha256 of the root dirtree and dirmeta checksums). Modes are canonicalised the
+ * way `ostree commit --canonical-permissions --no-xattrs` does: uid and gid 0, no
+ * xattrs, regular files and directories keep only their `0755` bits, symlinks are
+ * `0777`. So `hashDirectory(dir)` equals the `ContentChecksum:` ostree would show
+ * for a commit of `dir` with those options, without writing anything.
+ *
+ * @example
+ * ```ts
+ * const { contentChecksum } = await hashTree("/tmp/out");
+ * ```
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { encodeVariant } from "./gvariant.ts";
+import { FailureError } from "../util/errors.ts";
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/** Files larger than this are hashed in chunks rather than read whole. */
+const WHOLE_READ_LIMIT = 1 << 20;
+/** Files hashed at once; enough to hide I/O latency, few enough for fd limits. */
+const PARALLEL_FILES = 32;
+
+/** A checksum as 32 raw bytes. */
+export type RawChecksum = Uint8Array;
+
+/** Hex form of a raw checksum. */
+export function toHex(raw: RawChecksum): string {
+  let hex = "";
+  for (const byte of raw) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Raw form of a 64-digit hex checksum. */
+export function fromHex(hex: string): RawChecksum {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a sha256 checksum: "${hex}"`);
+  const raw = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) raw[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return raw;
+}
+
+/** Ostree stores its integers big-endian inside GVariant's little-endian `u`. */
+function be32(n: number): number {
+  return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
+}
+
+function sha256(...parts: Uint8Array[]): RawChecksum {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return new Uint8Array(hash.digest());
+}
+
+/** The mode ostree records for an entry under `--canonical-permissions`. */
+export function canonicalMode(mode: number): number {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return S_IFREG | (mode & 0o755);
+    case S_IFDIR:
+      return S_IFDIR | (mode & 0o755);
+    case S_IFLNK:
+      return S_IFLNK | 0o777;
+    default:
+      throw new Error(`unsupported file type (mode ${mode.toString(8)})`);
+  }
+}
+
+/** The header that precedes a file object's content in its checksum. */
+export function fileHeader(mode: number, symlinkTarget: string): Uint8Array {
+  const variant = encodeVariant("(uuuusa(ayay))", [0, 0, be32(mode), 0, symlinkTarget, []]);
+  // A big-endian u32 length and four NULs of padding (so the variant is 8-aligned).
+  const header = new Uint8Array(8 + variant.length);
+  new DataView(header.buffer).setUint32(0, variant.length, false);
+  header.set(variant, 8);
+  return header;
+}
+
+/** Serialised dirmeta object of a directory with this (canonical) mode. */
+export function dirMetaBytes(mode: number): Uint8Array {
+  return encodeVariant("(uuua(ayay))", [0, 0, be32(mode), []]);
+}
+
+/** One entry of a directory as a dirtree object records it. */
+export interface TreeEntry {
+  name: string;
+  /** UTF-8 bytes of the name; entries are sorted by these. */
+  nameBytes: Uint8Array;
+}
+
+/** A file (regular or symlink) entry of a dirtree. */
+export interface FileEntry extends TreeEntry {
+  checksum: RawChecksum;
+}
+
+/** A subdirectory entry of a dirtree. */
+export interface DirEntry extends TreeEntry {
+  tree: RawChecksum;
+  meta: RawChecksum;
+}
+
+/** Byte-wise order of UTF-8 names, as ostree (strcmp) sorts them. */
+export function compareEntries(a: TreeEntry, b: TreeEntry): number {
+  const x = a.nameBytes;
+  const y = b.nameBytes;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** Serialised dirtree object; entries must already be sorted. */
+export function dirTreeBytes(files: FileEntry[], dirs: DirEntry[]): Uint8Array {
+  return encodeVariant("(a(say)a(sayay))", [
+    files.map((f) => [f.name, f.checksum]),
+    dirs.map((d) => [d.name, d.tree, d.meta]),
+  ]);
+}
+
+/** The content checksum of a commit whose root has these dirtree and dirmeta. */
+export function contentChecksumOf(rootTree: RawChecksum, rootMeta: RawChecksum): string {
+  return toHex(sha256(rootTree, rootMeta));
+}
+
+/** Metadata objects of a hashed tree, by hex checksum, for writing into a repo. */
+export interface MetadataObjects {
+  dirtree: Map<string, Uint8Array>;
+  dirmeta: Map<string, Uint8Array>;
+}
+
+/** The result of hashing a directory tree. */
+export interface TreeHash {
+  contentChecksum: string;
+  rootTree: RawChecksum;
+  rootMeta: RawChecksum;
+  /** Present when `collect` was set. */
+  objects?: MetadataObjects;
+}
+
+const textEncoder = new TextEncoder();
+
+/** Limits how many files are open at once. */
+class Limiter {
+  #free: number;
+  #waiting: Array<() => void> = [];
+  constructor(slots: number) {
+    this.#free = slots;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/**
+ * Hashes `dir` as `ostree commit --canonical-permissions --no-xattrs` would. With
+ * `collect`, also returns every dirtree and dirmeta object it computed.
+ * Throws FailureError for entries ostree cannot commit (sockets, fifos,
+ * devices) and for names that are not UTF-8.
+ */
+export async function hashTree(dir: string, collect = false): Promise<TreeHash> {
+  const objects = collect ? { dirtree: new Map(), dirmeta: new Map() } : undefined;
+  const limiter = new Limiter(PARALLEL_FILES);
+  const rootInfo = await Deno.stat(dir);
+  if (!rootInfo.isDirectory) throw new FailureError(`${dir} is not a directory`);
+  const { tree, meta } = await hashDir(dir, rootInfo.mode ?? 0o40755, limiter, objects);
+  return { contentChecksum: contentChecksumOf(tree, meta), rootTree: tree, rootMeta: meta, objects };
+}
+
+async function hashDir(
+  path: string,
+  mode: number,
+  limiter: Limiter,
+  objects: MetadataObjects | undefined,
+): Promise<{ tree: RawChecksum; meta: RawChecksum }> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(path)) names.push(entry.name);
+  const files: FileEntry[] = [];
+  const dirs: DirEntry[] = [];
+  await Promise.all(names.map(async (name) => {
+    if (name.includes("\uFFFD")) {
+      throw new FailureError(`cannot hash ${path}/${name}: the name is not valid UTF-8`);
+    }
+    const child = `${path}/${name}`;
+    const info = await Deno.lstat(child);
+    const nameBytes = textEncoder.encode(name);
+    if (info.isDirectory) {
+      const { tree, meta } = await hashDir(child, info.mode ?? 0o40755, limiter, objects);
+      dirs.push({ name, nameBytes, tree, meta });
+    } else {
+      const checksum = await limiter.run(() => hashFile(child, info));
+      files.push({ name, nameBytes, checksum });
+    }
+  }));
+  files.sort(compareEntries);
+  dirs.sort(compareEntries);
+  const treeBytes = dirTreeBytes(files, dirs);
+  const metaBytes = dirMetaBytes(canonicalMode(S_IFDIR | (mode & 0o7777)));
+  const tree = sha256(treeBytes);
+  const meta = sha256(metaBytes);
+  if (objects) {
+    objects.dirtree.set(toHex(tree), treeBytes);
+    objects.dirmeta.set(toHex(meta), metaBytes);
+  }
+  return { tree, meta };
+}
+
+/** The checksum of one non-directory entry, as its ostree file object. */
+export async function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum> {
+  const mode = info.mode ?? 0;
+  if (info.isSymlink) {
+    return sha256(fileHeader(S_IFLNK | 0o777, await Deno.readLink(path)));
+  }
+  if (!info.isFile) {
+    throw new FailureError(`cannot store ${path}: only files, directories and symlinks can be`);
+  }
+  const header = fileHeader(canonicalMode(S_IFREG | (mode & 0o7777)), "");
+  if (info.size <= WHOLE_READ_LIMIT) return sha256(header, await Deno.readFile(path));
+  const hash = createHash("sha256");
+  hash.update(header);
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(WHOLE_READ_LIMIT);
+  for (;;) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    hash.update(buffer.subarray(0, n));
+  }
+  return new Uint8Array(hash.digest());
+}

@@ -1,0 +1,186 @@
+/**
+ * New trees made from trees already in the repository, without touching any file:
+ * a subset of a tree (an output: some paths of the result) and the union of trees
+ * (a bundle: several outputs). Only dirtree objects are written; files and
+ * dirmetas are shared with the source trees. The union follows
+ * `ostree commit --tree=ref=A --tree=ref=B`: later trees win for files and
+ * directory metadata, and a file/directory clash is an error.
+ *
+ * @example
+ * ```ts
+ * const bin = await subsetTree(repo, root, ["usr/bin/m4"], false);
+ * ```
+ * @module
+ */
+import {
+  compareEntries,
+  type DirEntry,
+  dirTreeBytes,
+  type FileEntry,
+  fromHex,
+  type RawChecksum,
+  toHex,
+} from "./checksum.ts";
+import { type DirTree, readDirTree, writeObject } from "./objects.ts";
+import { FailureError } from "../util/errors.ts";
+
+/** A directory of the repository: its dirtree and dirmeta checksums. */
+export interface TreeRoot {
+  tree: RawChecksum;
+  meta: RawChecksum;
+}
+
+/** Which parts of a directory a subset keeps. */
+interface Selection {
+  /** The whole directory, everything under it. */
+  whole: boolean;
+  children: Map<string, Selection>;
+}
+
+const textEncoder = new TextEncoder();
+
+/** Reads dirtrees once per operation. */
+class TreeReader {
+  #cache = new Map<string, Promise<DirTree>>();
+  constructor(private readonly repo: string) {}
+  read(checksum: RawChecksum): Promise<DirTree> {
+    const key = toHex(checksum);
+    let tree = this.#cache.get(key);
+    if (tree === undefined) {
+      tree = readDirTree(this.repo, checksum);
+      this.#cache.set(key, tree);
+    }
+    return tree;
+  }
+}
+
+/** Writes the dirtree of these entries and returns its checksum. */
+async function storeDirTree(
+  repo: string,
+  files: Map<string, RawChecksum>,
+  dirs: Map<string, TreeRoot>,
+  fsync: boolean,
+): Promise<RawChecksum> {
+  const fileEntries: FileEntry[] = [...files].map(([name, checksum]) => ({
+    name,
+    nameBytes: textEncoder.encode(name),
+    checksum,
+  }));
+  const dirEntries: DirEntry[] = [...dirs].map(([name, root]) => ({
+    name,
+    nameBytes: textEncoder.encode(name),
+    tree: root.tree,
+    meta: root.meta,
+  }));
+  fileEntries.sort(compareEntries);
+  dirEntries.sort(compareEntries);
+  const hex = await writeObject(repo, "dirtree", dirTreeBytes(fileEntries, dirEntries), fsync);
+  return fromHex(hex);
+}
+
+/**
+ * The tree holding only `paths` (relative, "/"-separated) of `root`, with their
+ * parent directories (keeping their metadata). A path naming a directory keeps
+ * everything under it. Throws FailureError for a path `root` does not have.
+ */
+export async function subsetTree(
+  repo: string,
+  root: TreeRoot,
+  paths: Iterable<string>,
+  fsync: boolean,
+): Promise<TreeRoot> {
+  const selection: Selection = { whole: false, children: new Map() };
+  for (const path of paths) {
+    let node = selection;
+    for (const segment of path.split("/")) {
+      if (segment === "" || node.whole) continue;
+      let child = node.children.get(segment);
+      if (child === undefined) {
+        child = { whole: false, children: new Map() };
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    node.whole = true;
+    node.children.clear();
+  }
+  return await keep(repo, new TreeReader(repo), root, selection, "", fsync);
+}
+
+async function keep(
+  repo: string,
+  reader: TreeReader,
+  dir: TreeRoot,
+  selection: Selection,
+  path: string,
+  fsync: boolean,
+): Promise<TreeRoot> {
+  if (selection.whole) return dir;
+  const source = await reader.read(dir.tree);
+  const files = new Map<string, RawChecksum>();
+  const dirs = new Map<string, TreeRoot>();
+  for (const [name, child] of selection.children) {
+    const childPath = path ? `${path}/${name}` : name;
+    const file = source.files.get(name);
+    const subdir = source.dirs.get(name);
+    if (file !== undefined && child.whole) {
+      files.set(name, file);
+    } else if (subdir !== undefined) {
+      dirs.set(name, await keep(repo, reader, subdir, child, childPath, fsync));
+    } else {
+      throw new FailureError(`the tree has no ${file ? "directory" : "entry"} /${childPath}`);
+    }
+  }
+  return { tree: await storeDirTree(repo, files, dirs, fsync), meta: dir.meta };
+}
+
+/**
+ * The union of `roots`, later ones overlaying earlier ones. Throws FailureError
+ * when one tree has a file where another has a directory.
+ */
+export async function unionTrees(
+  repo: string,
+  roots: TreeRoot[],
+  fsync: boolean,
+): Promise<TreeRoot> {
+  if (roots.length === 0) throw new FailureError("a union needs at least one tree");
+  return await merge(repo, new TreeReader(repo), roots, "", fsync);
+}
+
+async function merge(
+  repo: string,
+  reader: TreeReader,
+  roots: TreeRoot[],
+  path: string,
+  fsync: boolean,
+): Promise<TreeRoot> {
+  const meta = roots[roots.length - 1].meta;
+  const distinct = new Set(roots.map((root) => toHex(root.tree)));
+  if (distinct.size === 1) return { tree: roots[0].tree, meta };
+  const files = new Map<string, RawChecksum>();
+  const subdirs = new Map<string, TreeRoot[]>();
+  for (const root of roots) {
+    const tree = await reader.read(root.tree);
+    for (const [name, checksum] of tree.files) {
+      if (subdirs.has(name)) throw clash(path, name);
+      files.set(name, checksum);
+    }
+    for (const [name, child] of tree.dirs) {
+      if (files.has(name)) throw clash(path, name);
+      const list = subdirs.get(name) ?? [];
+      list.push(child);
+      subdirs.set(name, list);
+    }
+  }
+  const dirs = new Map<string, TreeRoot>();
+  for (const [name, list] of subdirs) {
+    dirs.set(name, await merge(repo, reader, list, path ? `${path}/${name}` : name, fsync));
+  }
+  return { tree: await storeDirTree(repo, files, dirs, fsync), meta };
+}
+
+function clash(path: string, name: string): FailureError {
+  return new FailureError(
+    `cannot combine trees: /${path ? `${path}/` : ""}${name} is a file in one and a directory in another`,
+  );
+}

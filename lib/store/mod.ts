@@ -1,0 +1,32 @@
+/**
+ * The ostree store: ref names, the repository wrapper and native output hashes.
+ *
+ * @example
+ * ```ts
+ * import { packageRefs, Store } from "./lib/store/mod.ts";
+ * const store = await Store.open(".2nex/repo", { create: true });
+ * const commit = await store.resolveRef(packageRefs(id).tree);
+ * ```
+ * @module
+ */
+export {
+  INPUT_KEY_PREFIX,
+  inputKeyRef,
+  isValidRef,
+  packageRefs,
+  type PackageRefs,
+  type ParsedPackageRef,
+  parsePackageRef,
+  refProblem,
+  validateRef,
+} from "./refs.ts";
+export {
+  type CheckoutOptions,
+  type CommitOptions,
+  type CommitResult,
+  type DirectoryCommitOptions,
+  Store,
+  type StoreOpenOptions,
+} from "./repo.ts";
+export type { CommitObject } from "./objects.ts";
+export { hashTree, type TreeHash } from "./checksum.ts";

@@ -1,0 +1,438 @@
+/**
+ * The ostree repository where 2nex keeps build results (SPEC section 6).
+ *
+ * Which work runs where, and why:
+ * - File content enters the repository only through `ostree commit` (one process
+ *   per build result), so ostree itself writes and stages file objects.
+ * - Everything derived from a committed tree — output and bundle commits, content
+ *   checksums, metadata, refs — is read and written here directly: commits,
+ *   dirtrees and refs are small files with a fixed format, and a cached build of
+ *   hundreds of packages must not spawn a process per lookup.
+ * - Output hashes of directories are computed natively (see checksum.ts), equal
+ *   to what `ostree show` prints as `ContentChecksum:`.
+ *
+ * Every write is a temporary file plus rename, or an ostree transaction, so a
+ * killed 2nex leaves the repository consistent (`ostree fsck` clean).
+ *
+ * @example
+ * ```ts
+ * const store = await Store.open(".2nex/repo", { create: true });
+ * const { commit, contentChecksum } = await store.commit("out", {
+ *   subject: "m4 1.4.19", metadata: { "2nex.input-key": key }, timestamp: 1704067200,
+ * });
+ * await store.setRefs({ [packageRefs(id).tree]: commit, [inputKeyRef(key)]: commit });
+ * ```
+ * @module
+ */
+import { basename, dirname } from "node:path";
+import { run } from "../util/process.ts";
+import { FailureError, InvalidInputError } from "../util/errors.ts";
+import { hashTree } from "./checksum.ts";
+import { subsetTree, type TreeRoot, unionTrees } from "./compose.ts";
+import {
+  type CommitObject,
+  encodeCommit,
+  hasObject,
+  readCommitObject,
+  TEMP_PREFIX,
+  writeAtomically,
+  writeObject,
+} from "./objects.ts";
+import { INPUT_KEY_PREFIX, refProblem, validateRef } from "./refs.ts";
+
+/** What a new commit carries besides its tree. */
+export interface CommitOptions {
+  /** Also point this ref at the commit. Without it the commit is an orphan until setRefs. */
+  ref?: string;
+  subject: string;
+  body?: string;
+  /** String metadata, e.g. `2nex.input-key`, `2nex.output-hash`, `2nex.manifest`, `2nex.version`. */
+  metadata: Record<string, string>;
+  /** Commit time in seconds since the epoch (SOURCE_DATE_EPOCH). */
+  timestamp: number;
+}
+
+/** Options of {@link Store.commit}. */
+export interface DirectoryCommitOptions extends CommitOptions {
+  /**
+   * Let ostree move the files into the repository and delete `dir` as it goes
+   * (`--consume`): no copy of the content, but `dir` is gone afterwards.
+   */
+  consume?: boolean;
+}
+
+/** A commit and its content checksum (the output hash of its tree). */
+export interface CommitResult {
+  commit: string;
+  contentChecksum: string;
+}
+
+/** Options of {@link Store.open}. */
+export interface StoreOpenOptions {
+  /** Create the repository (mode bare-user-only) when it is missing. */
+  create?: boolean;
+  /**
+   * Flush writes to disk before they become visible (default true). Without it a
+   * killed process still leaves a consistent repository, but a power cut may not.
+   */
+  fsync?: boolean;
+}
+
+/** Options of {@link Store.checkout}. */
+export interface CheckoutOptions {
+  /** Write into an existing `dest`, overwriting files (`--union`). */
+  union?: boolean;
+  /** Write into an existing `dest`; a differing file is an error (`--union-identical`). */
+  unionIdentical?: boolean;
+  /**
+   * true: hardlinks to the repository's objects or fail (`--require-hardlinks`);
+   * false: copies (`--force-copy`), safe to modify; undefined: hardlinks when possible.
+   * Hardlinked files must never be modified: they are the repository's objects.
+   */
+  hardlink?: boolean;
+}
+
+/** Staging leftovers older than this are removed by gc. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** An ostree repository in mode bare-user-only. */
+export class Store {
+  private constructor(
+    /** The repository directory. */
+    readonly path: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  /**
+   * Opens the repository at `path`; with `create`, initialises it when missing
+   * (in a temporary directory beside it, then a rename, so an interrupted init
+   * never leaves a half repository).
+   */
+  static async open(path: string, opts: StoreOpenOptions = {}): Promise<Store> {
+    const store = new Store(path.replace(/\/+$/, "") || "/", opts.fsync ?? true);
+    const mode = await readRepoMode(store.path);
+    if (mode === undefined) {
+      if (!opts.create) {
+        throw new FailureError(`no 2nex repository at ${path}`, {
+          hint: "run `2nex init` to create it",
+        });
+      }
+      await initAtomically(store.path);
+    } else if (mode !== "bare-user-only") {
+      throw new FailureError(`the repository at ${path} has mode ${mode}`, {
+        hint: "2nex needs an ostree repository of mode bare-user-only",
+      });
+    }
+    return store;
+  }
+
+  /**
+   * Commits the directory `dir` with `--canonical-permissions --no-xattrs`, the
+   * timestamp and string metadata given (one `ostree commit` process).
+   */
+  async commit(dir: string, opts: DirectoryCommitOptions): Promise<CommitResult> {
+    checkCommitOptions(opts);
+    const argv = [
+      "ostree",
+      "commit",
+      `--repo=${this.path}`,
+      "--orphan",
+      "--no-bindings",
+      "--canonical-permissions",
+      "--no-xattrs",
+      `--fsync=${this.fsync}`,
+      `--timestamp=@${opts.timestamp}`,
+      `--subject=${opts.subject}`,
+      `--body=${opts.body ?? ""}`,
+      ...Object.entries(opts.metadata).map(([k, v]) => `--add-metadata-string=${k}=${v}`),
+      ...(opts.consume ? ["--consume"] : []),
+      `--tree=dir=${dir}`,
+    ];
+    const { stdout } = await run(argv);
+    const commit = stdout.trim();
+    if (!HEX64.test(commit)) throw new FailureError(`ostree commit printed "${commit}"`);
+    return await this.#finish(commit, opts.ref);
+  }
+
+  /**
+   * Commits the part of commit `base` made of `paths` (relative paths of files,
+   * symlinks or directories, as listed by an output plan) — the commit of an
+   * output. No file is copied and no process runs; the result equals an
+   * `ostree commit` of a directory holding just those paths.
+   */
+  async commitPaths(
+    base: string,
+    paths: Iterable<string>,
+    opts: CommitOptions,
+  ): Promise<CommitResult> {
+    checkCommitOptions(opts);
+    const root = await this.#root(base);
+    const subset = await subsetTree(this.path, root, paths, this.fsync);
+    return await this.#writeCommit(subset, opts);
+  }
+
+  /**
+   * Commits the union of `commits`, later ones overlaying earlier ones — the
+   * commit of a bundle. Like `ostree commit --tree=ref=A --tree=ref=B`, with no
+   * process and no file copied.
+   */
+  async commitUnion(commits: string[], opts: CommitOptions): Promise<CommitResult> {
+    checkCommitOptions(opts);
+    const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
+    const union = await unionTrees(this.path, roots, this.fsync);
+    return await this.#writeCommit(union, opts);
+  }
+
+  async #root(commit: string): Promise<TreeRoot> {
+    const object = await this.readCommit(commit);
+    return { tree: object.rootTree, meta: object.rootMeta };
+  }
+
+  async #writeCommit(root: TreeRoot, opts: CommitOptions): Promise<CommitResult> {
+    const bytes = encodeCommit({
+      metadata: opts.metadata,
+      subject: opts.subject,
+      body: opts.body,
+      timestamp: opts.timestamp,
+      rootTree: root.tree,
+      rootMeta: root.meta,
+    });
+    const commit = await writeObject(this.path, "commit", bytes, this.fsync);
+    return await this.#finish(commit, opts.ref);
+  }
+
+  async #finish(commit: string, ref: string | undefined): Promise<CommitResult> {
+    const { contentChecksum } = await this.readCommit(commit);
+    if (ref !== undefined) await this.setRefs({ [ref]: commit });
+    return { commit, contentChecksum };
+  }
+
+  /** Subject, body, timestamp, string metadata and root of a commit. */
+  async readCommit(commit: string): Promise<CommitObject> {
+    if (!HEX64.test(commit)) throw new InvalidInputError(`"${commit}" is not a commit checksum`);
+    return await readCommitObject(this.path, commit);
+  }
+
+  /** Exactly what `ostree show` prints on the commit's `ContentChecksum:` line. */
+  async contentChecksum(commit: string): Promise<string> {
+    return (await this.readCommit(commit)).contentChecksum;
+  }
+
+  /** The commit's string metadata. */
+  async readMetadata(commit: string): Promise<Record<string, string>> {
+    return (await this.readCommit(commit)).metadata;
+  }
+
+  /** True when the repository holds this commit. */
+  async hasCommit(commit: string): Promise<boolean> {
+    return HEX64.test(commit) && await hasObject(this.path, commit, "commit");
+  }
+
+  /**
+   * The output hash `dir` would get as a build result: the content checksum of a
+   * commit of it with `--canonical-permissions --no-xattrs`, computed without
+   * writing anything. Note that the mode of `dir` itself is part of the hash.
+   */
+  async hashDirectory(dir: string): Promise<string> {
+    return (await hashTree(dir)).contentChecksum;
+  }
+
+  /** The commit `ref` points at, or undefined. Reads the ref file; no process. */
+  async resolveRef(ref: string): Promise<string | undefined> {
+    if (refProblem(ref) !== undefined) return undefined;
+    let text: string;
+    try {
+      text = await Deno.readTextFile(`${this.path}/refs/heads/${ref}`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
+        return undefined;
+      }
+      // A ref that is a prefix of others is a directory: reading it fails with EISDIR.
+      if (error instanceof Error && /EISDIR|directory/i.test(error.message)) return undefined;
+      throw error;
+    }
+    const commit = text.trim();
+    return HEX64.test(commit) ? commit : undefined;
+  }
+
+  /**
+   * Points each ref at its commit (which must exist). Each ref file is replaced
+   * atomically; refs under `2nex/inputs/` are written last, so a cache index entry
+   * never exists without the package refs it stands for.
+   */
+  async setRefs(refs: Record<string, string>): Promise<void> {
+    const entries = Object.entries(refs);
+    for (const [ref, commit] of entries) {
+      validateRef(ref);
+      if (!await this.hasCommit(commit)) {
+        throw new FailureError(`cannot point ${ref} at ${commit}: no such commit`);
+      }
+    }
+    const isIndex = ([ref]: [string, string]) => ref.startsWith(INPUT_KEY_PREFIX);
+    const ordered = [...entries.filter((e) => !isIndex(e)), ...entries.filter(isIndex)];
+    for (const [ref, commit] of ordered) {
+      const file = `${this.path}/refs/heads/${ref}`;
+      try {
+        await Deno.mkdir(dirname(file), { recursive: true });
+        await writeAtomically(this.path, file, new TextEncoder().encode(`${commit}\n`), this.fsync);
+      } catch (error) {
+        throw new FailureError(`cannot write ref ${ref}: ${(error as Error).message}`, {
+          hint: "a ref cannot also be the prefix of another ref",
+        });
+      }
+    }
+  }
+
+  /** Removes a ref (a missing ref is fine), and parent directories left empty. */
+  async deleteRef(ref: string): Promise<void> {
+    validateRef(ref);
+    const heads = `${this.path}/refs/heads`;
+    try {
+      await Deno.remove(`${heads}/${ref}`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    let dir = dirname(ref);
+    while (dir !== "." && dir !== "/") {
+      try {
+        await Deno.remove(`${heads}/${dir}`);
+      } catch {
+        break; // Not empty: other refs live here.
+      }
+      dir = dirname(dir);
+    }
+  }
+
+  /** All refs (or those starting with `prefix`) and their commits. No process. */
+  async listRefs(prefix = ""): Promise<Record<string, string>> {
+    const heads = `${this.path}/refs/heads`;
+    // Walk only the deepest directory the prefix fully names.
+    const slash = prefix.lastIndexOf("/");
+    const start = slash < 0 ? "" : prefix.slice(0, slash);
+    if (start !== "" && refProblem(start) !== undefined) return {};
+    const found: Record<string, string> = {};
+    const walk = async (relative: string): Promise<void> => {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = await Array.fromAsync(Deno.readDir(relative ? `${heads}/${relative}` : heads));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const ref = relative ? `${relative}/${entry.name}` : entry.name;
+        if (entry.isDirectory) {
+          if (ref.startsWith(prefix) || prefix.startsWith(`${ref}/`)) await walk(ref);
+        } else if (ref.startsWith(prefix)) {
+          const commit = await this.resolveRef(ref);
+          if (commit !== undefined) found[ref] = commit;
+        }
+      }
+    };
+    await walk(start);
+    return Object.fromEntries(Object.entries(found).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /**
+   * Writes a commit (or the commit a ref points at) into `dest` in user mode.
+   * `dest` must not exist unless a union option is set.
+   */
+  async checkout(commitOrRef: string, dest: string, opts: CheckoutOptions = {}): Promise<void> {
+    const argv = ["ostree", "checkout", `--repo=${this.path}`, "-U"];
+    if (opts.union) argv.push("--union");
+    if (opts.unionIdentical) argv.push("--union-identical");
+    if (opts.hardlink === true) argv.push("--require-hardlinks");
+    if (opts.hardlink === false) argv.push("--force-copy");
+    if (!HEX64.test(commitOrRef)) validateRef(commitOrRef);
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    await run([...argv, "--", commitOrRef, dest]);
+  }
+
+  /** Runs `ostree fsck`; ok when it finds nothing wrong. */
+  async fsck(): Promise<{ ok: boolean; output: string }> {
+    const result = await run(["ostree", "fsck", `--repo=${this.path}`], { check: false });
+    return { ok: result.code === 0, output: (result.stdout + result.stderr).trim() };
+  }
+
+  /**
+   * Deletes objects no ref reaches (`ostree prune --refs-only`) and stale
+   * temporary files of interrupted writes. Must not run while a build of the same
+   * repository is between its commit and its setRefs.
+   */
+  async gc(): Promise<string> {
+    const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"]);
+    const removed = await this.#removeStaleTemporaries();
+    const lines = [stdout.trim()];
+    if (removed > 0) lines.push(`Removed ${removed} stale temporary entries`);
+    return lines.filter((line) => line !== "").join("\n");
+  }
+
+  /** Removes our temporary files and ostree staging dirs nobody touched for an hour. */
+  async #removeStaleTemporaries(): Promise<number> {
+    const tmp = `${this.path}/tmp`;
+    let removed = 0;
+    for await (const entry of Deno.readDir(tmp)) {
+      const ours = entry.name.startsWith(TEMP_PREFIX);
+      const staging = entry.name.startsWith("staging-");
+      if (!ours && !staging) continue;
+      try {
+        const info = await Deno.lstat(`${tmp}/${entry.name}`);
+        const age = Date.now() - (info.mtime?.getTime() ?? Date.now());
+        if (age < STALE_TEMP_MS) continue;
+        await Deno.remove(`${tmp}/${entry.name}`, { recursive: true });
+        removed++;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return removed;
+  }
+}
+
+function checkCommitOptions(opts: CommitOptions): void {
+  if (!Number.isSafeInteger(opts.timestamp) || opts.timestamp < 0) {
+    throw new InvalidInputError(`commit timestamp ${opts.timestamp} is not a time in seconds`);
+  }
+  for (const key of Object.keys(opts.metadata)) {
+    if (key === "" || key.includes("=")) {
+      throw new InvalidInputError(`metadata key "${key}" must be non-empty and without "="`);
+    }
+  }
+  if (opts.ref !== undefined) validateRef(opts.ref);
+}
+
+/** The `mode=` of the repository's config, or undefined when there is no repository. */
+async function readRepoMode(path: string): Promise<string | undefined> {
+  let config: string;
+  try {
+    config = await Deno.readTextFile(`${path}/config`);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return /^mode\s*=\s*(\S+)\s*$/m.exec(config)?.[1] ?? "bare";
+}
+
+async function initAtomically(path: string): Promise<void> {
+  const parent = dirname(path);
+  await Deno.mkdir(parent, { recursive: true });
+  const temp = await Deno.makeTempDir({ dir: parent, prefix: `.${basename(path)}.init-` });
+  try {
+    await run(["ostree", "init", `--repo=${temp}`, "--mode=bare-user-only"]);
+    await Deno.chmod(temp, 0o755);
+    try {
+      // Replaces `path` only when it is missing or an empty directory.
+      await Deno.rename(temp, path);
+    } catch (error) {
+      if (await readRepoMode(path) !== undefined) return; // Someone else created it first.
+      throw new FailureError(`cannot create the repository at ${path}: ${
+        (error as Error).message
+      }`, { hint: "the directory exists and is not empty; choose another path" });
+    }
+  } finally {
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+  }
+}
