@@ -95,6 +95,9 @@ export async function cleanTemp(cacheDir: string, options: { minAgeMs?: number }
   return removed;
 }
 
+/** Bytes gathered before one write to a temp file. */
+const WRITE_BUFFER_SIZE = 1024 * 1024;
+
 /**
  * A temp file that hashes every byte written to it. The owner calls
  * {@link HashingTempFile.discard} in a `finally`: after a successful
@@ -107,6 +110,8 @@ export class HashingTempFile {
   #digest: string | undefined;
   #bytes = 0;
   #committed = false;
+  readonly #buffer = new Uint8Array(WRITE_BUFFER_SIZE);
+  #buffered = 0;
 
   private constructor(path: string, file: Deno.FsFile) {
     this.path = path;
@@ -127,20 +132,28 @@ export class HashingTempFile {
     return this.#bytes;
   }
 
-  /** Hashes and appends a chunk (the whole chunk, even if the OS accepts it piecewise). */
+  /**
+   * Hashes and appends a chunk. Small chunks (a network body arrives in pieces
+   * of 16–64 KiB) are gathered into one buffer first: fewer, larger writes.
+   * The chunk may be reused by the caller as soon as the promise resolves.
+   */
   async write(chunk: Uint8Array): Promise<void> {
-    const file = this.#open();
+    this.#open();
     this.#hash.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      offset += await file.write(chunk.subarray(offset));
-    }
     this.#bytes += chunk.length;
+    if (this.#buffered + chunk.length > this.#buffer.length) await this.#flush();
+    if (chunk.length >= this.#buffer.length) {
+      await this.#writeAll(chunk);
+    } else {
+      this.#buffer.set(chunk, this.#buffered);
+      this.#buffered += chunk.length;
+    }
   }
 
   /** Flushes the file to disk, closes it and returns the sha256 (lowercase hex) of what was written. */
   async finish(): Promise<string> {
     if (this.#digest !== undefined) return this.#digest;
+    await this.#flush();
     const file = this.#open();
     // Synced before the rename so that after a power loss a cached name never
     // points at a short or empty file.
@@ -174,15 +187,47 @@ export class HashingTempFile {
     await Deno.remove(this.path).catch(() => {});
   }
 
+  async #flush(): Promise<void> {
+    if (this.#buffered === 0) return;
+    await this.#writeAll(this.#buffer.subarray(0, this.#buffered));
+    this.#buffered = 0;
+  }
+
+  /** Writes all of `data`, even if the OS accepts it piecewise. */
+  async #writeAll(data: Uint8Array): Promise<void> {
+    const file = this.#open();
+    for (let offset = 0; offset < data.length;) {
+      offset += await file.write(data.subarray(offset));
+    }
+  }
+
   #open(): Deno.FsFile {
     if (this.#file === undefined) throw new Error("HashingTempFile used after finish/discard");
     return this.#file;
   }
 }
 
+/** Bytes read per call when streaming a local file. */
+const READ_BUFFER_SIZE = 1024 * 1024;
+
+/**
+ * The contents of a local file, in chunks of up to 1 MiB. Every chunk is a view
+ * of one reused buffer (about twice as fast here as `FsFile.readable`'s 64 KiB
+ * chunks), so a consumer must be done with a chunk before asking for the next.
+ */
+export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(READ_BUFFER_SIZE);
+  for (;;) {
+    const count = await file.read(buffer);
+    if (count === null) return;
+    yield buffer.subarray(0, count);
+  }
+}
+
 /** Streams `stream` through a new temp file in `dir`; the caller owns (and must discard) the result. */
 export async function writeStreamToTemp(
-  stream: ReadableStream<Uint8Array>,
+  stream: AsyncIterable<Uint8Array>,
   dir: string,
   label: string,
   onChunk?: (bytes: number) => void,
@@ -223,7 +268,6 @@ export async function importFile(
 /** The sha256 (lowercase hex) of a file, streamed. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash("sha256");
-  const file = await Deno.open(path, { read: true });
-  for await (const chunk of file.readable) hash.update(chunk);
+  for await (const chunk of readFileChunks(path)) hash.update(chunk);
   return hash.digest("hex");
 }

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { FailureError, InvalidInputError, type SourcePosition } from "../util/errors.ts";
-import { hashFile, HashingTempFile } from "./cache.ts";
+import { hashFile, HashingTempFile, readFileChunks } from "./cache.ts";
 import { type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
 import { localFileName, urlFileName } from "./mirrors.ts";
 
@@ -134,11 +134,10 @@ async function placeFile(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 
-  const input = await Deno.open(cachedFile, { read: true });
   // Hidden name: a crash leaves a dot-file that no mirror lookup by name can match.
   const temp = await HashingTempFile.create(destDir, `.${name}`);
   try {
-    for await (const chunk of input.readable) await temp.write(chunk);
+    for await (const chunk of readFileChunks(cachedFile)) await temp.write(chunk);
     const actual = await temp.finish();
     if (actual !== sha256) {
       // Only reachable if someone modified the cache behind our back; drop the
