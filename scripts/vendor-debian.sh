@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Fills a vendor directory (a 2nex directory mirror) with the sources our
+# manifests need, taken from Debian source packages.
+#
+# Usage: scripts/vendor-debian.sh DIR [MANIFEST_DIR…]     (as root, on Debian)
+#
+# Debian's .orig tarballs of many packages are the upstream release tarballs
+# byte for byte, so a machine that reaches only Debian can still build our
+# manifests, whose sources name the upstream URL and sha256. For every source of
+# every manifest (default: the repository's manifests/), this script:
+#   - counts it as provided when DIR already holds it under its mirror file name
+#     with the right sha256;
+#   - otherwise downloads the Debian source package that scripts/debian-sources.txt
+#     maps the manifest's slug to (`apt-get source --download-only`), and copies a
+#     downloaded file into DIR under the source's file name only when its sha256
+#     equals the source's sha256.
+# It adds deb-src entries (derived from the existing Debian deb entries, so no
+# host is named here) when they are missing, and keeps DIR/SHA256SUMS in the
+# format `2nex vendor` writes. At the end it prints, per manifest source,
+# "provided" or "NOT provided". A source Debian cannot provide is not an error;
+# a broken setup (no apt, no deno, unwritable DIR) is. Idempotent.
+set -euo pipefail
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$script_dir")
+table="$script_dir/debian-sources.txt"
+deb_src_file_name=2nex-deb-src.sources
+
+die() {
+  echo "vendor-debian: error: $*" >&2
+  exit 1
+}
+note() { echo "vendor-debian: $*" >&2; }
+
+[ $# -ge 1 ] || die "usage: $0 DIR [MANIFEST_DIR…]"
+vendor_dir=$1
+shift
+manifest_dirs=("$@")
+[ ${#manifest_dirs[@]} -gt 0 ] || manifest_dirs=("$repo_dir/manifests")
+
+command -v deno >/dev/null || die "deno is needed to read the manifests (npm install -g deno)"
+command -v apt-get >/dev/null || die "apt-get is needed (this script runs on Debian)"
+command -v sha256sum >/dev/null || die "sha256sum is needed (coreutils)"
+mkdir -p "$vendor_dir"
+vendor_dir=$(cd "$vendor_dir" && pwd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- 1. What the manifests need -------------------------------------------------
+# Lines: manifest <TAB> slug <TAB> source name <TAB> file name <TAB> sha256 <TAB> local path
+# (the local path of a `file:` source next to its manifest, "-" for a url: source)
+(cd "$repo_dir" && deno run --quiet --allow-read --allow-env=LOG_TOKENS,LOG_STREAM scripts/manifest-sources.ts "${manifest_dirs[@]}") \
+  >"$tmp/sources.tsv" || die "could not list the manifests' sources"
+
+file_sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# True when FILE exists with sha256 SHA.
+has_sha256() { [ -f "$1" ] && [ "$(file_sha256 "$1")" = "$2" ]; }
+
+# Slugs with at least one source neither in the vendor directory nor in the
+# repository (a `file:` source next to its manifest needs no vendoring).
+declare -A missing_slugs=()
+while IFS=$'\t' read -r _manifest slug _name file sha local_path; do
+  if [ "$local_path" != - ] && has_sha256 "$local_path" "$sha"; then continue; fi
+  if [ "$file" = "?" ] || ! has_sha256 "$vendor_dir/$file" "$sha"; then
+    missing_slugs[$slug]=1
+  fi
+done <"$tmp/sources.tsv"
+
+# --- 2. deb-src entries -----------------------------------------------------------
+lists_dir() {
+  local LISTS
+  eval "$(apt-config shell LISTS Dir::State::Lists/d)"
+  echo "${LISTS:-/var/lib/apt/lists/}"
+}
+
+sources_parts_dir() {
+  local PARTS
+  eval "$(apt-config shell PARTS Dir::Etc::sourceparts/d)"
+  echo "${PARTS:-/etc/apt/sources.list.d/}"
+}
+
+# apt's own view of the configured repositories, one target a line:
+# type|repo-uri|suite|component|origin|file:entry
+index_targets() {
+  apt-get indextargets --format '$(TARGET_OF)|$(REPO_URI)|$(RELEASE)|$(COMPONENT)|$(ORIGIN)|$(SOURCESENTRY)' |
+    sort -u
+}
+
+# Prints the Signed-By value of a sources entry given as FILE:N (N: line of a
+# one-line .list file, or the number of the stanza in a deb822 .sources file);
+# empty when the entry has none. Multi-line (embedded key) values are kept.
+signed_by_of() {
+  local entry=$1 file=${1%:*} n=${1##*:}
+  case $file in
+  *.sources)
+    awk -v want="$n" '
+      BEGIN { stanza = 0; in_stanza = 0 }
+      /^[ \t]*$/ { in_stanza = 0; grab = 0; next }
+      /^#/ { next }
+      {
+        if (!in_stanza) { in_stanza = 1; stanza++ }
+        if (stanza != want) next
+        if (grab && /^[ \t]/) { print; next }
+        grab = 0
+        if (tolower($0) ~ /^signed-by:/) { sub(/^[^:]*:[ \t]*/, ""); print; grab = 1 }
+      }' "$file"
+    ;;
+  *)
+    sed -n "${n}p" "$file" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p' | tr ' \t' '\n\n' |
+      sed -n 's/^signed-by=//Ip'
+    ;;
+  esac
+  : "$entry"
+}
+
+# Writes the deb-src stanzas the Debian deb entries lack; prints "changed" when
+# the file was (re)written or removed.
+write_deb_src_entries() {
+  local parts own targets
+  parts=$(sources_parts_dir)
+  own="${parts%/}/$deb_src_file_name"
+  targets=$(index_targets)
+  # deb-src that exist elsewhere than in our own file
+  local have_src
+  have_src=$(awk -F'|' -v own="$own" '$1 == "deb-src" && index($6, own ":") != 1 { print $2 "|" $3 "|" $4 }' <<<"$targets")
+  local content="" key uri suite comp origin entry signed
+  declare -A components=() signers=()
+  local -a order=()
+  while IFS='|' read -r type uri suite comp origin entry; do
+    [ "$type" = deb ] || continue
+    [ "$origin" = Debian ] || continue
+    grep -qxF "$uri|$suite|$comp" <<<"$have_src" && continue
+    signed=$(signed_by_of "$entry")
+    key="$uri|$suite|$signed"
+    if [ -z "${components[$key]+x}" ]; then
+      order+=("$key")
+      components[$key]=$comp
+      signers[$key]=$signed
+    elif [[ " ${components[$key]} " != *" $comp "* ]]; then
+      components[$key]+=" $comp"
+    fi
+  done <<<"$targets"
+  for key in "${order[@]}"; do
+    IFS='|' read -r uri suite _ <<<"$key"
+    content+="Types: deb-src"$'\n'"URIs: $uri"$'\n'"Suites: $suite"$'\n'
+    content+="Components: ${components[$key]}"$'\n'
+    [ -z "${signers[$key]}" ] || content+="Signed-By: ${signers[$key]}"$'\n'
+    content+=$'\n'
+  done
+  if [ -z "$content" ]; then
+    if [ -e "$own" ]; then
+      rm -f "$own"
+      echo changed
+    fi
+    return 0
+  fi
+  content="# Written by 2nex scripts/vendor-debian.sh: deb-src for the Debian deb entries."$'\n\n'"$content"
+  if [ ! -f "$own" ] || [ "$(cat "$own")"$'\n' != "$content" ]; then
+    printf '%s' "$content" >"$own.tmp"
+    mv "$own.tmp" "$own"
+    echo changed
+  fi
+}
+
+apt_update() {
+  note "apt-get update"
+  # A third-party repository that fails must not stop us: what matters is
+  # whether the Debian indexes are there afterwards, checked by the caller.
+  apt-get update -qq >"$tmp/apt-update.log" 2>&1 || {
+    note "apt-get update reported errors (continuing):"
+    tail -5 "$tmp/apt-update.log" >&2
+  }
+}
+
+ensure_deb_src() {
+  local updated=0
+  # Without release information apt cannot tell which entries are Debian's.
+  if index_targets | awk -F'|' '$1 == "deb" && $5 !~ /^[A-Za-z]/ { found = 1 } END { exit !found }'; then
+    apt_update
+    updated=1
+  fi
+  if [ "$(write_deb_src_entries)" = changed ]; then
+    note "wrote deb-src entries to $(sources_parts_dir)$deb_src_file_name"
+    apt_update
+    updated=1
+  fi
+  # deb-src entries present but never fetched (e.g. a fresh machine)
+  local lists
+  lists=$(lists_dir)
+  if [ "$updated" = 0 ] && ! compgen -G "${lists%/}/*_Sources*" >/dev/null; then
+    apt_update
+  fi
+}
+
+# --- 3. Download the Debian source packages that may provide what is missing ------
+debian_package_for() {
+  awk -v slug="$1" '!/^[ \t]*(#|$)/ && $1 == slug { print $2; exit }' "$table"
+}
+
+download_dir="$tmp/download"
+mkdir -p "$download_dir"
+if [ ${#missing_slugs[@]} -gt 0 ]; then
+  ensure_deb_src
+  # apt drops privileges to _apt for downloads when it can write the directory.
+  if id _apt >/dev/null 2>&1; then chown _apt "$download_dir"; fi
+  declare -A fetched=()
+  for slug in $(printf '%s\n' "${!missing_slugs[@]}" | sort); do
+    package=$(debian_package_for "$slug")
+    if [ -z "$package" ]; then
+      note "no Debian source package is listed for slug '$slug' in ${table#"$repo_dir"/}"
+      continue
+    fi
+    [ -z "${fetched[$package]+x}" ] || continue
+    fetched[$package]=1
+    note "apt-get source --download-only $package"
+    if ! (cd "$download_dir" && apt-get source --download-only -qq "$package") \
+      >"$tmp/source-$package.log" 2>&1; then
+      note "could not download Debian source package '$package':"
+      grep -E '^(E|W):' "$tmp/source-$package.log" | head -5 >&2 || true
+    fi
+  done
+fi
+
+# sha256 -> downloaded file
+declare -A downloaded=()
+while IFS= read -r -d '' path; do
+  downloaded[$(file_sha256 "$path")]=$path
+done < <(find "$download_dir" -maxdepth 1 -type f -print0)
+
+# --- 4. Keep what matches, report every source --------------------------------------
+# SHA256SUMS as `2nex vendor` writes it: "HASH  NAME" lines sorted by name, merged.
+sums="$vendor_dir/SHA256SUMS"
+declare -A sum_of=()
+if [ -f "$sums" ]; then
+  while read -r sum_hash sum_name; do
+    [[ $sum_hash =~ ^[0-9a-f]{64}$ ]] && sum_of[${sum_name#\*}]=$sum_hash
+  done <"$sums"
+fi
+provided=0
+not_provided=0
+while IFS=$'\t' read -r manifest _slug name file sha local_path; do
+  label="${manifest#"$repo_dir"/} $name"
+  if [ "$local_path" != - ] && has_sha256 "$local_path" "$sha"; then
+    echo "in repository $label -> ${local_path#"$repo_dir"/}"
+    continue
+  fi
+  if [ "$file" = "?" ]; then
+    echo "NOT provided  $label (its file name needs an expression this script does not evaluate)"
+    not_provided=$((not_provided + 1))
+    continue
+  fi
+  target="$vendor_dir/$file"
+  if has_sha256 "$target" "$sha"; then
+    echo "provided      $label -> $file"
+  elif [ -n "${downloaded[$sha]+x}" ]; then
+    cp "${downloaded[$sha]}" "$target.tmp.$$"
+    mv "$target.tmp.$$" "$target"
+    echo "provided      $label -> $file (Debian's $(basename "${downloaded[$sha]}"))"
+  else
+    echo "NOT provided  $label ($file, sha256 $sha: no Debian file has this hash)"
+    not_provided=$((not_provided + 1))
+    continue
+  fi
+  provided=$((provided + 1))
+  sum_of[$file]=$sha
+done <"$tmp/sources.tsv"
+
+for sum_name in "${!sum_of[@]}"; do
+  echo "${sum_of[$sum_name]}  $sum_name"
+done | LC_ALL=C sort -k2 >"$sums.tmp.$$"
+mv "$sums.tmp.$$" "$sums"
+
+echo "vendor-debian: $provided provided, $not_provided not provided, in $vendor_dir"
