@@ -1,0 +1,71 @@
+/**
+ * Directory-listing order varied through disorderfs: a FUSE filesystem that shows a
+ * directory's entries in a shuffled order on every listing. The host mounts the
+ * round's real work directory through it, and the build engine hands the mount point
+ * to the sandbox as the work directory: a plain bind mount, so the sandbox needs
+ * nothing new. Checked here: works as root and as an unprivileged user (through the
+ * setuid fusermount3), seen from inside bwrap's user namespace.
+ *
+ * @example
+ * ```ts
+ * const mount = await mountDisorder(tools, "/cache/rounds/2/work-real", "/cache/rounds/2/work");
+ * try { await build(mount.mountPoint); } finally { await mount.unmount(); }
+ * ```
+ * @module
+ */
+import { FailureError } from "../util/errors.ts";
+import { run } from "../util/process.ts";
+import type { DetectedTools } from "./detect.ts";
+
+/** A live disorderfs mount. */
+export interface DisorderMount {
+  /** What to use as the work directory: the real directory's content in shuffled order. */
+  mountPoint: string;
+  /** Where the files really are; still there after unmounting (e.g. for --keep-failed). */
+  realDir: string;
+  /** Unmounts; safe to call twice. */
+  unmount(): Promise<void>;
+}
+
+const MOUNT_TIMEOUT_MS = 15_000;
+
+/**
+ * Mounts `realDir` at `mountPoint` (both created if missing) with shuffled listing
+ * order. Throws FailureError when disorderfs or fusermount is missing or the mount fails.
+ */
+export async function mountDisorder(
+  tools: DetectedTools,
+  realDir: string,
+  mountPoint: string,
+): Promise<DisorderMount> {
+  const { disorderfs, fusermount } = tools;
+  if (!disorderfs || !fusermount || !tools.fuse) {
+    throw new FailureError("cannot vary listing order: disorderfs or FUSE is not available", {
+      hint: "install disorderfs and fuse3, or switch the variation off with --no-vary=disorder",
+    });
+  }
+  await Deno.mkdir(realDir, { recursive: true });
+  await Deno.mkdir(mountPoint, { recursive: true });
+  // disorderfs daemonises once the mount is in place, so the call returns when it is usable.
+  await run([disorderfs, "--quiet", "--shuffle-dirents=yes", realDir, mountPoint], {
+    timeoutMs: MOUNT_TIMEOUT_MS,
+  });
+  let mounted = true;
+  return {
+    mountPoint,
+    realDir,
+    async unmount() {
+      if (!mounted) return;
+      const result = await run([fusermount, "-u", mountPoint], {
+        check: false,
+        timeoutMs: MOUNT_TIMEOUT_MS,
+      });
+      if (result.code !== 0) {
+        // A process that outlived the build may still hold a file open; detach lazily so
+        // the mount goes away as soon as it lets go.
+        await run([fusermount, "-u", "-z", mountPoint], { timeoutMs: MOUNT_TIMEOUT_MS });
+      }
+      mounted = false;
+    },
+  };
+}
