@@ -146,7 +146,8 @@ function closestVariation(name: string): Variation | undefined {
     const distance = editDistance(name.toLowerCase(), variation);
     if (distance < bestDistance) [best, bestDistance] = [variation, distance];
   }
-  return bestDistance <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
+  // Two edits cover one swapped pair of letters ("asrl") without suggesting at random.
+  return bestDistance <= 2 && bestDistance < name.length ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {
