@@ -1,0 +1,85 @@
+/**
+ * The bubblewrap sandbox. bwrap builds the layout on its own tmpfs root,
+ * drops every capability and runs the script as uid 0 in new user, mount,
+ * pid, uts, ipc and cgroup namespaces.
+ *
+ * The network namespace comes from util-linux `unshare --user
+ * --map-root-user --net`, which then execs bwrap: bwrap's own `--unshare-net`
+ * always brings the loopback interface up, and SPEC section 5 (and the unshare
+ * implementation) has it down, so builds behave the same under both helpers.
+ * `unshare` execs bwrap in place, so bwrap stays our direct child and its
+ * `--die-with-parent` keeps working.
+ * @module
+ */
+import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
+import { SandboxPaths } from "./env.ts";
+import type { LayoutStep } from "./layout.ts";
+import { prepareRun } from "./prepare.ts";
+import { runHelper } from "./runner.ts";
+import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
+
+/** Sandbox implementation on bubblewrap. */
+export class BwrapSandbox implements Sandbox {
+  readonly name = "bwrap" as const;
+
+  async run(request: SandboxRequest): Promise<SandboxResult> {
+    const { steps, prefix } = await prepareRun(request);
+    return await runHelper([...prefix, ...bwrapArgv(steps, request)], request);
+  }
+}
+
+/** The helper command line (without variation prefix) for a layout, environment and shell. */
+export function bwrapArgv(
+  steps: readonly LayoutStep[],
+  request: Pick<SandboxRequest, "env" | "shell">,
+): string[] {
+  const argv = [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--net",
+    "--",
+    "bwrap",
+    "--unshare-user",
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--uid",
+    "0",
+    "--gid",
+    "0",
+    "--hostname",
+    SANDBOX_HOSTNAME,
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--clearenv",
+  ];
+  for (const [name, value] of request.env) argv.push("--setenv", name, value);
+  for (const step of steps) argv.push(...bwrapOptions(step));
+  argv.push("--chdir", SandboxPaths.work, "--", ...innerCommand(request.shell));
+  return argv;
+}
+
+function bwrapOptions(step: LayoutStep): string[] {
+  switch (step.kind) {
+    case "dir":
+      return ["--perms", step.mode, "--dir", step.path];
+    case "ro-bind":
+      return ["--ro-bind", step.source, step.path];
+    case "bind":
+      return ["--bind", step.source, step.path];
+    case "symlink":
+      return ["--symlink", step.target, step.path];
+    case "tmpfs":
+      return ["--perms", step.mode, "--tmpfs", step.path];
+    case "proc":
+      return ["--proc", step.path];
+    case "dev":
+      return ["--dev", step.path];
+    case "remount-ro":
+      return ["--remount-ro", step.path];
+  }
+}

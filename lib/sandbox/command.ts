@@ -1,0 +1,73 @@
+/**
+ * Pieces of the command line shared by both helpers: what runs inside the
+ * sandbox, and the wrappers for the reproducibility variations (CPU count,
+ * ASLR) that the helper and everything it starts inherit.
+ * @module
+ */
+import { FailureError } from "../util/errors.ts";
+import { SandboxPaths } from "./env.ts";
+
+/** Hostname inside every sandbox. */
+export const SANDBOX_HOSTNAME = "2nex";
+
+/**
+ * Fixed shell text: umask 022, stderr into stdout (one ordered stream for the
+ * log), then the script under `-euo pipefail`. The shell's own path arrives as
+ * `$0`; nothing of a request is ever part of this text.
+ */
+const SCRIPT_LAUNCHER = `umask 022 && exec "$0" -euo pipefail ${SandboxPaths.script} 2>&1`;
+
+/** argv run inside the sandbox for `shell` (a path inside the sandbox). */
+export function innerCommand(shell: string): string[] {
+  return [shell, "-c", SCRIPT_LAUNCHER, shell];
+}
+
+/** Parses a kernel CPU list such as "0-3,8,10-11" into CPU numbers, ascending. */
+export function parseCpuList(list: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of list.trim().split(",")) {
+    if (part === "") continue;
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!match) throw new FailureError(`cannot parse CPU list "${list}"`);
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    for (let cpu = first; cpu <= last; cpu++) cpus.add(cpu);
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+/** The CPUs this process may run on (from /proc/self/status). */
+export async function allowedCpus(): Promise<number[]> {
+  const status = await Deno.readTextFile("/proc/self/status");
+  const line = status.split("\n").find((l) => l.startsWith("Cpus_allowed_list:"));
+  if (!line) throw new FailureError("cannot find the allowed CPUs in /proc/self/status");
+  return parseCpuList(line.slice(line.indexOf(":") + 1));
+}
+
+export interface VariationOptions {
+  /** Restrict to the first `cpus` of `available`; all of them when it is larger. */
+  cpus?: number;
+  available: readonly number[];
+  disableAslr?: boolean;
+  /** `uname -m` name, for setarch. */
+  arch: string;
+}
+
+/**
+ * argv prefix that applies the variations: `setarch ARCH -R` (ASLR off) and
+ * `taskset --cpu-list LIST` (CPU count). Both exec their argument, so the
+ * helper keeps its pid and the settings reach every sandboxed process.
+ */
+export function variationPrefix(options: VariationOptions): string[] {
+  const prefix: string[] = [];
+  if (options.disableAslr) prefix.push("setarch", options.arch, "--addr-no-randomize");
+  if (options.cpus !== undefined) {
+    if (!Number.isSafeInteger(options.cpus) || options.cpus < 1) {
+      throw new FailureError(`internal error: cpus must be a positive integer, not ${options.cpus}`);
+    }
+    if (options.available.length === 0) throw new FailureError("no CPU is available");
+    const chosen = options.available.slice(0, options.cpus);
+    prefix.push("taskset", "--cpu-list", chosen.join(","));
+  }
+  return prefix;
+}

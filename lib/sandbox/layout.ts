@@ -1,0 +1,158 @@
+/**
+ * The filesystem a sandbox shows, as an ordered list of steps that both
+ * helpers carry out on an empty tmpfs root: bwrap translates them into its
+ * options, the unshare setup script into mount calls. Building the list is pure
+ * (the directory listings it needs are read by `readTopLevel`), so the layout
+ * is unit-tested without namespaces.
+ * @module
+ */
+import { FailureError } from "../util/errors.ts";
+import { SandboxPaths } from "./env.ts";
+import type { Mount, SandboxRequest } from "./types.ts";
+
+/** One step of building the sandbox's root; paths are inside the sandbox. */
+export type LayoutStep =
+  | { kind: "dir"; path: string; mode: string }
+  | { kind: "ro-bind"; source: string; path: string }
+  | { kind: "bind"; source: string; path: string }
+  | { kind: "symlink"; target: string; path: string }
+  | { kind: "tmpfs"; path: string; mode: string }
+  | { kind: "proc"; path: string }
+  | { kind: "dev"; path: string }
+  | { kind: "remount-ro"; path: string };
+
+/** A top-level entry of a directory, as `readTopLevel` finds it. */
+export type TopLevelEntry =
+  | { name: string; type: "dir" | "file" }
+  | { name: string; type: "symlink"; target: string };
+
+/** The host directories host-mode builds see (SPEC section 5). */
+export const HOST_SYSTEM_DIRS = ["usr", "bin", "sbin", "lib", "lib64"] as const;
+
+/** Top-level names the sandbox itself provides; a root's entries of these names are hidden. */
+const SANDBOX_OWNED = new Set(["2nex", "tmp", "dev", "proc"]);
+
+/**
+ * Lists the top-level entries of `dir` (only `names` when given, skipping missing
+ * ones), sorted by name. Sockets, fifos and devices are left out.
+ */
+export async function readTopLevel(
+  dir: string,
+  names?: readonly string[],
+): Promise<TopLevelEntry[]> {
+  const candidates = names ? [...names] : [];
+  if (!names) {
+    for await (const entry of Deno.readDir(dir)) candidates.push(entry.name);
+  }
+  const entries: TopLevelEntry[] = [];
+  for (const name of candidates.sort()) {
+    const path = `${dir.replace(/\/+$/, "")}/${name}`;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    if (info.isSymlink) entries.push({ name, type: "symlink", target: await Deno.readLink(path) });
+    else if (info.isDirectory) entries.push({ name, type: "dir" });
+    else if (info.isFile) entries.push({ name, type: "file" });
+  }
+  return entries;
+}
+
+/**
+ * The steps that build the sandbox of `request`. `rootEntries` are the top-level
+ * entries of `request.rootDir` (hermetic) or of the host's `/` limited to
+ * HOST_SYSTEM_DIRS (host mode). Throws FailureError for mounts that would cover
+ * what the sandbox provides.
+ */
+export function sandboxLayout(
+  request: Pick<
+    SandboxRequest,
+    | "mode"
+    | "rootDir"
+    | "readOnlyMounts"
+    | "writableMounts"
+    | "sourcesDir"
+    | "workDir"
+    | "outDir"
+    | "scriptPath"
+  >,
+  rootEntries: readonly TopLevelEntry[],
+): LayoutStep[] {
+  const steps: LayoutStep[] = [];
+  const base = request.mode === "hermetic" ? requireRootDir(request.rootDir) : "";
+  for (const entry of rootEntries) {
+    if (SANDBOX_OWNED.has(entry.name)) continue;
+    if (request.mode === "host" && !(HOST_SYSTEM_DIRS as readonly string[]).includes(entry.name)) {
+      continue;
+    }
+    const path = `/${entry.name}`;
+    if (entry.type === "symlink") steps.push({ kind: "symlink", target: entry.target, path });
+    else steps.push({ kind: "ro-bind", source: `${base}/${entry.name}`, path });
+  }
+
+  if (request.mode === "hermetic") {
+    if (request.readOnlyMounts.length > 0 || request.writableMounts.length > 0) {
+      throw new FailureError(
+        "internal error: extra mounts are only for host-mode sandboxes; a hermetic root holds every dependency",
+      );
+    }
+  }
+  // Parent directories are created explicitly (mode 0755) so that both helpers show the same tree.
+  const made = new Set<string>();
+  const extra = (kind: "ro-bind" | "bind", mount: Mount) => {
+    checkExtraMount(mount);
+    const parts = mount.sandboxPath.split("/").slice(1, -1);
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const parent = `/${parts.slice(0, depth).join("/")}`;
+      if (!made.has(parent)) steps.push({ kind: "dir", path: parent, mode: "0755" });
+      made.add(parent);
+    }
+    steps.push({ kind, source: mount.hostPath, path: mount.sandboxPath });
+  };
+  for (const mount of request.readOnlyMounts) extra("ro-bind", mount);
+  for (const mount of request.writableMounts) extra("bind", mount);
+
+  steps.push(
+    { kind: "dir", path: "/2nex", mode: "0755" },
+    { kind: "ro-bind", source: request.sourcesDir, path: SandboxPaths.sources },
+    { kind: "bind", source: request.workDir, path: SandboxPaths.work },
+    { kind: "bind", source: request.outDir, path: SandboxPaths.out },
+    { kind: "ro-bind", source: request.scriptPath, path: SandboxPaths.script },
+    { kind: "tmpfs", path: "/tmp", mode: "1777" },
+    { kind: "dev", path: "/dev" },
+    { kind: "proc", path: "/proc" },
+    { kind: "remount-ro", path: "/" },
+  );
+  return steps;
+}
+
+function requireRootDir(rootDir: string | undefined): string {
+  if (!rootDir) {
+    throw new FailureError("internal error: a hermetic sandbox needs a rootDir");
+  }
+  return rootDir.replace(/\/+$/, "");
+}
+
+/** Paths a dependency mount may neither be nor lie under. */
+const RESERVED = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/2nex", "/tmp", "/dev", "/proc"];
+
+function checkExtraMount(mount: Mount): void {
+  const path = mount.sandboxPath;
+  const normalised = path.startsWith("/") && path.length > 1 && !path.endsWith("/") &&
+    path.split("/").slice(1).every((part) => part !== "" && part !== "." && part !== "..");
+  if (!normalised) {
+    throw new FailureError(
+      `internal error: sandbox mount path "${path}" is not an absolute, normalised path`,
+    );
+  }
+  const covered = RESERVED.find((reserved) => path === reserved || path.startsWith(`${reserved}/`));
+  if (covered) {
+    throw new FailureError(
+      `a dependency cannot be mounted at ${path}: ${covered} is provided by the sandbox`,
+      { hint: "host-mode dependencies live in their own top-level directories, e.g. /bootstrap" },
+    );
+  }
+}

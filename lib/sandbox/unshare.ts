@@ -1,0 +1,187 @@
+/**
+ * The util-linux `unshare` sandbox, for hosts without bubblewrap.
+ *
+ * How it works (all with the HOST's tools, because a hermetic root may have
+ * nothing but a shell):
+ *
+ * 1. `unshare --user --map-root-user --mount --pid --fork --kill-child --net
+ *    --uts --ipc --cgroup` starts the host's /bin/sh as pid 1 of the new pid
+ *    namespace, running SETUP_SCRIPT below. The script is fixed text; every
+ *    path and value arrives as a positional argument.
+ * 2. The script mounts a tmpfs on an empty host directory (the stage) and
+ *    carries out the layout steps on it with `mount --bind`, `mount -o
+ *    remount,ro,bind`, `ln -s`, tmpfs, devpts and a procfs of the new pid
+ *    namespace; sets the hostname; remounts the stage read-only.
+ * 3. It moves the stage mount onto `/` (`mount --move`), which covers the
+ *    host's root for the rest of this mount namespace, and execs the chain
+ *    `setsid setpriv env -i NAME=VALUE… unshare --root=. --wd=/2nex/work --
+ *    SHELL …`: a new session (no terminal), every capability dropped except
+ *    CAP_SYS_CHROOT (which `unshare --root` needs to enter the stage), the
+ *    environment replaced exactly, and finally chroot into the stage and exec
+ *    of the build's shell. Each step execs the next, so the shell is pid 1 and
+ *    nothing holding the host's root stays in the namespace.
+ *
+ * Escaping that chroot only leads to the top of the mount namespace, which the
+ * moved stage covers; uncovering it (umount, mount --move, pivot_root) needs
+ * CAP_SYS_ADMIN, which the build does not have; so do read-only binds.
+ * @module
+ */
+import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
+import { SandboxPaths } from "./env.ts";
+import type { LayoutStep } from "./layout.ts";
+import { prepareRun } from "./prepare.ts";
+import { runHelper } from "./runner.ts";
+import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
+
+/**
+ * Words separating the parts of the setup script's arguments. They hold no "=",
+ * so they never equal an environment entry.
+ */
+const EXEC_MARK = "--2nex-exec--";
+const CHROOT_MARK = "--2nex-chroot--";
+
+/**
+ * The setup script (POSIX sh, run by the host's /bin/sh). Arguments: STAGE,
+ * then steps (`dir MODE DST`, `ro-bind SRC DST`, `bind SRC DST`, `symlink TARGET DST`, `tmpfs
+ * MODE DST`, `proc DST`, `dev DST`, `remount-ro DST`, `hostname NAME`), then
+ * EXEC_MARK, CHROOT_MARK, the NAME=VALUE environment, CHROOT_MARK, and the
+ * command to run in the sandbox. DST paths are inside the sandbox.
+ */
+const SETUP_SCRIPT = `set -eu
+fail() { printf '2nex sandbox setup: %s\\n' "$*" >&2; exit 125; }
+need() { command -v "$1" || fail "$1 not found (install util-linux / coreutils)"; }
+unshare_bin=$(need unshare); setpriv_bin=$(need setpriv); setsid_bin=$(need setsid)
+env_bin=$(need env)
+stage=$1; shift
+mount -t tmpfs -o mode=0755 2nex-root "$stage"
+place() { # DST KIND: create a mount point for a directory or a file on the stage
+  if [ "$2" = dir ]; then mkdir -p "$stage$1"; else mkdir -p "$stage\${1%/*}"; : > "$stage$1"; fi
+}
+while [ $# -gt 0 ]; do
+  step=$1; shift
+  case $step in
+  dir)
+    mkdir -p "$stage$2"; chmod "$1" "$stage$2"; shift 2 ;;
+  ro-bind|bind)
+    if [ -d "$1" ]; then place "$2" dir; else place "$2" file; fi
+    mount --bind "$1" "$stage$2"
+    if [ "$step" = ro-bind ]; then mount -o remount,ro,bind "$stage$2"; fi
+    shift 2 ;;
+  symlink)
+    mkdir -p "$stage\${2%/*}"; ln -s "$1" "$stage$2"; shift 2 ;;
+  tmpfs)
+    place "$2" dir; mount -t tmpfs -o "mode=$1" 2nex-tmpfs "$stage$2"; shift 2 ;;
+  proc)
+    place "$1" dir; mount -t proc proc "$stage$1"; shift ;;
+  dev)
+    dev=$stage$1; shift
+    mkdir -p "$dev"
+    mount -t tmpfs -o mode=0755 2nex-dev "$dev"
+    for node in null zero full random urandom tty; do
+      : > "$dev/$node"; mount --bind "/dev/$node" "$dev/$node"
+    done
+    mkdir -m 0755 "$dev/pts" "$dev/shm"
+    mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$dev/pts"
+    ln -s pts/ptmx "$dev/ptmx"; ln -s /proc/self/fd "$dev/fd"; ln -s /proc/kcore "$dev/core"
+    ln -s /proc/self/fd/0 "$dev/stdin"; ln -s /proc/self/fd/1 "$dev/stdout"
+    ln -s /proc/self/fd/2 "$dev/stderr" ;;
+  remount-ro)
+    mount -o remount,ro,bind "$stage$1"; shift ;;
+  hostname)
+    printf '%s' "$1" > "$stage/proc/sys/kernel/hostname"; shift ;;
+  ${EXEC_MARK})
+    break ;;
+  *)
+    fail "unknown step $step" ;;
+  esac
+done
+cd "$stage"
+mount --move "$stage" /
+mark=$1; shift; seen=
+for arg do
+  shift
+  if [ -z "$seen" ] && [ "$arg" = "$mark" ]; then
+    seen=1; set -- "$@" "$unshare_bin" --root=. "--wd=${SandboxPaths.work}" --
+  else
+    set -- "$@" "$arg"
+  fi
+done
+exec "$setsid_bin" "$setpriv_bin" --inh-caps=-all --bounding-set=-all,+sys_chroot -- \\
+  "$env_bin" -i "$@"
+`;
+
+/** Sandbox implementation on util-linux unshare. */
+export class UnshareSandbox implements Sandbox {
+  readonly name = "unshare" as const;
+
+  async run(request: SandboxRequest): Promise<SandboxResult> {
+    const { steps, prefix } = await prepareRun(request);
+    // An empty host directory to mount the stage on; it stays empty on the host
+    // because the mount happens in the sandbox's private mount namespace.
+    const stage = await Deno.makeTempDir({ prefix: "2nex-sandbox-root-" });
+    try {
+      return await runHelper([...prefix, ...unshareArgv(stage, steps, request)], request);
+    } finally {
+      await Deno.remove(stage).catch(() => {});
+    }
+  }
+}
+
+/** The helper command line (without variation prefix). */
+export function unshareArgv(
+  stage: string,
+  steps: readonly LayoutStep[],
+  request: Pick<SandboxRequest, "env" | "shell">,
+): string[] {
+  const argv = [
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--mount",
+    "--propagation",
+    "private",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--net",
+    "--uts",
+    "--ipc",
+    "--cgroup",
+    "--",
+    "/bin/sh",
+    "-c",
+    SETUP_SCRIPT,
+    "2nex-sandbox-setup",
+    stage,
+  ];
+  for (const step of steps) {
+    argv.push(...setupWords(step));
+    // The hostname goes into the sandbox's own procfs, so it follows the proc step.
+    if (step.kind === "proc") argv.push("hostname", SANDBOX_HOSTNAME);
+  }
+  argv.push(EXEC_MARK, CHROOT_MARK);
+  for (const [name, value] of request.env) argv.push(`${name}=${value}`);
+  argv.push(CHROOT_MARK, ...innerCommand(request.shell));
+  return argv;
+}
+
+function setupWords(step: LayoutStep): string[] {
+  switch (step.kind) {
+    case "dir":
+      return ["dir", step.mode, step.path];
+    case "ro-bind":
+      return ["ro-bind", step.source, step.path];
+    case "bind":
+      return ["bind", step.source, step.path];
+    case "symlink":
+      return ["symlink", step.target, step.path];
+    case "tmpfs":
+      return ["tmpfs", step.mode, step.path];
+    case "proc":
+      return ["proc", step.path];
+    case "dev":
+      return ["dev", step.path];
+    case "remount-ro":
+      return ["remount-ro", step.path];
+  }
+}
