@@ -104,7 +104,8 @@ interface Miss {
 }
 
 /**
- * Ensures every item is in the cache and returns sha256 → cache path.
+ * Ensures every item is in the cache and returns sha256 → cache path, in the
+ * order the sha256s first appear in `sources`.
  * Identical sha256s are fetched once; up to `concurrency` at a time. Every
  * source is attempted even when one fails; then one FailureError reports all
  * failures (exit 1). Invalid items (bad sha256, no url/file) are InvalidInputError.
@@ -121,13 +122,13 @@ export async function fetchSources(
     else group.push(item);
   }
 
-  const result = new Map<string, string>();
-  // Indexed by group so that the report lists failures in manifest order, not finishing order.
+  // Indexed by group so that results and failures come in manifest order, not finishing order.
+  const pathsByGroup: string[] = [];
   const failuresByGroup: TwonexError[] = [];
   const work = [...groups.values()].map((items, index) => ({ items, index }));
   await runPool(work, opts.concurrency ?? DEFAULTS.concurrency, async ({ items, index }) => {
     try {
-      result.set(items[0].sha256, await fetchOne(items, opts));
+      pathsByGroup[index] = await fetchOne(items, opts);
     } catch (error) {
       if (opts.signal?.aborted) return;
       failuresByGroup[index] = error instanceof TwonexError
@@ -145,7 +146,7 @@ export async function fetchSources(
       position: failures[0].position,
     });
   }
-  return result;
+  return new Map(work.map(({ items, index }) => [items[0].sha256, pathsByGroup[index]]));
 }
 
 function validateItem(item: FetchItem): void {
