@@ -1,8 +1,10 @@
 /**
  * Which optional reproducibility tools this host has: diffoscope (detailed reports),
- * libfaketime (clock shift) and disorderfs with a usable FUSE device (listing order).
- * Found by looking through PATH and known library directories, without running
- * anything, so detection needs only read permission.
+ * libfaketime (clock shift) and disorderfs (listing order). Found by looking through
+ * PATH and known library directories, without running anything, so detection needs
+ * only read permission and takes a few milliseconds. Whether FUSE works is another
+ * matter: Deno refuses to look at /dev, /proc or /sys without --allow-all, so only a
+ * trial mount can tell (`probeDisorder` in disorder.ts).
  * @module
  */
 import type { SandboxMode } from "../manifest/types.ts";
@@ -18,24 +20,21 @@ export interface DetectedTools {
   disorderfs?: string;
   /** `fusermount3` or `fusermount`, needed to unmount disorderfs without root. */
   fusermount?: string;
-  /** /dev/fuse can be opened for reading and writing. */
-  fuse: boolean;
 }
 
 /** Looks for the optional tools. `path` defaults to the PATH environment variable. */
 export async function detectTools(path = Deno.env.get("PATH") ?? ""): Promise<DetectedTools> {
   const dirs = path.split(":").filter((dir) => dir !== "");
-  const [diffoscope, faketime, disorderfs, fusermount3, fusermount, libfaketime, fuse] =
-    await Promise.all([
+  const [diffoscope, faketime, disorderfs, fusermount3, fusermount, libfaketime] = await Promise
+    .all([
       findExecutable("diffoscope", dirs),
       findExecutable("faketime", dirs),
       findExecutable("disorderfs", dirs),
       findExecutable("fusermount3", dirs),
       findExecutable("fusermount", dirs),
       findLibfaketime(),
-      fuseUsable(),
     ]);
-  const tools: DetectedTools = { fuse };
+  const tools: DetectedTools = {};
   if (diffoscope) tools.diffoscope = diffoscope;
   if (faketime) tools.faketime = faketime;
   if (libfaketime) tools.libfaketime = libfaketime;
@@ -46,21 +45,20 @@ export async function detectTools(path = Deno.env.get("PATH") ?? ""): Promise<De
 }
 
 /**
- * What the rounds of one package can vary given the tools found: the clock shift needs
- * libfaketime and host mode (a hermetic root holds only the dependencies' bundles,
- * whose programs need not be linked against a libc that can preload the host's
- * library), listing-order shuffling needs disorderfs, a FUSE device and a way to
- * unmount.
+ * What the rounds of one package can vary. The clock shift needs libfaketime and host
+ * mode: a hermetic root holds only the dependencies' bundles, whose programs need not be
+ * dynamically linked against a libc that can preload the host's library.
+ * `disorderfsWorks` is the answer of `probeDisorder` (a trial mount).
  */
 export function roundCapabilities(
   tools: DetectedTools,
   mode: SandboxMode,
-  cpus = navigator.hardwareConcurrency || 1,
+  host: { disorderfsWorks: boolean; cpus?: number },
 ): RoundCapabilities {
   return {
-    cpus,
+    cpus: host.cpus ?? (navigator.hardwareConcurrency || 1),
     fakeTime: mode === "host" && tools.libfaketime !== undefined,
-    disorderfs: tools.disorderfs !== undefined && tools.fusermount !== undefined && tools.fuse,
+    disorderfs: host.disorderfsWorks,
   };
 }
 
@@ -98,17 +96,6 @@ async function findExecutable(name: string, dirs: string[]): Promise<string | un
 async function isRegularFile(path: string): Promise<boolean> {
   try {
     return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Opening /dev/fuse and closing it at once creates no mount and has no effect. */
-async function fuseUsable(): Promise<boolean> {
-  try {
-    const device = await Deno.open("/dev/fuse", { read: true, write: true });
-    device.close();
-    return true;
   } catch {
     return false;
   }

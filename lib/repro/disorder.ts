@@ -39,7 +39,7 @@ export async function mountDisorder(
   mountPoint: string,
 ): Promise<DisorderMount> {
   const { disorderfs, fusermount } = tools;
-  if (!disorderfs || !fusermount || !tools.fuse) {
+  if (!disorderfs || !fusermount) {
     throw new FailureError("cannot vary listing order: disorderfs or FUSE is not available", {
       hint: "install disorderfs and fuse3, or switch the variation off with --no-vary=disorder",
     });
@@ -68,4 +68,28 @@ export async function mountDisorder(
       mounted = false;
     },
   };
+}
+
+/**
+ * Whether disorderfs really works here: mounts an empty scratch directory, lists it
+ * and unmounts. Nothing cheaper can tell (a container may have disorderfs but no
+ * /dev/fuse, and Deno may not look at /dev), and a build round should not be the first
+ * to find out. Call
+ * once per run, before planning rounds; `scratch` is created and removed.
+ */
+export async function probeDisorder(tools: DetectedTools, scratch: string): Promise<boolean> {
+  if (!tools.disorderfs || !tools.fusermount) return false;
+  let mount: DisorderMount | undefined;
+  try {
+    mount = await mountDisorder(tools, `${scratch}/real`, `${scratch}/mnt`);
+    for await (const _ of Deno.readDir(mount.mountPoint)) {
+      // Listing an empty directory through the mount proves it answers.
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await mount?.unmount().catch(() => {});
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
 }

@@ -43,5 +43,5 @@ export {
   VARIATIONS,
 } from "./variations.ts";
 export { type DetectedTools, detectTools, roundCapabilities } from "./detect.ts";
-export { type DisorderMount, mountDisorder } from "./disorder.ts";
+export { type DisorderMount, mountDisorder, probeDisorder } from "./disorder.ts";
 export { compareBytewise } from "./order.ts";

@@ -195,26 +195,26 @@ Deno.test("fakeTimeEnv: preload and shift only when planned", () => {
   ]);
 });
 
-Deno.test("roundCapabilities: clock shift only in host mode, disorderfs needs FUSE", () => {
+Deno.test("roundCapabilities: clock shift only in host mode; disorderfs as probed", () => {
   const tools = {
     libfaketime: "/usr/lib/x/libfaketime.so.1",
     disorderfs: "/usr/bin/disorderfs",
     fusermount: "/usr/bin/fusermount3",
-    fuse: true,
   };
-  assert.deepEqual(roundCapabilities(tools, "host", 4), {
+  const works = { disorderfsWorks: true, cpus: 4 };
+  assert.deepEqual(roundCapabilities(tools, "host", works), {
     cpus: 4,
     fakeTime: true,
     disorderfs: true,
   });
-  assert.deepEqual(roundCapabilities(tools, "hermetic", 4), {
+  assert.deepEqual(roundCapabilities(tools, "hermetic", works), {
     cpus: 4,
     fakeTime: false,
     disorderfs: true,
   });
-  assert.deepEqual(roundCapabilities({ ...tools, fuse: false }, "host", 1), {
+  assert.deepEqual(roundCapabilities({}, "host", { disorderfsWorks: false, cpus: 1 }), {
     cpus: 1,
-    fakeTime: true,
+    fakeTime: false,
     disorderfs: false,
   });
 });
