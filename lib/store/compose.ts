@@ -181,6 +181,8 @@ async function merge(
 
 function clash(path: string, name: string): FailureError {
   return new FailureError(
-    `cannot combine trees: /${path ? `${path}/` : ""}${name} is a file in one and a directory in another`,
+    `cannot combine trees: /${
+      path ? `${path}/` : ""
+    }${name} is a file in one and a directory in another`,
   );
 }

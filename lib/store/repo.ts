@@ -428,9 +428,10 @@ async function initAtomically(path: string): Promise<void> {
       await Deno.rename(temp, path);
     } catch (error) {
       if (await readRepoMode(path) !== undefined) return; // Someone else created it first.
-      throw new FailureError(`cannot create the repository at ${path}: ${
-        (error as Error).message
-      }`, { hint: "the directory exists and is not empty; choose another path" });
+      throw new FailureError(
+        `cannot create the repository at ${path}: ${(error as Error).message}`,
+        { hint: "the directory exists and is not empty; choose another path" },
+      );
     }
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
