@@ -5,6 +5,11 @@
  * differs, the offset of the first differing byte is found by reading both files side
  * by side in chunks, so no file is ever held in memory whole.
  *
+ * Speed: Deno's asynchronous file calls cost about 0.2 ms each here, its synchronous
+ * ones a tenth of that, so metadata and small files (up to 64 KiB) are read with
+ * synchronous calls, yielding to the event loop every few hundred entries; only large
+ * files are streamed asynchronously, where the call overhead no longer matters.
+ *
  * @example
  * ```ts
  * const diff = await compareTrees("/tmp/round1/out", "/tmp/round2/out");
@@ -72,14 +77,16 @@ export interface CompareOptions {
    * the output hash ignores is not reported either.
    */
   modeMask?: number;
-  /** Files read at once. Default 16. */
+  /** Large files read at once. Default 4. */
   concurrency?: number;
   /** Bytes read from each file per step. Default 64 KiB. */
   chunkSize?: number;
 }
 
 const DEFAULT_CHUNK = 64 * 1024;
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 4;
+/** Longest stretch of synchronous calls before timers and other I/O get a turn. */
+const MAX_BLOCKING_MS = 40;
 /** Files up to this size are read in one call; larger ones strictly in chunks. */
 const SMALL_FILE = 64 * 1024;
 
@@ -105,18 +112,32 @@ export async function compareTrees(
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   await requireDirectory(a);
   await requireDirectory(b);
-  const [treeA, treeB] = await Promise.all([
-    walkTree(a, modeMask, concurrency),
-    walkTree(b, modeMask, concurrency),
-  ]);
+  const pause = new Pauser();
+  const treeA = await walkTree(a, modeMask, pause);
+  const treeB = await walkTree(b, modeMask, pause);
   const paths = [...new Set([...treeA.keys(), ...treeB.keys()])].sort(compareBytewise);
 
-  const results = await mapLimit(paths, concurrency, async (path) => {
+  // Small entries are settled at once; large files are queued for streaming.
+  const results: Compared[] = new Array(paths.length);
+  const large: number[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
     const statA = treeA.get(path);
     const statB = treeB.get(path);
-    if (statA && statB) return await compareEntry(a, b, path, statA, statB, chunkSize);
-    if (statA) return { removed: await toEntry(a, path, statA) };
-    return { added: await toEntry(b, path, statB!) };
+    const small = (!statA || isSmall(statA)) && (!statB || isSmall(statB));
+    if (!small) large.push(i);
+    else if (statA && statB) results[i] = compareSmallEntry(a, b, path, statA, statB);
+    else if (statA) results[i] = { removed: toSmallEntry(a, path, statA) };
+    else results[i] = { added: toSmallEntry(b, path, statB!) };
+    if (pause.due()) await pause.yield();
+  }
+  await mapLimit(large, concurrency, async (i) => {
+    const path = paths[i];
+    const statA = treeA.get(path);
+    const statB = treeB.get(path);
+    if (statA && statB) results[i] = await compareEntry(a, b, path, statA, statB, chunkSize);
+    else if (statA) results[i] = { removed: await toEntry(a, path, statA) };
+    else results[i] = { added: await toEntry(b, path, statB!) };
   });
 
   const diff: TreeDiff = { roots: { a, b }, added: [], removed: [], changed: [], identical: 0 };
@@ -156,47 +177,38 @@ async function requireDirectory(root: string): Promise<void> {
 async function walkTree(
   root: string,
   modeMask: number,
-  concurrency: number,
+  pause: Pauser,
 ): Promise<Map<string, Stat>> {
   const tree = new Map<string, Stat>();
-  tree.set(".", await statEntry(root, modeMask));
-  let pending = [""];
-  // Breadth-first, one directory level at a time, stat calls in parallel within a level.
+  tree.set(".", statEntry(root, modeMask));
+  const pending = [""];
   while (pending.length > 0) {
-    const listed = await mapLimit(pending, concurrency, (dir) => listDirectory(root, dir));
-    const names = listed.flat();
-    const stats = await mapLimit(
-      names,
-      concurrency,
-      (path) => statEntry(join(root, path), modeMask),
-    );
-    pending = [];
-    names.forEach((path, i) => {
-      tree.set(path, stats[i]);
-      if (stats[i].type === "dir") pending.push(path);
-    });
+    const dir = pending.pop()!;
+    for (const name of listDirectory(root, dir)) {
+      const path = dir === "" ? name : `${dir}/${name}`;
+      const stat = statEntry(join(root, path), modeMask);
+      tree.set(path, stat);
+      if (stat.type === "dir") pending.push(path);
+      if (pause.due()) await pause.yield();
+    }
   }
   return tree;
 }
 
-async function listDirectory(root: string, dir: string): Promise<string[]> {
-  const names: string[] = [];
+function listDirectory(root: string, dir: string): string[] {
   try {
-    for await (const item of Deno.readDir(join(root, dir))) {
-      names.push(dir === "" ? item.name : `${dir}/${item.name}`);
-    }
+    return [...Deno.readDirSync(join(root, dir))].map((item) => item.name);
   } catch (error) {
     throw readError(join(root, dir), error);
   }
-  return names;
 }
 
-async function statEntry(full: string, modeMask: number): Promise<Stat> {
+function statEntry(full: string, modeMask: number): Stat {
   try {
-    const info = await Deno.lstat(full);
+    const info = Deno.lstatSync(full);
     const mode = (info.mode ?? 0) & 0o7777 & modeMask;
     if (info.isSymlink) {
-      const target = await Deno.readLink(full);
+      const target = Deno.readLinkSync(full);
       return { type: "symlink", mode, size: new TextEncoder().encode(target).length, target };
     }
     if (info.isFile) return { type: "file", mode, size: info.size };
@@ -208,10 +220,84 @@ async function statEntry(full: string, modeMask: number): Promise<Stat> {
   }
 }
 
+/** Entries handled with synchronous calls: anything but a regular file above SMALL_FILE. */
+function isSmall(stat: Stat): boolean {
+  return stat.type !== "file" || stat.size <= SMALL_FILE;
+}
+
+/**
+ * Lets timers and other I/O run between stretches of synchronous calls. A yield costs
+ * a timer tick (about 2 ms here), so it happens by elapsed time, not by entry count.
+ */
+class Pauser {
+  #since = performance.now();
+
+  /** True when the last yield is long enough ago; the caller then awaits {@link yield}. */
+  due(): boolean {
+    return performance.now() - this.#since >= MAX_BLOCKING_MS;
+  }
+
+  async yield(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#since = performance.now();
+  }
+}
+
 type Compared =
   | { added: Entry }
   | { removed: Entry }
   | { path: string; change?: Change };
+
+function toSmallEntry(root: string, path: string, stat: Stat): Entry {
+  const entry: Entry = { path, ...stat };
+  if (stat.type === "file") entry.sha256 = sha256Hex(readSmall(join(root, path)));
+  return entry;
+}
+
+/** {@link compareEntry} for entries that are not large files, with synchronous reads. */
+function compareSmallEntry(
+  rootA: string,
+  rootB: string,
+  path: string,
+  statA: Stat,
+  statB: Stat,
+): Compared {
+  const a: Entry = { path, ...statA };
+  const b: Entry = { path, ...statB };
+  const differs: Difference[] = [];
+  let firstDifference: number | undefined;
+  const contentA = a.type === "file" ? readSmall(join(rootA, path)) : undefined;
+  const contentB = b.type === "file" ? readSmall(join(rootB, path)) : undefined;
+  if (contentA) a.sha256 = sha256Hex(contentA);
+  if (contentB) b.sha256 = sha256Hex(contentB);
+  if (a.type !== b.type) {
+    differs.push("type");
+  } else {
+    if (a.mode !== b.mode) differs.push("mode");
+    if (contentA && contentB) {
+      if (a.size !== b.size) differs.push("size");
+      firstDifference = firstMismatch(contentA, contentB);
+      if (firstDifference !== undefined) differs.push("content");
+    }
+    if (a.type === "symlink" && a.target !== b.target) differs.push("target");
+  }
+  if (differs.length === 0) return { path };
+  const change: Change = { path, differs, a, b };
+  if (firstDifference !== undefined) change.firstDifference = firstDifference;
+  return { path, change };
+}
+
+function readSmall(path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (error) {
+    throw readError(path, error);
+  }
+}
+
+function sha256Hex(content: Uint8Array): string {
+  return createHash("sha256").update(content).digest("hex");
+}
 
 async function toEntry(root: string, path: string, stat: Stat): Promise<Entry> {
   const entry: Entry = { path, ...stat };
