@@ -221,3 +221,23 @@ Deno.test("compareBytewise: orders by UTF-8 bytes", () => {
   });
   assert.deepEqual(paths, byBytes);
 });
+
+Deno.test("compareTrees: large files added, removed and turned into a symlink", async () => {
+  await withTrees(async (a, b) => {
+    const big = new Uint8Array(100_000).map((_, i) => i % 13);
+    await write(`${a}/old.bin`, big);
+    await write(`${b}/new.bin`, big);
+    await write(`${a}/lib.so`, big);
+    await Deno.symlink("new.bin", `${b}/lib.so`);
+    const diff = await compareTrees(a, b);
+    assert.deepEqual(diff.added.map((e) => [e.path, e.size, e.sha256]), [
+      ["new.bin", 100_000, sha256(big)],
+    ]);
+    assert.deepEqual(diff.removed.map((e) => [e.path, e.size, e.sha256]), [
+      ["old.bin", 100_000, sha256(big)],
+    ]);
+    assert.deepEqual(diff.changed.map((c) => [c.path, c.differs, c.a.sha256, c.b.target]), [
+      ["lib.so", ["type"], sha256(big), "new.bin"],
+    ]);
+  });
+});
