@@ -5,11 +5,19 @@
  * tool is missing, and fails in CI (CI=true), where a missing tool is a failure.
  */
 import assert from "node:assert/strict";
-import { compareTrees } from "../../lib/repro/diff.ts";
-import { writeReport } from "../../lib/repro/report.ts";
-import { detectTools } from "../../lib/repro/detect.ts";
+import { compareTrees, treesEqual } from "../../lib/repro/diff.ts";
+import { summarize, writeReport } from "../../lib/repro/report.ts";
+import { detectTools, roundCapabilities } from "../../lib/repro/detect.ts";
 import { mountDisorder, probeDisorder } from "../../lib/repro/disorder.ts";
-import { FAKE_TIME_SHIFT_SECONDS, fakeTimeEnv } from "../../lib/repro/variations.ts";
+import {
+  awaitRoundStart,
+  FAKE_TIME_SHIFT_SECONDS,
+  fakeTimeEnv,
+  parseVariationFlags,
+  planRounds,
+  reorderEnv,
+  type RoundPlan,
+} from "../../lib/repro/variations.ts";
 import { run } from "../../lib/util/process.ts";
 
 const tools = await detectTools();
@@ -214,5 +222,118 @@ Deno.test({
       shift >= FAKE_TIME_SHIFT_SECONDS - 5 && shift <= FAKE_TIME_SHIFT_SECONDS + 30,
       `clock inside moved by ${shift} s, expected about ${FAKE_TIME_SHIFT_SECONDS}`,
     );
+  },
+});
+
+/**
+ * A stand-in for the build engine: runs `script` in a bwrap sandbox under a round's
+ * conditions (taskset, setarch -R, environment order, libfaketime, disorderfs or a
+ * tmpfs work directory) and leaves its /2nex/out in `out`.
+ */
+async function runRound(plan: RoundPlan, script: string, base: string): Promise<string> {
+  const out = `${base}/round${plan.round}/out`;
+  const work = `${base}/round${plan.round}/work`;
+  await Deno.mkdir(out, { recursive: true });
+  await Deno.mkdir(work, { recursive: true });
+  const prefix: string[] = [];
+  if (plan.cpus !== undefined) {
+    prefix.push("taskset", "-c", Array.from({ length: plan.cpus }, (_, i) => i).join(","));
+  }
+  if (plan.disableAslr) prefix.push("setarch", "-R");
+  const cpus = plan.cpus ?? (navigator.hardwareConcurrency || 1);
+  const env = reorderEnv([
+    ["MAKEFLAGS", `-j${plan.jobs ?? cpus}`],
+    ["LC_ALL", "C"],
+    ["TZ", "UTC"],
+    ["SOURCE_DATE_EPOCH", "1704067200"],
+    ["WORK_DIR", "/2nex/work"],
+    ["OUT_DIR", "/2nex/out"],
+  ], plan);
+  env.push(...fakeTimeEnv(plan, tools.libfaketime ?? ""));
+  let mount: Awaited<ReturnType<typeof mountDisorder>> | undefined;
+  const workMount: string[] = [];
+  if (plan.disorder) {
+    mount = await mountDisorder(tools, work, `${base}/round${plan.round}/work-shuffled`);
+    workMount.push("--bind", mount.mountPoint, "/2nex/work");
+  } else if (plan.workOnTmpfs) {
+    workMount.push("--tmpfs", "/2nex/work");
+  } else {
+    workMount.push("--bind", work, "/2nex/work");
+  }
+  try {
+    await run([
+      ...prefix,
+      ...sandbox([
+        ...env.flatMap(([name, value]) => ["--setenv", name, value]),
+        ...workMount,
+        "--bind",
+        out,
+        "/2nex/out",
+        "--chdir",
+        "/2nex/work",
+        "sh",
+        "-c",
+        script,
+      ]),
+    ]);
+  } finally {
+    await mount?.unmount();
+  }
+  return out;
+}
+
+/** Files the stand-in builds write: one per kind of unreproducibility the variations catch. */
+const UNREPRODUCIBLE = `
+  date +%s > /2nex/out/build-time
+  nproc > /2nex/out/cpus
+  echo "$MAKEFLAGS" > /2nex/out/makeflags
+  env | grep -v '^FAKETIME\\|^LD_PRELOAD\\|^PWD\\|^SHLVL\\|^_=' > /2nex/out/environment
+  grep -m1 '\\[stack\\]' /proc/self/maps | cut -d- -f1 > /2nex/out/stack-address
+  mkdir files && for name in one two three four five six seven eight; do touch files/$name; done
+  ls -U files > /2nex/out/listing
+`;
+
+/** The same outputs made reproducibly: sorted, normalised, from SOURCE_DATE_EPOCH. */
+const REPRODUCIBLE = `
+  date -u -d "@$SOURCE_DATE_EPOCH" +%s > /2nex/out/build-time
+  env | grep -v '^FAKETIME\\|^LD_PRELOAD\\|^PWD\\|^SHLVL\\|^_=\\|^MAKEFLAGS=' | sort > /2nex/out/environment
+  mkdir files && for name in one two three four five six seven eight; do touch files/$name; done
+  ls files | sort > /2nex/out/listing
+`;
+
+Deno.test({
+  name: "rounds: planned variations catch each unreproducible output; a clean build passes",
+  ignore: !(hasBwrap && tools.libfaketime) && !inCi,
+  async fn() {
+    const capabilities = roundCapabilities(tools, "host", { disorderfsWorks: disorderUsable });
+    const [first, second] = planRounds(2, parseVariationFlags(), capabilities);
+    await withTemp(async (base) => {
+      const startFirst = await awaitRoundStart(first);
+      const a = await runRound(first, UNREPRODUCIBLE, `${base}/bad`);
+      await awaitRoundStart(second, startFirst);
+      const b = await runRound(second, UNREPRODUCIBLE, `${base}/bad`);
+      const diff = await compareTrees(a, b);
+      const changed = diff.changed.map((change) => change.path);
+      for (const file of ["build-time", "environment", "listing", "makeflags", "stack-address"]) {
+        assert.ok(changed.includes(file), `${file} should differ:\n${summarize(diff)}`);
+      }
+      if ((navigator.hardwareConcurrency || 1) > 1) assert.ok(changed.includes("cpus"));
+      const written = await writeReport(diff, {
+        dir: `${base}/report`,
+        labelA: "round 1",
+        labelB: "round 2",
+        notes: [first, second].map((plan) => `round ${plan.round}: ${plan.description.join("; ")}`),
+        diffoscope: false,
+      });
+      assert.match(await Deno.readTextFile(written.textPath), /\n {2}build-time\n/);
+
+      const startClean = await awaitRoundStart(first, Date.now());
+      const cleanA = await runRound(first, REPRODUCIBLE, `${base}/good`);
+      await awaitRoundStart(second, startClean);
+      const cleanB = await runRound(second, REPRODUCIBLE, `${base}/good`);
+      const clean = await compareTrees(cleanA, cleanB);
+      assert.ok(treesEqual(clean), summarize(clean));
+      assert.equal(clean.identical, 3);
+    });
   },
 });
