@@ -78,9 +78,9 @@ export async function mountDisorder(
  * once per run, before planning rounds; `scratch` is created and removed.
  */
 export async function probeDisorder(tools: DetectedTools, scratch: string): Promise<boolean> {
-  if (!tools.disorderfs || !tools.fusermount) return false;
   let mount: DisorderMount | undefined;
   try {
+    if (!tools.disorderfs || !tools.fusermount) return false;
     mount = await mountDisorder(tools, `${scratch}/real`, `${scratch}/mnt`);
     for await (const _ of Deno.readDir(mount.mountPoint)) {
       // Listing an empty directory through the mount proves it answers.

@@ -138,6 +138,7 @@ Deno.test({
   name: "writeReport: a diffoscope that runs past its time limit is reported as timed out",
   ignore: !tools.diffoscope && !inCi,
   async fn() {
+    assert.ok(tools.diffoscope, "diffoscope is not installed (apt-get install diffoscope-minimal)");
     await withTemp(async (base) => {
       const { a, b } = await twoRounds(base);
       const diff = await compareTrees(a, b);
@@ -305,6 +306,7 @@ Deno.test({
   name: "rounds: planned variations catch each unreproducible output; a clean build passes",
   ignore: !(hasBwrap && tools.libfaketime) && !inCi,
   async fn() {
+    assert.ok(hasBwrap, "bwrap is not installed (apt-get install bubblewrap)");
     const capabilities = roundCapabilities(tools, "host", { disorderfsWorks: disorderUsable });
     const [first, second] = planRounds(2, parseVariationFlags(), capabilities);
     await withTemp(async (base) => {
