@@ -7,8 +7,8 @@
  * --map-root-user --net`, which then execs bwrap: bwrap's own `--unshare-net`
  * always brings the loopback interface up, and SPEC section 5 (and the unshare
  * implementation) has it down, so builds behave the same under both helpers.
- * `unshare` execs bwrap in place, so bwrap stays our direct child and its
- * `--die-with-parent` keeps working.
+ * `unshare` (and the host's sh, see BWRAP_LAUNCHER) exec bwrap in place, so
+ * bwrap stays our direct child and its `--die-with-parent` keeps working.
  * @module
  */
 import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
@@ -17,6 +17,13 @@ import type { LayoutStep } from "./layout.ts";
 import { prepareRun } from "./prepare.ts";
 import { runHelper } from "./runner.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
+
+/**
+ * Fixed shell text run by the host's /bin/sh between unshare and bwrap: bwrap
+ * reports the sandbox init's pid on its `--info-fd` and closes that fd in the
+ * sandbox, so it gets a copy of stderr (fd 3) rather than stderr itself.
+ */
+const BWRAP_LAUNCHER = 'exec 3>&2 && exec bwrap --info-fd 3 "$@"';
 
 /** Sandbox implementation on bubblewrap. */
 export class BwrapSandbox implements Sandbox {
@@ -39,7 +46,10 @@ export function bwrapArgv(
     "--map-root-user",
     "--net",
     "--",
-    "bwrap",
+    "/bin/sh",
+    "-c",
+    BWRAP_LAUNCHER,
+    "2nex-bwrap",
     "--unshare-user",
     "--unshare-ipc",
     "--unshare-pid",

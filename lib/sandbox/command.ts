@@ -5,6 +5,7 @@
  * @module
  */
 import { FailureError } from "../util/errors.ts";
+import { run } from "../util/process.ts";
 import { SandboxPaths } from "./env.ts";
 
 /** Hostname inside every sandbox. */
@@ -36,12 +37,20 @@ export function parseCpuList(list: string): number[] {
   return [...cpus].sort((a, b) => a - b);
 }
 
-/** The CPUs this process may run on (from /proc/self/status). */
-export async function allowedCpus(): Promise<number[]> {
-  const status = await Deno.readTextFile("/proc/self/status");
-  const line = status.split("\n").find((l) => l.startsWith("Cpus_allowed_list:"));
-  if (!line) throw new FailureError("cannot find the allowed CPUs in /proc/self/status");
-  return parseCpuList(line.slice(line.indexOf(":") + 1));
+let allowed: Promise<number[]> | undefined;
+
+/**
+ * The CPUs this process may run on, asked once from `taskset` (Deno may not
+ * read /proc/self/status; taskset is what applies the restriction anyway).
+ */
+export function allowedCpus(): Promise<number[]> {
+  allowed ??= (async () => {
+    const { stdout } = await run(["taskset", "--cpu-list", "--pid", String(Deno.pid)]);
+    // "pid 123's current affinity list: 0-3"
+    return parseCpuList(stdout.slice(stdout.lastIndexOf(":") + 1));
+  })();
+  allowed.catch(() => allowed = undefined);
+  return allowed;
 }
 
 export interface VariationOptions {
@@ -63,7 +72,9 @@ export function variationPrefix(options: VariationOptions): string[] {
   if (options.disableAslr) prefix.push("setarch", options.arch, "--addr-no-randomize");
   if (options.cpus !== undefined) {
     if (!Number.isSafeInteger(options.cpus) || options.cpus < 1) {
-      throw new FailureError(`internal error: cpus must be a positive integer, not ${options.cpus}`);
+      throw new FailureError(
+        `internal error: cpus must be a positive integer, not ${options.cpus}`,
+      );
     }
     if (options.available.length === 0) throw new FailureError("no CPU is available");
     const chosen = options.available.slice(0, options.cpus);

@@ -123,6 +123,9 @@ export function sandboxLayout(
     { kind: "ro-bind", source: request.scriptPath, path: SandboxPaths.script },
     { kind: "tmpfs", path: "/tmp", mode: "1777" },
     { kind: "dev", path: "/dev" },
+    // /dev itself read-only; POSIX shared memory needs a writable /dev/shm.
+    { kind: "tmpfs", path: "/dev/shm", mode: "1777" },
+    { kind: "remount-ro", path: "/dev" },
     { kind: "proc", path: "/proc" },
     { kind: "remount-ro", path: "/" },
   );

@@ -1,15 +1,22 @@
 /**
  * Runs a sandbox helper process (bwrap or unshare, possibly behind setarch and
  * taskset, which exec it): streams its output to the log, enforces the time
- * limit and the abort signal, and returns only once every sandboxed process
- * is gone.
+ * limit and the abort signal, and returns once the sandbox is gone.
  *
- * Why that holds: both helpers run the build in a new pid namespace whose init
- * is the helper's child. The kernel kills every process of a pid namespace
- * when its init dies, and the init only turns into a zombie after all of them
- * are reaped. On a normal exit the helper waits for its init, so its own exit
- * comes after. On a kill we SIGKILL the init and the helper, then wait until
- * the init is gone or a zombie.
+ * Why every sandboxed process is gone by then: both helpers run the build in a
+ * new pid namespace whose init is the helper's child, and wait for that init.
+ * The kernel kills every process of a pid namespace when its init dies, and
+ * the init becomes a zombie (what the helper waits for) only after all of them
+ * are reaped. So on a normal end, the helper's exit comes last.
+ *
+ * To stop a build we kill the init rather than the helper, so that the helper
+ * still waits for the namespace to empty: the helper reports the init's host
+ * pid on its stderr (bwrap through `--info-fd`, the unshare setup script with
+ * a `2nex-sandbox-init PID` line) and we run `kill -s KILL PID`. (Deno itself
+ * may not read /proc or signal processes it did not spawn.) If that is not
+ * possible (no pid yet, or `kill` may not be run), we SIGKILL the helper; the
+ * helpers then SIGKILL the init as their parent-death signal, and the namespace
+ * dies a moment after run() returns, without running any more code.
  * @module
  */
 import { FailureError } from "../util/errors.ts";
@@ -22,8 +29,11 @@ const HELPER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 /** How much of the helper's own stderr is kept for `helperMessage`. */
 const HELPER_MESSAGE_LIMIT = 8192;
 
-/** How long to wait for the pid namespace to die after a kill before reporting an error. */
-const REAP_LIMIT_MS = 10_000;
+/** After killing the init, how long the helper gets to notice before it is killed too. */
+const HELPER_GRACE_MS = 5_000;
+
+/** The line the unshare setup script prints with its host pid. */
+export const INIT_PID_LINE = "2nex-sandbox-init";
 
 /** Runs `argv` (a helper command line built by an implementation) for `request`. */
 export async function runHelper(argv: string[], request: SandboxRequest): Promise<SandboxResult> {
@@ -45,39 +55,37 @@ export async function runHelper(argv: string[], request: SandboxRequest): Promis
       throw spawnError(program, error);
     }
 
-    const killer = new SandboxKiller(child);
+    const stopper = new SandboxStopper(child);
     let timedOut = false;
     let aborted = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      killer.kill();
+      stopper.stop();
     }, request.timeoutMs);
     const onAbort = () => {
       aborted = true;
-      killer.kill();
+      stopper.stop();
     };
     if (request.signal?.aborted) onAbort();
     else request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const sink = new LogSink(log, request.onOutput);
-    const helperMessage = new BoundedText(HELPER_MESSAGE_LIMIT);
+    const helperStderr = new HelperStderr((pid) => stopper.setInitPid(pid));
     try {
       let status: Deno.CommandStatus;
       try {
         [status] = await Promise.all([
           child.status,
           sink.pump(child.stdout),
-          sink.pump(child.stderr, (chunk) => helperMessage.add(chunk)),
+          sink.pump(child.stderr, (chunk) => helperStderr.filter(chunk)),
         ]);
       } catch (error) {
         // The log or the output callback failed: never leave the build running behind us.
-        killer.kill();
+        stopper.stop();
         await child.status;
-        await killer.waitForNamespace();
         throw error;
       }
-      await killer.waitForNamespace();
-      const message = helperMessage.text().trim();
+      const message = helperStderr.message().trim();
       return {
         code: status.code,
         timedOut,
@@ -87,6 +95,7 @@ export async function runHelper(argv: string[], request: SandboxRequest): Promis
       };
     } finally {
       clearTimeout(timer);
+      await stopper.dispose();
       request.signal?.removeEventListener("abort", onAbort);
     }
   } finally {
@@ -111,9 +120,11 @@ class LogSink {
     private readonly onOutput?: (chunk: Uint8Array) => void,
   ) {}
 
-  async pump(stream: ReadableStream<Uint8Array>, tap?: (chunk: Uint8Array) => void) {
-    for await (const chunk of stream) {
-      tap?.(chunk);
+  /** Copies `stream` to the log; `transform` may rewrite or drop (empty result) each chunk. */
+  async pump(stream: ReadableStream<Uint8Array>, transform?: (chunk: Uint8Array) => Uint8Array) {
+    for await (const raw of stream) {
+      const chunk = transform ? transform(raw) : raw;
+      if (chunk.length === 0) continue;
       this.onOutput?.(chunk);
       await this.#write(chunk);
     }
@@ -128,114 +139,123 @@ class LogSink {
   }
 }
 
-/** Keeps the first `limit` bytes of a byte stream as text. */
-class BoundedText {
-  #parts: Uint8Array[] = [];
-  #size = 0;
-  constructor(private readonly limit: number) {}
+/**
+ * The helper's stderr: picks out the init pid report (bwrap's `--info-fd` JSON
+ * block, or the setup script's INIT_PID_LINE) and passes everything else on,
+ * keeping the start of it as the helper's message. Works on whole lines.
+ */
+export class HelperStderr {
+  #partial = "";
+  #inInfoBlock = false;
+  #kept = "";
+  readonly #decoder = new TextDecoder();
+  readonly #encoder = new TextEncoder();
 
-  add(chunk: Uint8Array): void {
-    if (this.#size >= this.limit) return;
-    const part = chunk.subarray(0, this.limit - this.#size);
-    this.#parts.push(part);
-    this.#size += part.length;
+  constructor(private readonly onInitPid: (pid: number) => void) {}
+
+  /** Returns the part of `chunk` that belongs in the log (complete lines only). */
+  filter(chunk: Uint8Array): Uint8Array {
+    const text = this.#partial + this.#decoder.decode(chunk, { stream: true });
+    const lines = text.split("\n");
+    this.#partial = lines.pop() ?? "";
+    let passed = "";
+    for (const line of lines) {
+      if (this.#take(line)) continue;
+      passed += `${line}\n`;
+    }
+    if (passed && this.#kept.length < HELPER_MESSAGE_LIMIT) {
+      this.#kept = (this.#kept + passed).slice(0, HELPER_MESSAGE_LIMIT);
+    }
+    return this.#encoder.encode(passed);
   }
 
-  text(): string {
-    const all = new Uint8Array(this.#size);
-    let offset = 0;
-    for (const part of this.#parts) {
-      all.set(part, offset);
-      offset += part.length;
+  /** The first HELPER_MESSAGE_LIMIT characters of what the helper printed, besides pid reports. */
+  message(): string {
+    return (this.#kept + this.#partial).slice(0, HELPER_MESSAGE_LIMIT);
+  }
+
+  /** True when `line` is part of a pid report (and so is not logged). */
+  #take(line: string): boolean {
+    if (line.startsWith(`${INIT_PID_LINE} `)) {
+      const pid = Number(line.slice(INIT_PID_LINE.length + 1));
+      if (Number.isSafeInteger(pid) && pid > 1) this.onInitPid(pid);
+      return true;
     }
-    return new TextDecoder().decode(all);
+    if (!this.#inInfoBlock && line === "{") {
+      this.#inInfoBlock = true;
+      return true;
+    }
+    if (this.#inInfoBlock) {
+      if (line === "}") this.#inInfoBlock = false;
+      const match = /^\s*"child-pid":\s*(\d+)/.exec(line);
+      if (match) this.onInitPid(Number(match[1]));
+      return true;
+    }
+    return false;
   }
 }
 
-/** A process we did not spawn ourselves, identified by pid and start time (against pid reuse). */
-interface ProcessIdentity {
-  pid: number;
-  startTime: string;
-}
+/** Stops a running sandbox: the init first (so the helper waits for the namespace), else the helper. */
+class SandboxStopper {
+  #initPid?: number;
+  #stopping = false;
+  #exited = false;
+  #graceTimer?: ReturnType<typeof setTimeout>;
+  #killers: Promise<void>[] = [];
 
-/** Kills the helper and its pid namespace, and waits for the namespace to be gone. */
-class SandboxKiller {
-  #victims: ProcessIdentity[] = [];
+  constructor(private readonly helper: Deno.ChildProcess) {
+    helper.status.then(() => this.#exited = true, () => this.#exited = true);
+  }
 
-  constructor(private readonly helper: Deno.ChildProcess) {}
+  setInitPid(pid: number): void {
+    this.#initPid = pid;
+  }
 
-  /** SIGKILL the helper's children (the namespace's init) first, then the helper. */
-  kill(): void {
-    for (const pid of childrenOf(this.helper.pid)) {
-      const identity = identify(pid);
-      if (!identity) continue;
-      this.#victims.push(identity);
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (this.#initPid !== undefined && this.#killInit(this.#initPid)) {
+      this.#graceTimer = setTimeout(() => this.#killHelper(), HELPER_GRACE_MS);
+    } else {
+      this.#killHelper();
     }
+  }
+
+  /** Waits for the `kill` processes started by `stop` and cancels the grace timer. */
+  async dispose(): Promise<void> {
+    if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer);
+    await Promise.all(this.#killers);
+  }
+
+  /** Runs `kill -s KILL PID`; false when that cannot be started (then the helper is killed). */
+  #killInit(pid: number): boolean {
+    if (this.#exited) return true;
+    let killer: Deno.ChildProcess;
+    try {
+      killer = new Deno.Command("kill", {
+        args: ["-s", "KILL", String(pid)],
+        clearEnv: true,
+        env: { PATH: HELPER_PATH },
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    } catch {
+      return false;
+    }
+    // If kill fails (say the init just exited), fall back to killing the helper.
+    this.#killers.push(killer.status.then((status) => {
+      if (!status.success) this.#killHelper();
+    }, () => this.#killHelper()));
+    return true;
+  }
+
+  #killHelper(): void {
+    if (this.#exited) return;
     try {
       this.helper.kill("SIGKILL");
     } catch {
       // Already exited.
     }
   }
-
-  /** Resolves once every process killed by `kill` is gone or a zombie (its namespace is then empty). */
-  async waitForNamespace(): Promise<void> {
-    const deadline = performance.now() + REAP_LIMIT_MS;
-    for (const victim of this.#victims) {
-      while (isAlive(victim)) {
-        if (performance.now() > deadline) {
-          throw new FailureError(
-            `sandbox process ${victim.pid} did not exit ${REAP_LIMIT_MS / 1000} s after SIGKILL`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    }
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  let tasks: Iterable<Deno.DirEntry>;
-  try {
-    tasks = Deno.readDirSync(`/proc/${pid}/task`);
-  } catch {
-    return children;
-  }
-  for (const task of tasks) {
-    try {
-      const text = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`);
-      for (const field of text.trim().split(/\s+/)) if (field) children.push(Number(field));
-    } catch {
-      // The task ended meanwhile.
-    }
-  }
-  return children;
-}
-
-/** Fields of /proc/PID/stat after the command name (which may hold spaces and parentheses). */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
-function identify(pid: number): ProcessIdentity | undefined {
-  const fields = statFields(pid);
-  // Field 22 of stat (starttime) is index 19 after the name.
-  return fields ? { pid, startTime: fields[19] } : undefined;
-}
-
-function isAlive(process: ProcessIdentity): boolean {
-  const fields = statFields(process.pid);
-  if (!fields || fields[19] !== process.startTime) return false;
-  return fields[0] !== "Z" && fields[0] !== "X";
 }

@@ -17,7 +17,7 @@
  * | `/2nex/work`, `/2nex/out` | `workDir`, `outDir`, writable; `/2nex/work` is the working directory |
  * | `/2nex/script` | `scriptPath`, read-only |
  * | `/tmp` | private tmpfs (mode 1777) |
- * | `/dev`, `/proc` | null zero full random urandom tty, pts, shm; the sandbox's own procfs |
+ * | `/dev`, `/proc` | read-only: null zero full random urandom tty, pts, a writable tmpfs shm; the sandbox's own procfs |
  *
  * The script runs as `shell -euo pipefail /2nex/script` with umask 022 and its
  * stderr merged into stdout (so the log keeps the order of both), hostname

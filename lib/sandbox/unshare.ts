@@ -30,7 +30,7 @@ import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
 import { SandboxPaths } from "./env.ts";
 import type { LayoutStep } from "./layout.ts";
 import { prepareRun } from "./prepare.ts";
-import { runHelper } from "./runner.ts";
+import { INIT_PID_LINE, runHelper } from "./runner.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
 
 /**
@@ -48,6 +48,10 @@ const CHROOT_MARK = "--2nex-chroot--";
  * command to run in the sandbox. DST paths are inside the sandbox.
  */
 const SETUP_SCRIPT = `set -eu
+# Our pid as the host sees it (the host's procfs is still mounted here), so
+# that 2nex can kill this namespace's init, i.e. this process and the build it becomes.
+read -r self_stat < /proc/self/stat
+printf '${INIT_PID_LINE} %s\n' "\${self_stat%% *}" >&2
 fail() { printf '2nex sandbox setup: %s\\n' "$*" >&2; exit 125; }
 need() { command -v "$1" || fail "$1 not found (install util-linux / coreutils)"; }
 unshare_bin=$(need unshare); setpriv_bin=$(need setpriv); setsid_bin=$(need setsid)
