@@ -373,7 +373,7 @@ sandboxTest("output goes to the log in order, and to onOutput", async (sandbox) 
   await inSandbox(
     sandbox,
     script,
-    async ({ result, log }) => {
+    ({ result, log }) => {
       // pipefail: `false | true` fails the script.
       assert.equal(result.code, 1);
       assert.equal(log, "earlier line\none\ntwo\nthree\n");
@@ -381,6 +381,7 @@ sandboxTest("output goes to the log in order, and to onOutput", async (sandbox) 
         new Uint8Array(chunks.flatMap((chunk) => [...chunk])),
       );
       assert.equal(streamed, "one\ntwo\nthree\n");
+      return Promise.resolve();
     },
     { onOutput: (chunk) => chunks.push(chunk.slice()) },
     async (dir) => {
