@@ -59,7 +59,7 @@ async function storeDirTree(
   repo: string,
   files: Map<string, RawChecksum>,
   dirs: Map<string, TreeRoot>,
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<RawChecksum> {
   const fileEntries: FileEntry[] = [...files].map(([name, checksum]) => ({
     name,
@@ -74,7 +74,7 @@ async function storeDirTree(
   }));
   fileEntries.sort(compareEntries);
   dirEntries.sort(compareEntries);
-  const hex = await writeObject(repo, "dirtree", dirTreeBytes(fileEntries, dirEntries), fsync);
+  const hex = await writeObject(repo, "dirtree", dirTreeBytes(fileEntries, dirEntries), unsynced);
   return fromHex(hex);
 }
 
@@ -87,7 +87,7 @@ export async function subsetTree(
   repo: string,
   root: TreeRoot,
   paths: Iterable<string>,
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<TreeRoot> {
   const selection: Selection = { whole: false, children: new Map() };
   for (const path of paths) {
@@ -104,7 +104,7 @@ export async function subsetTree(
     node.whole = true;
     node.children.clear();
   }
-  return await keep(repo, new TreeReader(repo), root, selection, "", fsync);
+  return await keep(repo, new TreeReader(repo), root, selection, "", unsynced);
 }
 
 async function keep(
@@ -113,7 +113,7 @@ async function keep(
   dir: TreeRoot,
   selection: Selection,
   path: string,
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<TreeRoot> {
   if (selection.whole) return dir;
   const source = await reader.read(dir.tree);
@@ -126,12 +126,12 @@ async function keep(
     if (file !== undefined && child.whole) {
       files.set(name, file);
     } else if (subdir !== undefined) {
-      dirs.set(name, await keep(repo, reader, subdir, child, childPath, fsync));
+      dirs.set(name, await keep(repo, reader, subdir, child, childPath, unsynced));
     } else {
       throw new FailureError(`the tree has no ${file ? "directory" : "entry"} /${childPath}`);
     }
   }
-  return { tree: await storeDirTree(repo, files, dirs, fsync), meta: dir.meta };
+  return { tree: await storeDirTree(repo, files, dirs, unsynced), meta: dir.meta };
 }
 
 /**
@@ -141,10 +141,10 @@ async function keep(
 export async function unionTrees(
   repo: string,
   roots: TreeRoot[],
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<TreeRoot> {
   if (roots.length === 0) throw new FailureError("a union needs at least one tree");
-  return await merge(repo, new TreeReader(repo), roots, "", fsync);
+  return await merge(repo, new TreeReader(repo), roots, "", unsynced);
 }
 
 async function merge(
@@ -152,7 +152,7 @@ async function merge(
   reader: TreeReader,
   roots: TreeRoot[],
   path: string,
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<TreeRoot> {
   const meta = roots[roots.length - 1].meta;
   const distinct = new Set(roots.map((root) => toHex(root.tree)));
@@ -174,9 +174,9 @@ async function merge(
   }
   const dirs = new Map<string, TreeRoot>();
   for (const [name, list] of subdirs) {
-    dirs.set(name, await merge(repo, reader, list, path ? `${path}/${name}` : name, fsync));
+    dirs.set(name, await merge(repo, reader, list, path ? `${path}/${name}` : name, unsynced));
   }
-  return { tree: await storeDirTree(repo, files, dirs, fsync), meta };
+  return { tree: await storeDirTree(repo, files, dirs, unsynced), meta };
 }
 
 function clash(path: string, name: string): FailureError {

@@ -68,15 +68,10 @@ export function tempPath(repo: string): string {
 }
 
 /**
- * Writes `data` to `finalPath` atomically: a temporary file in `repo/tmp`, then
- * rename. With `fsync`, the data reaches the disk before the rename.
+ * Writes `data` to a new temporary file in `repo/tmp` and returns its path.
+ * With `fsync`, the data is on disk when this returns.
  */
-export async function writeAtomically(
-  repo: string,
-  finalPath: string,
-  data: Uint8Array,
-  fsync: boolean,
-): Promise<void> {
+export async function writeTemp(repo: string, data: Uint8Array, fsync: boolean): Promise<string> {
   const temp = tempPath(repo);
   try {
     using file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
@@ -87,6 +82,11 @@ export async function writeAtomically(
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
+  return temp;
+}
+
+/** Renames a temporary file into place (atomic), removing it if that fails. */
+export async function renameInto(temp: string, finalPath: string): Promise<void> {
   try {
     await Deno.rename(temp, finalPath);
   } catch (error) {
@@ -95,17 +95,31 @@ export async function writeAtomically(
   }
 }
 
-/** Stores a metadata object (if new) and returns its hex checksum. */
+/** Flushes files or directories to disk, all at once (the journal batches them). */
+export async function syncPaths(paths: Iterable<string>): Promise<void> {
+  await Promise.all([...paths].map(async (path) => {
+    using file = await Deno.open(path);
+    await file.syncData();
+  }));
+}
+
+/**
+ * Stores a metadata object (if new) and returns its hex checksum. The write is
+ * atomic; it is not flushed: the path goes into `unsynced`, and whoever makes the
+ * object reachable (a ref) flushes first.
+ */
 export async function writeObject(
   repo: string,
   type: MetadataType,
   data: Uint8Array,
-  fsync: boolean,
+  unsynced: Set<string>,
 ): Promise<string> {
   const checksum = createHash("sha256").update(data).digest("hex");
+  const path = objectPath(repo, checksum, type);
   if (await hasObject(repo, checksum, type)) return checksum;
   await Deno.mkdir(`${repo}/objects/${checksum.slice(0, 2)}`, { recursive: true });
-  await writeAtomically(repo, objectPath(repo, checksum, type), data, fsync);
+  await renameInto(await writeTemp(repo, data, false), path);
+  unsynced.add(path);
   return checksum;
 }
 

@@ -34,9 +34,11 @@ import {
   encodeCommit,
   hasObject,
   readCommitObject,
+  renameInto,
+  syncPaths,
   TEMP_PREFIX,
-  writeAtomically,
   writeObject,
+  writeTemp,
 } from "./objects.ts";
 import { INPUT_KEY_PREFIX, refProblem, validateRef } from "./refs.ts";
 
@@ -99,6 +101,9 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 /** An ostree repository in mode bare-user-only. */
 export class Store {
+  /** Objects written natively and not yet flushed; setRefs flushes them first. */
+  readonly #unsynced = new Set<string>();
+
   private constructor(
     /** The repository directory. */
     readonly path: string,
@@ -169,7 +174,7 @@ export class Store {
   ): Promise<CommitResult> {
     checkCommitOptions(opts);
     const root = await this.#root(base);
-    const subset = await subsetTree(this.path, root, paths, this.fsync);
+    const subset = await subsetTree(this.path, root, paths, this.#unsynced);
     return await this.#writeCommit(subset, opts);
   }
 
@@ -181,7 +186,7 @@ export class Store {
   async commitUnion(commits: string[], opts: CommitOptions): Promise<CommitResult> {
     checkCommitOptions(opts);
     const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
-    const union = await unionTrees(this.path, roots, this.fsync);
+    const union = await unionTrees(this.path, roots, this.#unsynced);
     return await this.#writeCommit(union, opts);
   }
 
@@ -199,7 +204,7 @@ export class Store {
       rootTree: root.tree,
       rootMeta: root.meta,
     });
-    const commit = await writeObject(this.path, "commit", bytes, this.fsync);
+    const commit = await writeObject(this.path, "commit", bytes, this.#unsynced);
     return await this.#finish(commit, opts.ref);
   }
 
@@ -260,7 +265,9 @@ export class Store {
   /**
    * Points each ref at its commit (which must exist). Each ref file is replaced
    * atomically; refs under `2nex/inputs/` are written last, so a cache index entry
-   * never exists without the package refs it stands for.
+   * never exists without the package refs it stands for. With fsync, the objects
+   * the refs reach and the refs themselves are flushed in a few batched rounds
+   * (objects before refs), not one flush per file.
    */
   async setRefs(refs: Record<string, string>): Promise<void> {
     const entries = Object.entries(refs);
@@ -270,19 +277,28 @@ export class Store {
         throw new FailureError(`cannot point ${ref} at ${commit}: no such commit`);
       }
     }
+    if (this.fsync && this.#unsynced.size > 0) {
+      const objects = [...this.#unsynced];
+      await syncPaths([...objects, ...new Set(objects.map((path) => dirname(path)))]);
+      for (const path of objects) this.#unsynced.delete(path);
+    }
     const isIndex = ([ref]: [string, string]) => ref.startsWith(INPUT_KEY_PREFIX);
     const ordered = [...entries.filter((e) => !isIndex(e)), ...entries.filter(isIndex)];
-    for (const [ref, commit] of ordered) {
-      const file = `${this.path}/refs/heads/${ref}`;
-      try {
-        await Deno.mkdir(dirname(file), { recursive: true });
-        await writeAtomically(this.path, file, new TextEncoder().encode(`${commit}\n`), this.fsync);
-      } catch (error) {
-        throw new FailureError(`cannot write ref ${ref}: ${(error as Error).message}`, {
-          hint: "a ref cannot also be the prefix of another ref",
-        });
-      }
+    const heads = `${this.path}/refs/heads`;
+    const encoder = new TextEncoder();
+    const temps = await Promise.all(ordered.map(async ([ref, commit]) => {
+      await Deno.mkdir(dirname(`${heads}/${ref}`), { recursive: true }).catch((error) => {
+        throw refWriteError(ref, error);
+      });
+      return await writeTemp(this.path, encoder.encode(`${commit}\n`), this.fsync);
+    }));
+    for (let i = 0; i < ordered.length; i++) {
+      const ref = ordered[i][0];
+      await renameInto(temps[i], `${heads}/${ref}`).catch((error) => {
+        throw refWriteError(ref, error);
+      });
     }
+    if (this.fsync) await syncPaths(new Set(ordered.map(([ref]) => dirname(`${heads}/${ref}`))));
   }
 
   /** Removes a ref (a missing ref is fine), and parent directories left empty. */
@@ -390,6 +406,12 @@ export class Store {
     }
     return removed;
   }
+}
+
+function refWriteError(ref: string, error: unknown): FailureError {
+  return new FailureError(`cannot write ref ${ref}: ${(error as Error).message}`, {
+    hint: "a ref cannot also be the prefix of another ref",
+  });
 }
 
 function checkCommitOptions(opts: CommitOptions): void {
