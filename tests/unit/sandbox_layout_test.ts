@@ -1,0 +1,223 @@
+/**
+ * The pure parts of the sandbox: the mount layout, the helpers' command lines,
+ * the variation prefix, CPU lists and the helper-stderr filter. No namespaces.
+ */
+import assert from "node:assert/strict";
+import { bwrapArgv } from "../../lib/sandbox/bwrap.ts";
+import { innerCommand, parseCpuList, variationPrefix } from "../../lib/sandbox/command.ts";
+import { sandboxLayout, type TopLevelEntry } from "../../lib/sandbox/layout.ts";
+import { HelperStderr, INIT_PID_LINE } from "../../lib/sandbox/runner.ts";
+import { unshareArgv } from "../../lib/sandbox/unshare.ts";
+import { FailureError } from "../../lib/util/errors.ts";
+
+const dirs = {
+  sourcesDir: "/cache/src",
+  workDir: "/cache/build/work",
+  outDir: "/cache/build/out",
+  scriptPath: "/cache/build/script",
+};
+
+const hostEntries: TopLevelEntry[] = [
+  { name: "bin", type: "symlink", target: "usr/bin" },
+  { name: "etc", type: "dir" },
+  { name: "lib", type: "symlink", target: "usr/lib" },
+  { name: "lib64", type: "symlink", target: "usr/lib64" },
+  { name: "sbin", type: "dir" },
+  { name: "usr", type: "dir" },
+];
+
+const tail = [
+  { kind: "dir", path: "/2nex", mode: "0755" },
+  { kind: "ro-bind", source: "/cache/src", path: "/2nex/sources" },
+  { kind: "bind", source: "/cache/build/work", path: "/2nex/work" },
+  { kind: "bind", source: "/cache/build/out", path: "/2nex/out" },
+  { kind: "ro-bind", source: "/cache/build/script", path: "/2nex/script" },
+  { kind: "tmpfs", path: "/tmp", mode: "1777" },
+  { kind: "dev", path: "/dev" },
+  { kind: "tmpfs", path: "/dev/shm", mode: "1777" },
+  { kind: "remount-ro", path: "/dev" },
+  { kind: "proc", path: "/proc" },
+  { kind: "remount-ro", path: "/" },
+];
+
+Deno.test("host layout: system dirs as found (symlinks recreated), nothing else of the host", () => {
+  const steps = sandboxLayout({
+    mode: "host",
+    readOnlyMounts: [{ hostPath: "/cache/deps/x", sandboxPath: "/opt/x/y" }],
+    writableMounts: [{ hostPath: "/cache/build/bootstrap", sandboxPath: "/bootstrap" }],
+    ...dirs,
+  }, hostEntries);
+  assert.deepEqual(steps, [
+    { kind: "symlink", target: "usr/bin", path: "/bin" },
+    { kind: "symlink", target: "usr/lib", path: "/lib" },
+    { kind: "symlink", target: "usr/lib64", path: "/lib64" },
+    { kind: "ro-bind", source: "/sbin", path: "/sbin" },
+    { kind: "ro-bind", source: "/usr", path: "/usr" },
+    { kind: "dir", path: "/opt", mode: "0755" },
+    { kind: "dir", path: "/opt/x", mode: "0755" },
+    { kind: "ro-bind", source: "/cache/deps/x", path: "/opt/x/y" },
+    { kind: "bind", source: "/cache/build/bootstrap", path: "/bootstrap" },
+    ...tail,
+  ]);
+});
+
+Deno.test("hermetic layout: every root entry read-only, sandbox-owned names hidden", () => {
+  const steps = sandboxLayout({
+    mode: "hermetic",
+    rootDir: "/cache/roots/abc/",
+    readOnlyMounts: [],
+    writableMounts: [],
+    ...dirs,
+  }, [
+    { name: "bin", type: "symlink", target: "usr/bin" },
+    { name: "dev", type: "dir" },
+    { name: "etc", type: "dir" },
+    { name: "2nex", type: "dir" },
+    { name: "init", type: "file" },
+    { name: "proc", type: "dir" },
+    { name: "tmp", type: "dir" },
+    { name: "usr", type: "dir" },
+  ]);
+  assert.deepEqual(steps, [
+    { kind: "symlink", target: "usr/bin", path: "/bin" },
+    { kind: "ro-bind", source: "/cache/roots/abc/etc", path: "/etc" },
+    { kind: "ro-bind", source: "/cache/roots/abc/init", path: "/init" },
+    { kind: "ro-bind", source: "/cache/roots/abc/usr", path: "/usr" },
+    ...tail,
+  ]);
+});
+
+Deno.test("layout refuses mounts over what the sandbox provides, and hermetic extras", () => {
+  const host = { mode: "host" as const, writableMounts: [], ...dirs };
+  for (const sandboxPath of ["/usr", "/usr/local", "/lib64", "/2nex/x", "/tmp", "/proc", "/dev"]) {
+    assert.throws(
+      () => sandboxLayout({ ...host, readOnlyMounts: [{ hostPath: "/x", sandboxPath }] }, []),
+      FailureError,
+      sandboxPath,
+    );
+  }
+  for (const sandboxPath of ["/", "relative", "/a/../b", "/a//b", "/a/", "/a/./b"]) {
+    assert.throws(
+      () => sandboxLayout({ ...host, readOnlyMounts: [{ hostPath: "/x", sandboxPath }] }, []),
+      FailureError,
+      sandboxPath,
+    );
+  }
+  assert.throws(() =>
+    sandboxLayout({
+      mode: "hermetic",
+      rootDir: "/r",
+      readOnlyMounts: [{ hostPath: "/x", sandboxPath: "/opt/x" }],
+      writableMounts: [],
+      ...dirs,
+    }, [])
+  );
+  assert.throws(() =>
+    sandboxLayout({ mode: "hermetic", readOnlyMounts: [], writableMounts: [], ...dirs }, [])
+  );
+});
+
+Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script launcher", () => {
+  const steps = sandboxLayout(
+    { mode: "host", readOnlyMounts: [], writableMounts: [], ...dirs },
+    [{ name: "usr", type: "dir" }],
+  );
+  const argv = bwrapArgv(steps, { env: [["B", "2"], ["A", "x y"]], shell: "/bin/bash" });
+  const text = argv.join(" ");
+  // Network namespace from unshare so that the loopback stays down.
+  assert.deepEqual(argv.slice(0, 5), ["unshare", "--user", "--map-root-user", "--net", "--"]);
+  for (
+    const option of [
+      "--unshare-user",
+      "--unshare-ipc",
+      "--unshare-pid",
+      "--unshare-uts",
+      "--die-with-parent",
+      "--new-session",
+      "--clearenv",
+    ]
+  ) assert.ok(argv.includes(option), option);
+  assert.ok(!argv.includes("--unshare-net") && !argv.includes("--unshare-all"));
+  assert.match(text, /--uid 0 --gid 0 --hostname 2nex/);
+  assert.match(text, /--cap-drop ALL/);
+  assert.match(text, /--setenv B 2 --setenv A x y/);
+  assert.match(text, /--ro-bind \/usr \/usr --perms 0755 --dir \/2nex --ro-bind \/cache\/src/);
+  assert.match(text, /--perms 1777 --tmpfs \/tmp --dev \/dev/);
+  assert.match(text, /--remount-ro \/dev --proc \/proc --remount-ro \/ --chdir \/2nex\/work --/);
+  assert.deepEqual(argv.slice(-4), innerCommand("/bin/bash"));
+});
+
+Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
+  const steps = sandboxLayout(
+    { mode: "host", readOnlyMounts: [], writableMounts: [], ...dirs },
+    [{ name: "usr", type: "dir" }],
+  );
+  const env: Array<[string, string]> = [["A", "$(touch /x) 'q'"], ["B", "2"]];
+  const argv = unshareArgv("/tmp/stage", steps, { env, shell: "/usr/bin/bash" });
+  const dashDash = argv.indexOf("--");
+  const namespaces = argv.slice(1, dashDash);
+  for (const option of ["--user", "--map-root-user", "--mount", "--pid", "--fork", "--net"]) {
+    assert.ok(namespaces.includes(option), option);
+  }
+  for (const option of ["--kill-child", "--uts", "--ipc", "--cgroup"]) {
+    assert.ok(namespaces.includes(option), option);
+  }
+  const script = argv[dashDash + 3];
+  assert.equal(argv.slice(dashDash + 1, dashDash + 3).join(" "), "/bin/sh -c");
+  // The script is the same text whatever the request holds.
+  const other = unshareArgv("/elsewhere", [], { env: [], shell: "/bin/sh" });
+  assert.equal(other[other.indexOf("--") + 3], script);
+  assert.ok(!script.includes("/cache") && !script.includes("touch"));
+  const rest = argv.slice(dashDash + 4);
+  assert.deepEqual(rest.slice(0, 2), ["2nex-sandbox-setup", "/tmp/stage"]);
+  assert.deepEqual(rest.slice(2, 5), ["ro-bind", "/usr", "/usr"]);
+  const proc = rest.indexOf("proc");
+  assert.deepEqual(rest.slice(proc, proc + 4), ["proc", "/proc", "hostname", "2nex"]);
+  const exec = rest.indexOf("--2nex-exec--");
+  assert.deepEqual(rest.slice(exec), [
+    "--2nex-exec--",
+    "--2nex-chroot--",
+    "A=$(touch /x) 'q'",
+    "B=2",
+    "--2nex-chroot--",
+    ...innerCommand("/usr/bin/bash"),
+  ]);
+});
+
+Deno.test("inner command: fixed launcher text, shell passed as $0", () => {
+  assert.deepEqual(innerCommand("/usr/bin/bash"), [
+    "/usr/bin/bash",
+    "-c",
+    'umask 022 && exec "$0" -euo pipefail /2nex/script 2>&1',
+    "/usr/bin/bash",
+  ]);
+});
+
+Deno.test("CPU lists and the variation prefix", () => {
+  assert.deepEqual(parseCpuList("0-3,8,10-11\n"), [0, 1, 2, 3, 8, 10, 11]);
+  assert.deepEqual(parseCpuList(" 0,1"), [0, 1]);
+  assert.throws(() => parseCpuList("0-a"), FailureError);
+  assert.deepEqual(variationPrefix({ available: [0, 1], arch: "x86_64" }), []);
+  assert.deepEqual(
+    variationPrefix({ cpus: 2, available: [4, 5, 6], disableAslr: true, arch: "x86_64" }),
+    ["setarch", "x86_64", "--addr-no-randomize", "taskset", "--cpu-list", "4,5"],
+  );
+  assert.deepEqual(
+    variationPrefix({ cpus: 8, available: [0, 1], arch: "x86_64" }),
+    ["taskset", "--cpu-list", "0,1"],
+  );
+  assert.throws(() => variationPrefix({ cpus: 0, available: [0], arch: "x86_64" }), FailureError);
+});
+
+Deno.test("helper stderr: pid reports are taken out, everything else is logged", () => {
+  const pids: number[] = [];
+  const stderr = new HelperStderr((pid) => pids.push(pid));
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  // bwrap's --info-fd block, split across chunks.
+  assert.equal(decode(stderr.filter(encode('{\n    "child-pid": 4242,\n    "mnt-nam'))), "");
+  assert.equal(decode(stderr.filter(encode('espace": 1\n}\nbwrap: oops\n'))), "bwrap: oops\n");
+  assert.equal(decode(stderr.filter(encode(`${INIT_PID_LINE} 777\npartial`))), "");
+  assert.deepEqual(pids, [4242, 777]);
+  assert.equal(stderr.message(), "bwrap: oops\npartial");
+});
