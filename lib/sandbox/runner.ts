@@ -35,24 +35,31 @@ const HELPER_GRACE_MS = 5_000;
 /** The line the unshare setup script prints with its host pid. */
 export const INIT_PID_LINE = "2nex-sandbox-init";
 
-/** Runs `argv` (a helper command line built by an implementation) for `request`. */
-export async function runHelper(argv: string[], request: SandboxRequest): Promise<SandboxResult> {
+/**
+ * Runs `argv` (a helper command line built by an implementation) for `request`.
+ * When 2nex may not run argv[0] (Deno's --allow-run list), `fallbackArgv`, if
+ * given, is run instead.
+ */
+export async function runHelper(
+  argv: string[],
+  request: SandboxRequest,
+  fallbackArgv?: string[],
+): Promise<SandboxResult> {
   const started = performance.now();
   const log = await openLog(request.logPath);
   try {
-    const [program, ...args] = argv;
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(program, {
-        args,
-        clearEnv: true,
-        env: { PATH: HELPER_PATH, LC_ALL: "C" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      child = spawnHelper(argv);
     } catch (error) {
-      throw spawnError(program, error);
+      if (!fallbackArgv || !(error instanceof Deno.errors.NotCapable)) {
+        throw spawnError(argv[0], error);
+      }
+      try {
+        child = spawnHelper(fallbackArgv);
+      } catch (error) {
+        throw spawnError(fallbackArgv[0], error);
+      }
     }
 
     const stopper = new SandboxStopper(child);
@@ -101,6 +108,17 @@ export async function runHelper(argv: string[], request: SandboxRequest): Promis
   } finally {
     log.close();
   }
+}
+
+function spawnHelper([program, ...args]: string[]): Deno.ChildProcess {
+  return new Deno.Command(program, {
+    args,
+    clearEnv: true,
+    env: { PATH: HELPER_PATH, LC_ALL: "C" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 async function openLog(path: string): Promise<Deno.FsFile> {

@@ -57,7 +57,7 @@ need() { command -v "$1" || fail "$1 not found (install util-linux / coreutils)"
 unshare_bin=$(need unshare); setpriv_bin=$(need setpriv); setsid_bin=$(need setsid)
 env_bin=$(need env)
 stage=$1; shift
-mount -t tmpfs -o mode=0755 2nex-root "$stage"
+mount -n -t tmpfs -o mode=0755 2nex-root "$stage"
 place() { # DST KIND: create a mount point for a directory or a file on the stage
   if [ "$2" = dir ]; then mkdir -p "$stage$1"; else mkdir -p "$stage\${1%/*}"; : > "$stage$1"; fi
 }
@@ -68,31 +68,35 @@ while [ $# -gt 0 ]; do
     mkdir -p "$stage$2"; chmod "$1" "$stage$2"; shift 2 ;;
   ro-bind|bind)
     if [ -d "$1" ]; then place "$2" dir; else place "$2" file; fi
-    mount --bind "$1" "$stage$2"
-    if [ "$step" = ro-bind ]; then mount -o remount,ro,bind "$stage$2"; fi
+    mount -n --bind "$1" "$stage$2"
+    if [ "$step" = ro-bind ]; then mount -n -o remount,ro,bind "$stage$2"; fi
     shift 2 ;;
   symlink)
     mkdir -p "$stage\${2%/*}"; ln -s "$1" "$stage$2"; shift 2 ;;
   tmpfs)
-    place "$2" dir; mount -t tmpfs -o "mode=$1" 2nex-tmpfs "$stage$2"; shift 2 ;;
+    place "$2" dir; mount -n -t tmpfs -o "mode=$1" 2nex-tmpfs "$stage$2"; shift 2 ;;
   proc)
-    place "$1" dir; mount -t proc proc "$stage$1"; shift ;;
+    place "$1" dir; mount -n -t proc proc "$stage$1"; shift ;;
   dev)
     dev=$stage$1; shift
     mkdir -p "$dev"
-    mount -t tmpfs -o mode=0755 2nex-dev "$dev"
+    mount -n -t tmpfs -o mode=0755 2nex-dev "$dev"
     for node in null zero full random urandom tty; do
-      : > "$dev/$node"; mount --bind "/dev/$node" "$dev/$node"
+      : > "$dev/$node"; mount -n --bind "/dev/$node" "$dev/$node"
     done
     mkdir -m 0755 "$dev/pts" "$dev/shm"
-    mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$dev/pts"
+    mount -n -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts "$dev/pts"
     ln -s pts/ptmx "$dev/ptmx"; ln -s /proc/self/fd "$dev/fd"; ln -s /proc/kcore "$dev/core"
     ln -s /proc/self/fd/0 "$dev/stdin"; ln -s /proc/self/fd/1 "$dev/stdout"
     ln -s /proc/self/fd/2 "$dev/stderr" ;;
   remount-ro)
-    mount -o remount,ro,bind "$stage$1"; shift ;;
+    mount -n -o remount,ro,bind "$stage$1"; shift ;;
   hostname)
-    printf '%s' "$1" > "$stage/proc/sys/kernel/hostname"; shift ;;
+    # sethostname(2) through hostname(1); writing the sysctl file needs the
+    # host's root when 2nex runs as a normal user.
+    if command -v hostname > /dev/null; then hostname "$1"
+    else printf '%s' "$1" > "$stage/proc/sys/kernel/hostname"; fi
+    shift ;;
   ${EXEC_MARK})
     break ;;
   *)
@@ -100,7 +104,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 cd "$stage"
-mount --move "$stage" /
+mount -n --move "$stage" /
 mark=$1; shift; seen=
 for arg do
   shift
@@ -124,7 +128,14 @@ export class UnshareSandbox implements Sandbox {
     // because the mount happens in the sandbox's private mount namespace.
     const stage = await Deno.makeTempDir({ prefix: "2nex-sandbox-root-" });
     try {
-      return await runHelper([...prefix, ...unshareArgv(stage, steps, request)], request);
+      const argv = unshareArgv(stage, steps, request);
+      // Unlike bwrap's --die-with-parent, unshare does not die with 2nex; setpriv
+      // (util-linux, like unshare) gives it that parent-death signal where 2nex may run it.
+      return await runHelper(
+        [...prefix, "setpriv", "--pdeathsig", "KILL", "--", ...argv],
+        request,
+        [...prefix, ...argv],
+      );
     } finally {
       await Deno.remove(stage).catch(() => {});
     }
@@ -160,7 +171,7 @@ export function unshareArgv(
   ];
   for (const step of steps) {
     argv.push(...setupWords(step));
-    // The hostname goes into the sandbox's own procfs, so it follows the proc step.
+    // Without hostname(1) the setup writes the sandbox's own procfs, so this follows the proc step.
     if (step.kind === "proc") argv.push("hostname", SANDBOX_HOSTNAME);
   }
   argv.push(EXEC_MARK, CHROOT_MARK);
