@@ -245,11 +245,24 @@ export class Store {
   }
 
   /** The commit `ref` points at, or undefined. Reads the ref file; no process. */
-  async resolveRef(ref: string): Promise<string | undefined> {
+  resolveRef(ref: string): Promise<string | undefined> {
+    try {
+      return Promise.resolve(this.resolveRefSync(ref));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link resolveRef} without the promise: synchronous on purpose, since a
+   * 65-byte read costs less than an async op's round trip (cache lookups of
+   * hundreds of packages).
+   */
+  resolveRefSync(ref: string): string | undefined {
     if (refProblem(ref) !== undefined) return undefined;
     let text: string;
     try {
-      text = await Deno.readTextFile(`${this.path}/refs/heads/${ref}`);
+      text = Deno.readTextFileSync(`${this.path}/refs/heads/${ref}`);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.IsADirectory) {
         return undefined;

@@ -184,7 +184,7 @@ if (import.meta.main) {
     },
   });
   Deno.bench({
-    name: "the same through the stock ostree CLI (9 processes)",
+    name: "the same through the stock ostree CLI (10 processes)",
     group: "build",
     async fn(b) {
       const out = await makeResult(root);

@@ -4,7 +4,15 @@
  * ostree, and a commit killed with SIGKILL leaves `ostree fsck` clean.
  */
 import assert from "node:assert/strict";
-import { inputKeyRef, packageRefs, Store } from "../../lib/store/mod.ts";
+import {
+  inputKeyRef,
+  packageRefs,
+  parsePackageRef,
+  refProblem,
+  Store,
+} from "../../lib/store/mod.ts";
+import { decodeVariant, encodeVariant, type GValue } from "../../lib/store/gvariant.ts";
+import { InvalidInputError } from "../../lib/util/errors.ts";
 import { materializeOutputs, planOutputs, removeDiscarded } from "../../lib/build/outputs.ts";
 import { run } from "../../lib/util/process.ts";
 
@@ -185,6 +193,16 @@ Deno.test({
         timestamp: EPOCH,
       });
       assert.equal(again.commit, result.commit);
+      // --consume moves the files in and leaves no directory behind; same result.
+      const consumed = await store.commit(`${root}/out`, {
+        subject: "hello 1.0",
+        body: "built by a test",
+        metadata,
+        timestamp: EPOCH,
+        consume: true,
+      });
+      assert.equal(consumed.commit, result.commit);
+      await assert.rejects(() => Deno.stat(`${root}/out/usr/bin/hello`), Deno.errors.NotFound);
       assert.equal((await store.fsck()).ok, true);
     } finally {
       await Deno.remove(root, { recursive: true });
@@ -438,4 +456,66 @@ Deno.test({
       await Deno.remove(root, { recursive: true });
     }
   },
+});
+
+// Pure parts of the store (no ostree); here because this file is the store's test.
+
+Deno.test("packageRefs and parsePackageRef round-trip, flavors with slashes included", () => {
+  for (const flavor of ["main", "bootstrap/phase1", "a/b/c", "tree", "x/tree"]) {
+    const id = { arch: "x86_64", slug: "m4", version: "1.4.19", flavor };
+    const refs = packageRefs(id);
+    assert.equal(refs.tree, `x86_64/m4/1.4.19/${flavor}/tree`);
+    assert.deepEqual(parsePackageRef(refs.tree), { ...id, kind: "tree" });
+    assert.deepEqual(parsePackageRef(refs.output("bin")), { ...id, kind: "outputs", name: "bin" });
+    assert.deepEqual(parsePackageRef(refs.bundle("dev")), { ...id, kind: "bundles", name: "dev" });
+  }
+  assert.equal(inputKeyRef("ab12"), "2nex/inputs/ab12");
+  assert.equal(parsePackageRef("2nex/inputs/ab12"), undefined);
+  assert.equal(parsePackageRef("x86_64/m4/1.0/tree"), undefined, "no flavor");
+  assert.equal(parsePackageRef("x86_64/m4/1.0/main/other/x"), undefined);
+  assert.equal(parsePackageRef("x86_64/m4/1.0/main/outputs"), undefined);
+});
+
+Deno.test("ref names follow ostree's rules and never leave refs/heads", () => {
+  for (const good of ["a", "a/b", "x86_64/m4/1.4.19/main/tree", "A_b-c.d", "-x"]) {
+    assert.equal(refProblem(good), undefined, good);
+  }
+  for (const bad of ["", "a/", "/a", "a//b", "a/../b", ".", "a b", "g++", "1:2", "é"]) {
+    assert.notEqual(refProblem(bad), undefined, bad);
+  }
+  const base = { arch: "x86_64", version: "1", flavor: "main" };
+  assert.throws(() => packageRefs({ ...base, slug: "libstdc++" }), InvalidInputError);
+  assert.throws(() => packageRefs({ ...base, slug: "m4", version: "1:2" }), InvalidInputError);
+  assert.throws(() => packageRefs({ ...base, slug: "m4", flavor: "x/outputs" }), InvalidInputError);
+  assert.throws(() => packageRefs({ ...base, slug: "m/4" }), InvalidInputError);
+  assert.throws(() => packageRefs({ ...base, slug: "m4" }).output("a/b"), InvalidInputError);
+});
+
+Deno.test("GVariant encoding round-trips and matches known bytes", () => {
+  // A dirmeta of a 0755 directory, as ostree writes it (uid, gid, mode big-endian).
+  const meta = encodeVariant("(uuua(ayay))", [0, 0, 0xed410000, []]);
+  assert.deepEqual([...meta], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x41, 0xed]);
+  const commitLike: GValue = [
+    [["k", { type: "s", value: "v" }], ["n", { type: "s", value: "x".repeat(300) }]],
+    new Uint8Array(0),
+    [],
+    "subject",
+    "",
+    123456789n,
+    new Uint8Array(32).fill(1),
+    new Uint8Array(32).fill(2),
+  ];
+  const type = "(a{sv}aya(say)sstayay)";
+  assert.deepEqual(decodeVariant(type, encodeVariant(type, commitLike)), commitLike);
+  const wide: GValue = [
+    Array.from(
+      { length: 2000 },
+      (_, i): GValue => [`name-${i}`, new Uint8Array(32).fill(i & 0xff)],
+    ),
+    [],
+  ];
+  assert.deepEqual(
+    decodeVariant("(a(say)a(sayay))", encodeVariant("(a(say)a(sayay))", wide)),
+    wide,
+  );
 });
