@@ -211,6 +211,32 @@ sandboxTest("the script writes only to /2nex/work, /2nex/out and /tmp", async (s
   });
 });
 
+sandboxTest("the script cannot undo its mounts or chroot its way out", async (sandbox) => {
+  // The classic chroot escape (chroot into a subdirectory, climb "..", chroot "."), in perl
+  // because the host mode has it; then umount and remount attempts on the read-only inputs.
+  const escape = 'mkdir "/tmp/jail"; chroot "/tmp/jail" or print "chroot denied\\n"; ' +
+    'chdir ".." for 1 .. 64; chroot "."; opendir(my $d, "/") or die; ' +
+    'print join(" ", sort grep { !/^[.]/ } readdir $d), "\\n"';
+  const script = [
+    `perl -e '${escape}' > "$OUT_DIR/escape"`,
+    "for path in /2nex/sources /usr /; do",
+    '  if umount -l "$path" 2>/dev/null; then echo "UNMOUNTED $path"; fi',
+    '  if mount -o remount,rw,bind "$path" 2>/dev/null; then echo "REMOUNTED $path"; fi',
+    'done > "$OUT_DIR/mounts"',
+    'if ( echo x > /2nex/sources/new ) 2>/dev/null; then echo WROTE; fi >> "$OUT_DIR/mounts"',
+  ].join("\n");
+  await inSandbox(sandbox, script, async ({ result, log, out, dir }) => {
+    assert.equal(result.code, 0, log);
+    const seen = (await out("escape")).trim().split("\n").pop()!.split(" ");
+    for (const hostOnly of ["etc", "home", "root", "var", "work"]) {
+      assert.ok(!seen.includes(hostOnly), `escaped to the host root: ${seen.join(" ")}`);
+    }
+    assert.ok(seen.includes("2nex") && seen.includes("usr"), seen.join(" "));
+    assert.equal(await out("mounts"), "");
+    assert.deepEqual(await listDir(`${dir}/sources`), ["input.txt"]);
+  });
+});
+
 sandboxTest("the script cannot reach a listener on the host's loopback", async (sandbox) => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let connections = 0;
