@@ -48,6 +48,8 @@ export interface BuildSpec {
   env: Record<string, string>;
   sourceDateEpoch?: number;
   script: string;
+  /** Absolute path, inside the sandbox, of the bash that runs the script; default: /usr/bin/bash or /bin/bash. */
+  shell?: string;
   /** Seconds before the build is killed; undefined means the workspace default. */
   timeout?: number;
 }

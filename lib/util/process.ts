@@ -101,7 +101,7 @@ function debianPackageOf(program: string): string {
  */
 export class ProcessStopper {
   timedOut = false;
-  #timer?: number;
+  #timer?: ReturnType<typeof setTimeout>;
   #onAbort?: () => void;
 
   constructor(
