@@ -93,8 +93,10 @@ export async function runHelper(
         throw error;
       }
       const message = helperStderr.message().trim();
+      const stopped = timedOut || aborted;
       return {
-        code: status.code,
+        // Stopped sandboxes end as killed by SIGKILL, whichever helper ran them.
+        code: stopped ? 128 + 9 : status.code,
         timedOut,
         aborted,
         durationMs: performance.now() - started,
@@ -192,8 +194,11 @@ export class HelperStderr {
     return (this.#kept + this.#partial).slice(0, HELPER_MESSAGE_LIMIT);
   }
 
-  /** True when `line` is part of a pid report (and so is not logged). */
+  /** True when `line` is a pid report or known noise (and so is not logged). */
   #take(line: string): boolean {
+    // util-linux unshare cannot re-raise SIGKILL on itself after its child died of it, and
+    // says so; that is how every stopped unshare sandbox ends, not a problem.
+    if (line.startsWith("unshare: sigprocmask unblock failed")) return true;
     if (line.startsWith(`${INIT_PID_LINE} `)) {
       const pid = Number(line.slice(INIT_PID_LINE.length + 1));
       if (Number.isSafeInteger(pid) && pid > 1) this.onInitPid(pid);

@@ -217,6 +217,8 @@ Deno.test("helper stderr: pid reports are taken out, everything else is logged",
   // bwrap's --info-fd block, split across chunks.
   assert.equal(decode(stderr.filter(encode('{\n    "child-pid": 4242,\n    "mnt-nam'))), "");
   assert.equal(decode(stderr.filter(encode('espace": 1\n}\nbwrap: oops\n'))), "bwrap: oops\n");
+  const quirk = "unshare: sigprocmask unblock failed: Invalid argument\n";
+  assert.equal(decode(stderr.filter(encode(quirk))), "");
   assert.equal(decode(stderr.filter(encode(`${INIT_PID_LINE} 777\npartial`))), "");
   assert.deepEqual(pids, [4242, 777]);
   assert.equal(stderr.message(), "bwrap: oops\npartial");
