@@ -1,0 +1,89 @@
+/**
+ * The fetch queue of a build: every source that a package of the plan may need
+ * is fetched before any build starts, so the network permission can be dropped
+ * for the rest of the run. A package whose result is already cached (and whose
+ * dependencies are) needs no sources.
+ * @module
+ */
+import { dirname } from "node:path";
+import type { GraphNode } from "../graph/resolve.ts";
+import type { Manifest } from "../manifest/types.ts";
+import {
+  dropNetworkPermission,
+  type FetchEvent,
+  type FetchItem,
+  fetchSources,
+  parseMirrors,
+} from "../source/mod.ts";
+import { type BuildServices, cachedResult, describe, inputKeyOf } from "./package.ts";
+import { dependencyResults } from "./scheduler.ts";
+import { TwonexError } from "../util/errors.ts";
+
+export interface FetchPlanOptions {
+  offline: boolean;
+  rebuild: Set<GraphNode>;
+  out: { info(text: string): void };
+}
+
+/** Fetches the sources of every node that is not cached, then drops the network permission. */
+export async function fetchPlanSources(
+  order: GraphNode[],
+  services: BuildServices,
+  options: FetchPlanOptions,
+): Promise<void> {
+  const needed: Manifest[] = [];
+  for (const node of order) {
+    if (options.rebuild.has(node) || !(await isCached(node, services))) needed.push(node.manifest);
+  }
+  await fetchManifestSources(needed, services.ws, options);
+}
+
+/** Fetches the sources of `manifests` into the cache (offline: cache and mirror directories only). */
+export async function fetchManifestSources(
+  manifests: Manifest[],
+  ws: BuildServices["ws"],
+  options: { offline: boolean; out: { info(text: string): void } },
+): Promise<Map<string, string>> {
+  if (options.offline) await dropNetworkPermission();
+  const items = fetchItems(manifests);
+  try {
+    return await fetchSources(items, {
+      cacheDir: ws.config.cache,
+      workspaceDir: ws.root,
+      mirrors: parseMirrors(ws.config.mirrors, ws.root),
+      offline: options.offline,
+      onEvent: (event: FetchEvent) => {
+        if (event.kind === "fetched") options.out.info(`fetched ${event.name} from ${event.from}`);
+        if (event.kind === "retry") options.out.info(`retrying ${event.name} (${event.reason})`);
+      },
+    });
+  } finally {
+    await dropNetworkPermission();
+  }
+}
+
+/** The sources of manifests as the fetcher wants them. */
+export function fetchItems(manifests: Manifest[]): FetchItem[] {
+  return manifests.flatMap((m) =>
+    m.sources.map((s) => ({
+      name: `${s.name} of ${describe(m)}`,
+      sha256: s.sha256,
+      url: s.url,
+      file: s.file,
+      manifestDir: dirname(m.path),
+      position: s.position,
+    }))
+  );
+}
+
+/** True when the node's current input key already has a result (its dependencies too). */
+async function isCached(node: GraphNode, services: BuildServices): Promise<boolean> {
+  try {
+    const deps = await dependencyResults(node, services);
+    return (await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps))) !==
+      undefined;
+  } catch (error) {
+    if (error instanceof TwonexError) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Where a workspace keeps its state under the cache directory.
+ * @module
+ */
+import { join } from "node:path";
+
+export interface CacheLayout {
+  /** Build trees of running (or kept failed) builds. */
+  builds: string;
+  logs: string;
+  reports: string;
+  lock: string;
+}
+
+export function cacheLayout(cacheDir: string): CacheLayout {
+  return {
+    builds: join(cacheDir, "builds"),
+    logs: join(cacheDir, "logs"),
+    reports: join(cacheDir, "reports"),
+    lock: join(cacheDir, "lock"),
+  };
+}
+
+/** The log of a package's latest build. */
+export function latestLogPath(
+  cacheDir: string,
+  slug: string,
+  version: string,
+  flavor: string,
+): string {
+  return join(cacheLayout(cacheDir).logs, slug, version, flavor.replaceAll("/", "_"), "latest.log");
+}

@@ -1,0 +1,487 @@
+/**
+ * One package build: from a resolved graph node whose dependencies are built,
+ * to a verified commit (SPEC sections 5 and 6). Prepare the build tree, run the
+ * script in the sandbox, split the result into outputs and bundles, hash,
+ * verify against the manifest, commit, move the refs.
+ * @module
+ */
+import { join } from "node:path";
+import type { GraphNode, ResultPart } from "../graph/resolve.ts";
+import { computeInputKey, type DependencyInput } from "../graph/inputkey.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { sourceFileName } from "../manifest/validate.ts";
+import type { Workspace } from "../workspace/config.ts";
+import { cachedPath } from "../source/mod.ts";
+import type { ResultIndex, ResultRecord } from "./results.ts";
+import { cacheLayout, latestLogPath } from "./layout.ts";
+import { FailureError, VerificationError } from "../util/errors.ts";
+import { removeTree } from "../util/fs.ts";
+import { hostArch, hostTarget } from "../util/platform.ts";
+import { VERSION } from "../version.ts";
+import type { Sandbox, SandboxRequest } from "../sandbox/mod.ts";
+import { fixedEnvironment } from "../sandbox/mod.ts";
+import { packageRefs } from "../store/refs.ts";
+import type { Store } from "../store/mod.ts";
+import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
+
+/** What the build of one package produced, or why it was not needed. */
+export interface PackageOutcome {
+  node: GraphNode;
+  status: "built" | "cached" | "unverified";
+  inputKey: string;
+  outputHash: string;
+  record: ResultRecord;
+  durationMs: number;
+  warnings: string[];
+}
+
+export interface BuildServices {
+  ws: Workspace;
+  store: Store;
+  sandbox: () => Promise<Sandbox>;
+  index: ResultIndex;
+  /** Parallel jobs inside one build (MAKEFLAGS=-jN). */
+  jobsPerBuild: number;
+  keepFailed: boolean;
+  rebuild: boolean;
+  /** Streams the build log (for -v). */
+  onOutput?: (node: GraphNode, chunk: Uint8Array) => void;
+  signal?: AbortSignal;
+}
+
+/** The parts of each dependency the build sees, with their results. */
+export interface DependencyResult {
+  part: ResultPart;
+  name: string;
+  /** Commit of that part, and the output hash of the dependency's whole result. */
+  commit: string;
+  outputHash: string;
+}
+
+export function partKey(part: ResultPart): string {
+  return part.kind === "tree" ? "tree" : `${part.kind}/${part.name}`;
+}
+
+/** The input key of a node given its dependencies' results. */
+export function inputKeyOf(ws: Workspace, manifest: Manifest, deps: DependencyResult[]): string {
+  const dependencies: DependencyInput[] = deps.map((d) => ({
+    name: d.name,
+    part: partKey(d.part),
+    outputHash: d.outputHash,
+  }));
+  return computeInputKey({
+    manifest,
+    dependencies,
+    workspaceEnv: ws.config.env,
+    sourceDateEpoch: manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch,
+    arch: hostArch(),
+    target: hostTarget(),
+  });
+}
+
+/** Looks up a valid cached result: the index record and the repository agree. */
+export async function cachedResult(
+  services: Pick<BuildServices, "store" | "index">,
+  key: string,
+): Promise<ResultRecord | undefined> {
+  const record = await services.index.get(key);
+  if (!record) return undefined;
+  const commit = await services.store.resolveRef(`2nex/inputs/${key}`);
+  return commit === record.commit ? record : undefined;
+}
+
+/** A finished sandbox run whose result is hashed but not committed. */
+export interface BuildRun {
+  buildDir: string;
+  outDir: string;
+  plan: OutputPlan;
+  outputHash: string;
+  logPath: string;
+  durationMs: number;
+  warnings: string[];
+}
+
+/** Variations of one round (reproducibility checks); none for a normal build. */
+export interface RunVariation {
+  cpus?: number;
+  jobs?: number;
+  disableAslr?: boolean;
+  /** Reorders the environment (the values stay). */
+  reorderEnv?: (env: Array<[string, string]>) => Array<[string, string]>;
+  /** Suffix for the build directory and log name, e.g. "round-2". */
+  label?: string;
+}
+
+/**
+ * Prepares a build tree, runs the script in the sandbox, and hashes the result
+ * with discarded files removed. Throws FailureError when the script fails or a
+ * listed output path is missing; the build tree is removed then unless keepFailed.
+ */
+export async function runBuild(
+  node: GraphNode,
+  deps: DependencyResult[],
+  services: BuildServices,
+  inputKey: string,
+  variation: RunVariation = {},
+): Promise<BuildRun> {
+  const manifest = node.manifest;
+  const { ws, store } = services;
+  const layout = cacheLayout(ws.config.cache);
+  await Deno.mkdir(layout.builds, { recursive: true });
+  const label = variation.label ? `-${variation.label}` : "";
+  const buildDir = await Deno.makeTempDir({
+    dir: layout.builds,
+    prefix: `${manifest.package.slug}-${inputKey.slice(0, 12)}${label}-`,
+  });
+  const started = performance.now();
+  let keep = false;
+  try {
+    const dirs = {
+      sources: join(buildDir, "sources"),
+      work: join(buildDir, "work"),
+      out: join(buildDir, "out"),
+      root: join(buildDir, "root"),
+      script: join(buildDir, "script"),
+    };
+    await Promise.all(
+      [dirs.sources, dirs.work, dirs.out].map((d) => Deno.mkdir(d, { recursive: true })),
+    );
+    await linkSources(manifest, ws.config.cache, dirs.sources);
+    await Deno.writeTextFile(dirs.script, manifest.build.script);
+
+    const readOnlyMounts: SandboxRequest["readOnlyMounts"] = [];
+    const writableMounts: SandboxRequest["writableMounts"] = [];
+    const warnings: string[] = [];
+    if (deps.length > 0 || manifest.build.sandbox === "hermetic") {
+      await Deno.mkdir(dirs.root, { recursive: true });
+      // Host mode copies (its /bootstrap is writable); hermetic mode hardlinks,
+      // and the sandbox mounts the root read-only so no build can alter the repository.
+      const hardlink = manifest.build.sandbox === "hermetic";
+      for (const dep of deps) {
+        await store.checkout(dep.commit, dirs.root, {
+          union: true,
+          hardlink: hardlink ? undefined : false,
+        });
+      }
+    }
+    if (manifest.build.sandbox === "host") {
+      await mountHostModeDependencies(
+        dirs.root,
+        deps.length > 0,
+        readOnlyMounts,
+        writableMounts,
+        buildDir,
+        warnings,
+      );
+    }
+    const logPath = join(
+      layout.logs,
+      manifest.package.slug,
+      manifest.package.version,
+      manifest.package.flavor.replaceAll("/", "_"),
+      `${inputKey}${label}.log`,
+    );
+    await Deno.mkdir(join(logPath, ".."), { recursive: true });
+    await Deno.writeTextFile(logPath, "");
+    await pointLatestLog(ws.config.cache, manifest, logPath);
+
+    const jobs = variation.jobs ?? services.jobsPerBuild;
+    let env = fixedEnvironment({
+      mode: manifest.build.sandbox,
+      sourceDateEpoch: manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch,
+      sources: manifest.sources.map((s, index) => ({
+        name: s.name,
+        index,
+        path: `/2nex/sources/${s.name}/${sourceFileName(s)}`,
+      })),
+      target: hostTarget(),
+      jobs,
+      workspaceEnv: Object.entries(ws.config.env),
+      buildEnv: Object.entries(manifest.build.env),
+    });
+    if (variation.reorderEnv) env = variation.reorderEnv(env);
+    const sandbox = await services.sandbox();
+    const result = await sandbox.run({
+      mode: manifest.build.sandbox,
+      rootDir: manifest.build.sandbox === "hermetic" ? dirs.root : undefined,
+      readOnlyMounts,
+      writableMounts,
+      sourcesDir: dirs.sources,
+      workDir: dirs.work,
+      outDir: dirs.out,
+      scriptPath: dirs.script,
+      shell: manifest.build.shell ?? await defaultShell(manifest, dirs.root),
+      env,
+      timeoutMs: (manifest.build.timeout ?? ws.config.timeout) * 1000,
+      logPath,
+      onOutput: services.onOutput
+        ? (chunk: Uint8Array) => services.onOutput!(node, chunk)
+        : undefined,
+      signal: services.signal,
+      cpus: variation.cpus,
+      disableAslr: variation.disableAslr,
+    });
+    if (result.code !== 0 || result.timedOut) {
+      keep = services.keepFailed;
+      const why = result.timedOut
+        ? `timed out after ${manifest.build.timeout ?? ws.config.timeout} s`
+        : `the script exited with code ${result.code}`;
+      throw new FailureError(`build of ${describe(manifest)} failed: ${why}`, {
+        hint: `${await logTail(logPath)}\nfull log: ${logPath}` +
+          (keep ? `\nbuild tree kept at ${buildDir}` : ""),
+      });
+    }
+    const plan = await planOutputs(dirs.out, manifest.outputs);
+    if (plan.missing.length > 0) {
+      keep = services.keepFailed;
+      throw new FailureError(
+        `build of ${describe(manifest)} lacks listed output paths: ` +
+          plan.missing.map((m) => `${m.pattern} (output ${m.output})`).join(", "),
+        { hint: `the script must create them under $OUT_DIR; see ${keep ? dirs.out : logPath}` },
+      );
+    }
+    if (plan.unlisted.length > 0) {
+      const shown = plan.unlisted.slice(0, 20).map((p) => `/${p}`).join(", ");
+      const more = plan.unlisted.length > 20 ? ` and ${plan.unlisted.length - 20} more` : "";
+      warnings.push(`${describe(manifest)}: files in no output: ${shown}${more}`);
+    }
+    for (const u of plan.unmatched) {
+      warnings.push(
+        `${describe(manifest)}: pattern ${u.pattern} of output ${u.output} matches nothing`,
+      );
+    }
+    await removeDiscarded(dirs.out, plan);
+    const outputHash = await store.hashDirectory(dirs.out);
+    return {
+      buildDir,
+      outDir: dirs.out,
+      plan,
+      outputHash,
+      logPath,
+      durationMs: performance.now() - started,
+      warnings,
+    };
+  } catch (error) {
+    if (!keep) await removeTree(buildDir);
+    throw error;
+  }
+}
+
+/**
+ * Host mode: the dependencies' top-level directories at their own paths,
+ * read-only, except /bootstrap, which is writable (BOOTSTRAP_SYSROOT), and the
+ * host's own /usr, /bin, /sbin, /lib, /lib64, which a dependency cannot replace.
+ */
+async function mountHostModeDependencies(
+  depsRoot: string,
+  hasDeps: boolean,
+  readOnly: SandboxRequest["readOnlyMounts"],
+  writable: SandboxRequest["writableMounts"],
+  buildDir: string,
+  warnings: string[],
+): Promise<void> {
+  const bootstrap = join(hasDeps ? depsRoot : buildDir, "bootstrap");
+  await Deno.mkdir(join(bootstrap, "tools"), { recursive: true });
+  writable.push({ hostPath: bootstrap, sandboxPath: "/bootstrap" });
+  if (!hasDeps) return;
+  for await (const entry of Deno.readDir(depsRoot)) {
+    if (entry.name === "bootstrap") continue;
+    if (HOST_DIRS.has(entry.name)) {
+      warnings.push(`host mode: a dependency's /${entry.name} is hidden by the host's`);
+      continue;
+    }
+    if (RESERVED_DIRS.has(entry.name)) continue;
+    readOnly.push({ hostPath: join(depsRoot, entry.name), sandboxPath: `/${entry.name}` });
+  }
+}
+
+const HOST_DIRS = new Set(["usr", "bin", "sbin", "lib", "lib64"]);
+const RESERVED_DIRS = new Set(["2nex", "tmp", "dev", "proc"]);
+
+/** The dependencies' own bash in hermetic mode; the host's in host mode. */
+async function defaultShell(manifest: Manifest, root: string): Promise<string> {
+  if (manifest.build.sandbox === "host") return "/bin/bash";
+  for (const candidate of ["/usr/bin/bash", "/bin/bash"]) {
+    try {
+      await Deno.stat(join(root, candidate));
+      return candidate;
+    } catch {
+      // Not provided by the dependencies.
+    }
+  }
+  throw new FailureError(
+    `${describe(manifest)} is hermetic, but no dependency provides /usr/bin/bash or /bin/bash`,
+    {
+      hint:
+        "add a dependency that provides bash, or set `build.shell` to a shell the dependencies provide",
+    },
+  );
+}
+
+/** Hardlinks (or copies) each verified source into `<dir>/<name>/<file name>`. */
+async function linkSources(manifest: Manifest, cacheDir: string, dir: string): Promise<void> {
+  for (const source of manifest.sources) {
+    const target = join(dir, source.name);
+    await Deno.mkdir(target, { recursive: true });
+    const from = cachedPath(cacheDir, source.sha256);
+    const to = join(target, sourceFileName(source));
+    try {
+      await Deno.link(from, to);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new FailureError(
+          `source ${source.name} of ${describe(manifest)} is not in the cache`,
+          {
+            hint: "run `2nex fetch` first",
+          },
+        );
+      }
+      await Deno.copyFile(from, to);
+    }
+  }
+}
+
+/** Makes `latest.log` of a package point at `logPath`, atomically. */
+async function pointLatestLog(
+  cacheDir: string,
+  manifest: Manifest,
+  logPath: string,
+): Promise<void> {
+  const latest = latestLogPath(
+    cacheDir,
+    manifest.package.slug,
+    manifest.package.version,
+    manifest.package.flavor,
+  );
+  const temp = `${latest}.${crypto.randomUUID()}`;
+  await Deno.symlink(logPath, temp);
+  await Deno.rename(temp, latest);
+}
+
+async function logTail(logPath: string, lines = 25): Promise<string> {
+  try {
+    const file = await Deno.open(logPath);
+    const size = (await file.stat()).size;
+    const length = Math.min(size, 16 * 1024);
+    await file.seek(size - length, Deno.SeekMode.Start);
+    const buffer = new Uint8Array(length);
+    let read = 0;
+    while (read < length) {
+      const n = await file.read(buffer.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    file.close();
+    const text = new TextDecoder().decode(buffer.subarray(0, read)).trimEnd().split("\n");
+    return `last lines of the log:\n${text.slice(-lines).map((l) => `  | ${l}`).join("\n")}`;
+  } catch {
+    return "(no log)";
+  }
+}
+
+export function describe(m: Manifest): string {
+  return `${m.package.slug}@${m.package.version} (${m.package.flavor})`;
+}
+
+/** Commits a verified run: the tree, each output, each bundle, then all refs at once. */
+export async function commitRun(
+  node: GraphNode,
+  run: BuildRun,
+  services: BuildServices,
+  inputKey: string,
+): Promise<ResultRecord> {
+  const manifest = node.manifest;
+  const { store } = services;
+  const timestamp = manifest.build.sourceDateEpoch ?? services.ws.config.sourceDateEpoch;
+  const metadata = {
+    "2nex.input-key": inputKey,
+    "2nex.output-hash": run.outputHash,
+    "2nex.manifest": manifest.path,
+    "2nex.version": VERSION,
+  };
+  const subject = describe(manifest);
+  const tree = await store.commit(run.outDir, { subject, metadata, timestamp, consume: true });
+  if (tree.contentChecksum !== run.outputHash) {
+    throw new FailureError(
+      `internal error: committed content ${tree.contentChecksum} differs from the computed hash ${run.outputHash}`,
+    );
+  }
+  const refs = packageRefs({
+    arch: hostArch(),
+    slug: manifest.package.slug,
+    version: manifest.package.version,
+    flavor: manifest.package.flavor,
+  });
+  const parts: Record<string, string> = { tree: tree.commit };
+  const newRefs: Record<string, string> = { [refs.tree]: tree.commit };
+  for (const [name, files] of Object.entries(run.plan.byOutput)) {
+    const output = await store.commitPaths(tree.commit, files, {
+      subject: `${subject} output ${name}`,
+      metadata,
+      timestamp,
+    });
+    parts[`outputs/${name}`] = output.commit;
+    newRefs[refs.output(name)] = output.commit;
+  }
+  for (const [name, members] of Object.entries(manifest.bundles)) {
+    const bundle = await store.commitUnion(members.map((m) => parts[`outputs/${m}`]), {
+      subject: `${subject} bundle ${name}`,
+      metadata,
+      timestamp,
+    });
+    parts[`bundles/${name}`] = bundle.commit;
+    newRefs[refs.bundle(name)] = bundle.commit;
+  }
+  newRefs[`2nex/inputs/${inputKey}`] = tree.commit;
+  await store.setRefs(newRefs);
+  const record: ResultRecord = {
+    inputKey,
+    outputHash: run.outputHash,
+    commit: tree.commit,
+    parts,
+    manifest: manifest.path,
+    durationMs: Math.round(run.durationMs),
+  };
+  await services.index.put(record);
+  return record;
+}
+
+/** Points the package's refs at a cached result (after a revert, say); no process when they already do. */
+export async function restoreRefs(
+  node: GraphNode,
+  record: ResultRecord,
+  store: Store,
+): Promise<void> {
+  const m = node.manifest;
+  const refs = packageRefs({
+    arch: hostArch(),
+    slug: m.package.slug,
+    version: m.package.version,
+    flavor: m.package.flavor,
+  });
+  const wanted: Record<string, string> = {};
+  for (const [part, commit] of Object.entries(record.parts)) {
+    const ref = part === "tree"
+      ? refs.tree
+      : part.startsWith("outputs/")
+      ? refs.output(part.slice(8))
+      : refs.bundle(part.slice(8));
+    if (await store.resolveRef(ref) !== commit) wanted[ref] = commit;
+  }
+  if (Object.keys(wanted).length > 0) await store.setRefs(wanted);
+}
+
+/** Writes the build's hash to the failed tree's report and refuses it (exit 3). */
+export function mismatchError(
+  manifest: Manifest,
+  expected: string,
+  actual: string,
+  detail: string,
+): VerificationError {
+  return new VerificationError(
+    `output hash of ${
+      describe(manifest)
+    } differs from the manifest\n  expected: ${expected}\n  actual:   ${actual}`,
+    { hint: detail },
+  );
+}

@@ -1,0 +1,318 @@
+/**
+ * Builds a set of packages in dependency order, `jobs` at a time, like
+ * BuildStream's queues: sources are fetched first (then the network permission
+ * is dropped), each package waits for its dependencies, and a failure stops only
+ * what depends on it.
+ * @module
+ */
+import type { GraphNode } from "../graph/resolve.ts";
+import {
+  type BuildServices,
+  cachedResult,
+  commitRun,
+  type DependencyResult,
+  describe,
+  inputKeyOf,
+  partKey,
+  restoreRefs,
+  runBuild,
+} from "./package.ts";
+import type { ResultRecord } from "./results.ts";
+import { FailureError, TwonexError, VerificationError } from "../util/errors.ts";
+import { removeTree } from "../util/fs.ts";
+import { updateManifestHash } from "../manifest/update_hash.ts";
+
+/** What looking up results needs: no sandbox. */
+export type ResultServices = Pick<BuildServices, "ws" | "store" | "index">;
+
+export type NodeStatus = "built" | "cached" | "failed" | "skipped" | "mismatch";
+
+export interface NodeReport {
+  node: GraphNode;
+  status: NodeStatus;
+  inputKey?: string;
+  outputHash?: string;
+  expectedHash?: string;
+  durationMs: number;
+  error?: TwonexError;
+  warnings: string[];
+  /** The manifest got the hash written by --update-hash. */
+  hashUpdated?: boolean;
+}
+
+export interface ScheduleOptions {
+  /** Packages built at once. */
+  jobs: number;
+  /** Nodes whose cache is ignored (--rebuild of the named packages). */
+  rebuild: Set<GraphNode>;
+  /** Write computed hashes into the manifests of these nodes (--update-hash). */
+  updateHash: Set<GraphNode>;
+  onEvent?: (event: SchedulerEvent) => void;
+  /**
+   * Called with a finished, hashed run before it is committed; for --check and
+   * --rounds. Returning false means "do not commit".
+   */
+  verifyRun?: Parameters<typeof buildNode>[4];
+}
+
+export type SchedulerEvent =
+  | { kind: "start"; node: GraphNode }
+  | { kind: "finish"; report: NodeReport };
+
+/** Builds `order` (dependencies first); returns one report per node, in order. */
+export async function schedule(
+  order: GraphNode[],
+  services: BuildServices,
+  options: ScheduleOptions,
+): Promise<NodeReport[]> {
+  const results = new Map<GraphNode, Promise<NodeReport>>();
+  const slots = new Semaphore(options.jobs);
+  const inPlan = new Set(order);
+  for (const node of order) {
+    results.set(
+      node,
+      (async () => {
+        const depReports = await Promise.all(
+          node.deps.filter((d) => d.target && inPlan.has(d.target)).map((d) =>
+            results.get(d.target!)!
+          ),
+        );
+        const failed = depReports.find((r) =>
+          r.status === "failed" || r.status === "skipped" || r.status === "mismatch"
+        );
+        if (failed) {
+          const report: NodeReport = {
+            node,
+            status: "skipped",
+            durationMs: 0,
+            warnings: [],
+            error: new FailureError(
+              `not built: dependency ${describe(failed.node.manifest)} ${
+                failed.status === "skipped" ? "was not built" : "failed"
+              }`,
+            ),
+          };
+          options.onEvent?.({ kind: "finish", report });
+          return report;
+        }
+        const report = await buildNode(node, services, options, slots, options.verifyRun);
+        options.onEvent?.({ kind: "finish", report });
+        return report;
+      })(),
+    );
+  }
+  return await Promise.all(order.map((node) => results.get(node)!));
+}
+
+/** Results of the parts of each dependency that `node` sees. */
+export async function dependencyResults(
+  node: GraphNode,
+  services: ResultServices,
+): Promise<DependencyResult[]> {
+  const out: DependencyResult[] = [];
+  for (const dep of node.deps) {
+    if (dep.target) {
+      const record = await lastResult(dep.target, services);
+      if (!record) {
+        throw new FailureError(`dependency ${describe(dep.target.manifest)} is not built`);
+      }
+      const commit = record.parts[partKey(dep.part)];
+      if (!commit) {
+        throw new FailureError(
+          `dependency ${describe(dep.target.manifest)} has no ${partKey(dep.part)}`,
+        );
+      }
+      out.push({ part: dep.part, name: dep.spec.name, commit, outputHash: record.outputHash });
+    } else {
+      const ref = dep.externalRef!;
+      const commit = await services.store.resolveRef(ref);
+      if (!commit) {
+        throw new FailureError(`dependency ${dep.spec.name}: ref ${ref} is not in the repository`, {
+          hint:
+            "no manifest of this workspace builds it; import it into the repository or add its manifest",
+        });
+      }
+      out.push({
+        part: dep.part,
+        name: dep.spec.name,
+        commit,
+        outputHash: await services.store.contentChecksum(commit),
+      });
+    }
+  }
+  return out;
+}
+
+/** The result of the last successful build of a node in this process, or its cached one. */
+const lastResults = new WeakMap<GraphNode, ResultRecord>();
+
+async function lastResult(
+  node: GraphNode,
+  services: ResultServices,
+): Promise<ResultRecord | undefined> {
+  const known = lastResults.get(node);
+  if (known) return known;
+  // Not built in this run: valid only if its current input key is cached.
+  const deps = await dependencyResults(node, services);
+  const record = await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps));
+  if (record) lastResults.set(node, record);
+  return record;
+}
+
+async function buildNode(
+  node: GraphNode,
+  services: BuildServices,
+  options: ScheduleOptions,
+  slots: Semaphore,
+  verifyRun?: (
+    node: GraphNode,
+    run: import("./package.ts").BuildRun,
+    deps: DependencyResult[],
+    inputKey: string,
+  ) => Promise<boolean>,
+): Promise<NodeReport> {
+  const started = performance.now();
+  const manifest = node.manifest;
+  const expectedHash = manifest.package.checksum;
+  const base = { node, expectedHash, warnings: [] as string[] };
+  let inputKey: string | undefined;
+  try {
+    const deps = await dependencyResults(node, services);
+    inputKey = inputKeyOf(services.ws, manifest, deps);
+    if (!options.rebuild.has(node) && !verifyRun) {
+      const cached = await cachedResult(services, inputKey);
+      if (cached) {
+        await restoreRefs(node, cached, services.store);
+        lastResults.set(node, cached);
+        const report: NodeReport = {
+          ...base,
+          status: "cached",
+          inputKey,
+          outputHash: cached.outputHash,
+          durationMs: performance.now() - started,
+        };
+        if (expectedHash && expectedHash !== cached.outputHash && manifest.package.stableChecksum) {
+          // The manifest's hash changed after the result was committed: verify again.
+          return mismatchReport(report, cached.outputHash, expectedHash);
+        }
+        return report;
+      }
+    }
+    const release = await slots.acquire();
+    try {
+      options.onEvent?.({ kind: "start", node });
+      const run = await runBuild(node, deps, services, inputKey);
+      let keepTree = false;
+      try {
+        base.warnings.push(...run.warnings);
+        if (verifyRun && !(await verifyRun(node, run, deps, inputKey))) {
+          return {
+            ...base,
+            status: "built",
+            inputKey,
+            outputHash: run.outputHash,
+            durationMs: performance.now() - started,
+          };
+        }
+        const mismatch = expectedHash !== undefined && expectedHash !== run.outputHash;
+        let hashUpdated = false;
+        if (mismatch && manifest.package.stableChecksum && !options.updateHash.has(node)) {
+          const report: NodeReport = {
+            ...base,
+            status: "mismatch",
+            inputKey,
+            outputHash: run.outputHash,
+            durationMs: performance.now() - started,
+          };
+          keepTree = services.keepFailed;
+          return mismatchReport(
+            report,
+            run.outputHash,
+            expectedHash!,
+            keepTree ? run.buildDir : undefined,
+          );
+        }
+        if (mismatch && !manifest.package.stableChecksum && !options.updateHash.has(node)) {
+          base.warnings.push(
+            `${
+              describe(manifest)
+            }: output hash ${run.outputHash} differs from the manifest's ${expectedHash} (stable_checksum: false, committed anyway)`,
+          );
+        }
+        if ((mismatch || expectedHash === undefined) && options.updateHash.has(node)) {
+          await updateManifestHash(manifest.path, run.outputHash);
+          hashUpdated = true;
+        } else if (expectedHash === undefined) {
+          base.warnings.push(
+            `${
+              describe(manifest)
+            } has no expected hash; its output hash is ${run.outputHash} (add it with \`2nex build --update-hash\`)`,
+          );
+        }
+        const record = await commitRun(node, run, services, inputKey);
+        lastResults.set(node, record);
+        return {
+          ...base,
+          status: "built",
+          inputKey,
+          outputHash: run.outputHash,
+          durationMs: performance.now() - started,
+          hashUpdated,
+        };
+      } finally {
+        if (!keepTree) await removeTree(run.buildDir);
+      }
+    } finally {
+      release();
+    }
+  } catch (error) {
+    if (!(error instanceof TwonexError)) throw error;
+    return { ...base, status: "failed", inputKey, error, durationMs: performance.now() - started };
+  }
+}
+
+function mismatchReport(
+  report: NodeReport,
+  actual: string,
+  expected: string,
+  keptTree?: string,
+): NodeReport {
+  const hint = [
+    "the result was not committed to the package's refs",
+    "if the change is intended, run `2nex build --update-hash` to record the new hash",
+    ...(keptTree ? [`build tree kept at ${keptTree}`] : []),
+  ].join("\n");
+  return {
+    ...report,
+    status: "mismatch",
+    error: new VerificationError(
+      `output hash of ${
+        describe(report.node.manifest)
+      } differs from the manifest\n  expected: ${expected}\n  actual:   ${actual}`,
+      { hint },
+    ),
+  };
+}
+
+/** Bounds how many builds run at once. */
+class Semaphore {
+  #free: number;
+  #waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Exclusive use of a workspace's repository and caches by one 2nex process:
+ * the lock, the repository, and the clean-up of leftovers of killed runs.
+ * @module
+ */
+import { join } from "node:path";
+import type { Workspace } from "../workspace/config.ts";
+import { Store } from "../store/mod.ts";
+import { acquireLock } from "../util/lock.ts";
+import { cacheLayout } from "./layout.ts";
+import { removeTree } from "../util/fs.ts";
+import { cleanTemp } from "../source/mod.ts";
+
+/** A marker file in a build tree kept by --keep-failed; other trees are leftovers. */
+export const KEEP_MARKER = ".2nex-kept";
+
+export interface WorkspaceState {
+  store: Store;
+  release(): void;
+}
+
+/** Locks the workspace, opens (creating) the repository and removes leftovers of killed runs. */
+export async function openWorkspaceState(
+  ws: Workspace,
+  out: { info(text: string): void },
+): Promise<WorkspaceState> {
+  const layout = cacheLayout(ws.config.cache);
+  const lock = await acquireLock(
+    layout.lock,
+    () => out.info(`waiting for another 2nex process (lock ${layout.lock})`),
+  );
+  try {
+    const store = await Store.open(ws.config.repo, { create: true });
+    await removeLeftoverBuilds(layout.builds);
+    await cleanTemp(ws.config.cache, { minAgeMs: 0 });
+    return { store, release: () => lock.release() };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** Build trees not kept on purpose belong to runs that were killed: we hold the lock, so none is in use. */
+async function removeLeftoverBuilds(buildsDir: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(buildsDir));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(buildsDir, entry.name);
+    try {
+      await Deno.lstat(join(path, KEEP_MARKER));
+    } catch {
+      await removeTree(path);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** The registry of commands, in the order `2nex --help` lists them. */
+import type { Command } from "./command.ts";
+import { initCommand } from "./init.ts";
+import { lintCommand } from "./lint.ts";
+import { showCommand } from "./show.ts";
+import { graphCommand } from "./graph.ts";
+import { evalCommand } from "./eval.ts";
+import { buildCommand } from "./build.ts";
+import {
+  checkoutCommand,
+  fetchCommand,
+  gcCommand,
+  hashCommand,
+  logCommand,
+  vendorCommand,
+} from "./store_commands.ts";
+
+export const COMMANDS: Command[] = [
+  initCommand,
+  lintCommand,
+  showCommand,
+  graphCommand,
+  evalCommand,
+  fetchCommand,
+  vendorCommand,
+  buildCommand,
+  hashCommand,
+  checkoutCommand,
+  logCommand,
+  gcCommand,
+];

@@ -1,0 +1,45 @@
+/** `2nex eval EXPR [--package PKG]`: evaluate one expression. */
+import type { Command } from "./command.ts";
+import { loadSelected } from "./packages.ts";
+import { ExitCode } from "../util/errors.ts";
+import { evaluateExpression, formatValue, type Scope } from "../expr/mod.ts";
+import { manifestScope } from "../manifest/validate.ts";
+import { hostArch, hostTarget } from "../util/platform.ts";
+
+export const evalCommand: Command = {
+  name: "eval",
+  summary: "evaluate one expression (the inside of ${{ }})",
+  usage: "2nex eval EXPR [--package PKG] [--flavor F]",
+  help: `Evaluates EXPR in the scope of PKG's manifest (package, vars, sources, deps,
+host, target), or in a scope holding only host and target. Text is printed as
+is, anything else as JSON. An error is a diagnostic and exit 2.
+
+Options:
+      --package PKG  evaluate in PKG's scope
+      --flavor F     narrow the package selector to flavor F
+
+Example:
+  2nex eval 'versionPart("13.2.0", 1)'
+  2nex eval 'format("{0}-{1}.tar.xz", package.slug, package.version)' --package m4`,
+  options: { package: { type: "string" }, flavor: { type: "string" } },
+  maxPositionals: 1,
+  minPositionals: 1,
+  async run(context, positionals, options) {
+    let scope: Scope = { host: { arch: hostArch() }, target: hostTarget() };
+    if (options.package !== undefined) {
+      const { selected } = await loadSelected(
+        context,
+        [options.package as string],
+        options.flavor as string | undefined,
+      );
+      scope = manifestScope(selected[0].manifest, { hostArch: hostArch() });
+    }
+    const value = evaluateExpression(positionals[0], scope, {
+      file: "<expression>",
+      locate: (offset) => ({ line: 1, col: offset + 1 }),
+    });
+    if (context.out.options.json) context.out.json(value);
+    else context.out.print(formatValue(value));
+    return ExitCode.ok;
+  },
+};

@@ -1,0 +1,98 @@
+/** `2nex graph [PKG…] [--format text|dot|json]`: the dependency graph. */
+import type { Command } from "./command.ts";
+import { loadSelected } from "./packages.ts";
+import { buildOrder, type GraphNode, type ResultPart } from "../graph/resolve.ts";
+import { ExitCode, InvalidInputError } from "../util/errors.ts";
+import { displayPath } from "../manifest/diagnostics.ts";
+
+export const graphCommand: Command = {
+  name: "graph",
+  summary: "print the dependency graph; text gives a build order",
+  usage: "2nex graph [PKG…] [--flavor F] [--format text|dot|json]",
+  help: `Prints the packages (all, or PKG and what it depends on) in build order,
+dependencies first, each with its direct dependencies.
+
+Options:
+      --format F   text (default), dot (Graphviz) or json
+      --flavor F   narrow package selectors to flavor F
+
+Example:
+  2nex graph hello
+  2nex graph --format dot | dot -Tsvg > graph.svg`,
+  options: { format: { type: "string" }, flavor: { type: "string" } },
+  maxPositionals: Infinity,
+  async run(context, positionals, options) {
+    const format = (options.json ? "json" : options.format ?? "text") as string;
+    if (!["text", "dot", "json"].includes(format)) {
+      throw new InvalidInputError(`unknown --format "${format}"`, {
+        hint: "use text, dot or json",
+      });
+    }
+    const { loaded, selected } = await loadSelected(
+      context,
+      positionals,
+      options.flavor as string | undefined,
+    );
+    if (positionals.length === 0) {
+      const errors = [...loaded.diagnostics, ...loaded.graphDiagnostics].filter((d) =>
+        d.severity === "error"
+      );
+      for (const d of loaded.graphDiagnostics) context.out.diagnostic(d);
+      if (errors.length > 0) {
+        throw new InvalidInputError(
+          `${errors.length} error${errors.length === 1 ? "" : "s"} in the workspace`,
+          {
+            hint: "run `2nex lint` for the details",
+          },
+        );
+      }
+    }
+    const order = buildOrder(loaded.graph, positionals.length > 0 ? selected : undefined);
+    const label = (n: GraphNode) =>
+      `${n.manifest.package.slug}@${n.manifest.package.version}:${n.manifest.package.flavor}`;
+    if (format === "json") {
+      context.out.json(order.map((n) => ({
+        slug: n.manifest.package.slug,
+        version: n.manifest.package.version,
+        flavor: n.manifest.package.flavor,
+        manifest: displayPath(n.id, context.cwd),
+        dependencies: n.deps.map((d) => ({
+          name: d.spec.name,
+          package: d.target ? label(d.target) : null,
+          part: partName(d.part),
+          ref: d.externalRef ?? null,
+        })),
+      })));
+    } else if (format === "dot") {
+      const lines = ["digraph 2nex {", "  rankdir=LR;"];
+      for (const n of order) {
+        lines.push(`  ${JSON.stringify(label(n))};`);
+        for (const d of n.deps) {
+          const to = d.target ? label(d.target) : d.externalRef!;
+          lines.push(
+            `  ${JSON.stringify(label(n))} -> ${JSON.stringify(to)} [label=${
+              JSON.stringify(partName(d.part))
+            }];`,
+          );
+        }
+      }
+      lines.push("}");
+      context.out.print(lines.join("\n"));
+    } else {
+      const text = order.map((n, i) => {
+        const deps = n.deps.map((d) =>
+          d.target ? `${label(d.target)}[${partName(d.part)}]` : `ref ${d.externalRef}`
+        );
+        return `${String(i + 1).padStart(String(order.length).length)}. ${label(n)}${
+          deps.length ? `  <- ${deps.join(", ")}` : ""
+        }`;
+      });
+      if (text.length > 0) context.out.print(text.join("\n"));
+    }
+    return ExitCode.ok;
+  },
+};
+
+function partName(part: ResultPart): string {
+  return part.kind === "tree" ? "tree" : `${part.kind}/${part.name}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * Entry point of the command line: global options, dispatch to a command, and
+ * the one place where errors become messages and exit codes.
+ * @module
+ */
+import { type Command, CommandContext, GLOBAL_HELP, parseCommandArgs } from "./command.ts";
+import { Output, wantsColor } from "./output.ts";
+import { ExitCode, TwonexError } from "../util/errors.ts";
+import { VERSION } from "../version.ts";
+import { WorkspaceConfigError } from "../workspace/config.ts";
+import { COMMANDS } from "./commands.ts";
+
+/** Runs 2nex with `argv`; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const flags = new Set(argv);
+  const out = new Output({
+    json: flags.has("--json"),
+    quiet: flags.has("-q") || flags.has("--quiet"),
+    verbose: flags.has("-v") || flags.has("--verbose"),
+    color: wantsColor(flags.has("--no-color")),
+    cwd: Deno.cwd(),
+  });
+  try {
+    return await dispatch(argv, out);
+  } catch (error) {
+    return reportError(error, out);
+  }
+}
+
+async function dispatch(argv: string[], out: Output): Promise<number> {
+  const commandIndex = findCommandIndex(argv);
+  if (commandIndex === -1) {
+    if (argv.includes("--version")) {
+      out.print(`2nex ${VERSION}`);
+      return ExitCode.ok;
+    }
+    out.print(topLevelHelp());
+    return argv.length === 0 || argv.includes("-h") || argv.includes("--help")
+      ? ExitCode.ok
+      : ExitCode.invalid;
+  }
+  const name = argv[commandIndex];
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    const { InvalidInputError } = await import("../util/errors.ts");
+    const { closestNames } = await import("../expr/suggest.ts");
+    const close = closestNames(name, COMMANDS.map((c) => c.name));
+    throw new InvalidInputError(`unknown command "${name}"`, {
+      hint: close.length > 0
+        ? `did you mean "${close[0]}"? (2nex --help lists commands)`
+        : "2nex --help lists commands",
+    });
+  }
+  const rest = [...argv.slice(0, commandIndex), ...argv.slice(commandIndex + 1)];
+  const { positionals, values } = parseCommandArgs(command, rest);
+  if (values.help) {
+    out.print(commandHelp(command));
+    return ExitCode.ok;
+  }
+  const context = new CommandContext(out, Deno.cwd(), {
+    workspace: values.workspace as string | undefined,
+    repo: values.repo as string | undefined,
+  });
+  return await command.run(context, positionals, values);
+}
+
+/** The index of the command word: the first argument that is not an option or an option's value. */
+function findCommandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "-C" || arg === "--workspace" || arg === "--repo") {
+      i++;
+      continue;
+    }
+    if (!arg.startsWith("-")) return i;
+  }
+  return -1;
+}
+
+function reportError(error: unknown, out: Output): number {
+  if (error instanceof WorkspaceConfigError) {
+    for (const d of error.diagnostics) out.diagnostic(d);
+    return error.exitCode;
+  }
+  if (error instanceof TwonexError) {
+    if (error.position && error.position.line > 0) {
+      out.diagnostic({
+        ...error.position,
+        severity: "error",
+        message: error.message,
+        hint: error.hint,
+      });
+    } else {
+      out.error(error.message, error.hint);
+    }
+    return error.exitCode;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    out.error(`2nex was not granted a permission it needs: ${error.message}`);
+    return ExitCode.failure;
+  }
+  // A bug in 2nex, not a user mistake: keep the stack for the report.
+  out.error(
+    `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
+  );
+  return ExitCode.failure;
+}
+
+function topLevelHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+  return `2nex ${VERSION} — reproducible, source-based package builds from YAML manifests
+
+Usage: 2nex [GLOBAL OPTIONS] COMMAND [ARGS…]
+
+Commands:
+${list}
+
+${GLOBAL_HELP}
+      --version        print the version
+
+Run \`2nex COMMAND --help\` for a command's options and an example.
+Exit codes: 0 success, 1 build/fetch/tool failure, 2 invalid input, 3 verification failure.`;
+}
+
+function commandHelp(command: Command): string {
+  return `Usage: ${command.usage}\n\n${command.summary}\n\n${command.help.trim()}\n\n${GLOBAL_HELP}`;
+}

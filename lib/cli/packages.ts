@@ -1,0 +1,81 @@
+/**
+ * Loading the workspace's packages for a command: discovery, validation, the
+ * dependency graph, and selector resolution, with diagnostics printed.
+ * @module
+ */
+import type { CommandContext } from "./command.ts";
+import type { Diagnostic } from "../manifest/diagnostics.ts";
+import { sortDiagnostics } from "../manifest/diagnostics.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { discoverManifests, loadManifests } from "../workspace/discover.ts";
+import type { Workspace } from "../workspace/config.ts";
+import { type Graph, type GraphNode, resolveGraph } from "../graph/resolve.ts";
+import { selectPackage } from "../workspace/select.ts";
+import { InvalidInputError } from "../util/errors.ts";
+
+export interface LoadedPackages {
+  ws: Workspace;
+  manifests: Manifest[];
+  failed: string[];
+  /** Manifest diagnostics (errors and warnings). */
+  diagnostics: Diagnostic[];
+  graph: Graph;
+  graphDiagnostics: Diagnostic[];
+}
+
+/** Loads every manifest of the workspace and resolves the graph. */
+export async function loadPackages(context: CommandContext): Promise<LoadedPackages> {
+  const ws = await context.workspace();
+  const paths = await discoverManifests(ws.config.manifests);
+  const { manifests, diagnostics, failed } = await loadManifests(paths);
+  const { graph, diagnostics: graphDiagnostics } = resolveGraph(manifests);
+  return { ws, manifests, failed, diagnostics, graph, graphDiagnostics };
+}
+
+/**
+ * Loads the workspace and insists that it is sound enough to act on `selectors`:
+ * prints the diagnostics and throws (exit 2) when a selected package or a
+ * dependency of one has errors.
+ */
+export async function loadSelected(
+  context: CommandContext,
+  selectors: string[],
+  flavor?: string,
+): Promise<{ loaded: LoadedPackages; selected: GraphNode[] }> {
+  const loaded = await loadPackages(context);
+  const selected = selectors.map((selector) => {
+    const manifest = selectPackage(loaded.manifests, selector, {
+      cwd: context.cwd,
+      flavor,
+      failed: loaded.failed,
+    });
+    return loaded.graph.byPath.get(manifest.path)!;
+  });
+  const relevant = relevantDiagnostics(loaded, selected);
+  for (const d of sortDiagnostics(relevant)) context.out.diagnostic(d);
+  const errors = relevant.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    throw new InvalidInputError(
+      `${errors.length} error${
+        errors.length === 1 ? "" : "s"
+      } in the selected packages or their dependencies`,
+    );
+  }
+  return { loaded, selected };
+}
+
+/** Graph diagnostics of the selected packages and everything they reach. */
+function relevantDiagnostics(loaded: LoadedPackages, selected: GraphNode[]): Diagnostic[] {
+  const files = new Set<string>();
+  const stack = [...selected];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (files.has(node.id)) continue;
+    files.add(node.id);
+    for (const dep of node.deps) if (dep.target) stack.push(dep.target);
+  }
+  return [
+    ...loaded.diagnostics.filter((d) => files.has(d.file) && d.severity === "warning"),
+    ...loaded.graphDiagnostics.filter((d) => files.has(d.file)),
+  ];
+}

@@ -1,0 +1,288 @@
+/**
+ * Dependency resolution (SPEC section 4): by slug / version / flavor / bundle,
+ * and by `commit:` ref. Reports missing, ambiguous and bundle-less dependencies
+ * and cycles as diagnostics, and yields a deterministic build order.
+ *
+ * @example
+ * ```ts
+ * const { graph, diagnostics } = resolveGraph(manifests);
+ * for (const node of buildOrder(graph)) console.log(node.manifest.package.slug);
+ * ```
+ * @module
+ */
+import type { Diagnostic } from "../manifest/diagnostics.ts";
+import type { DependencySpec, Manifest } from "../manifest/types.ts";
+import { closestNames } from "../expr/suggest.ts";
+import { parsePackageRef } from "../store/refs.ts";
+
+/** Which part of a dependency's result the dependent sees. */
+export type ResultPart =
+  | { kind: "tree" }
+  | { kind: "bundles"; name: string }
+  | { kind: "outputs"; name: string };
+
+export interface ResolvedDependency {
+  spec: DependencySpec;
+  /** The workspace manifest this dependency is; absent for a ref that must already be in the repository. */
+  target?: GraphNode;
+  part: ResultPart;
+  /** For `commit:` dependencies that no manifest matches. */
+  externalRef?: string;
+}
+
+export interface GraphNode {
+  manifest: Manifest;
+  /** Stable identity: the manifest path. */
+  id: string;
+  deps: ResolvedDependency[];
+}
+
+export interface Graph {
+  nodes: GraphNode[];
+  byPath: Map<string, GraphNode>;
+}
+
+export interface ResolveOptions {
+  arch?: string;
+}
+
+/** Resolves every dependency of every manifest. */
+export function resolveGraph(
+  manifests: Manifest[],
+  options: ResolveOptions = {},
+): { graph: Graph; diagnostics: Diagnostic[] } {
+  const arch = options.arch ?? "x86_64";
+  const sorted = [...manifests].sort((a, b) => compareManifests(a, b));
+  const nodes: GraphNode[] = sorted.map((manifest) => ({ manifest, id: manifest.path, deps: [] }));
+  const byPath = new Map(nodes.map((n) => [n.id, n]));
+  const bySlug = new Map<string, GraphNode[]>();
+  for (const node of nodes) {
+    const list = bySlug.get(node.manifest.package.slug) ?? [];
+    list.push(node);
+    bySlug.set(node.manifest.package.slug, list);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const error = (spec: DependencySpec, message: string, hint?: string) =>
+    diagnostics.push({ ...spec.position, severity: "error", message, hint });
+
+  for (const node of nodes) {
+    for (const spec of node.manifest.dependencies) {
+      const resolved = spec.commit !== undefined
+        ? resolveCommit(spec, spec.commit, bySlug, arch, error)
+        : resolveBySlug(spec, bySlug, error);
+      if (resolved) node.deps.push(resolved);
+    }
+  }
+  const graph = { nodes, byPath };
+  diagnostics.push(...findCycles(graph));
+  return { graph, diagnostics };
+}
+
+type ErrorSink = (spec: DependencySpec, message: string, hint?: string) => void;
+
+function resolveBySlug(
+  spec: DependencySpec,
+  bySlug: Map<string, GraphNode[]>,
+  error: ErrorSink,
+): ResolvedDependency | undefined {
+  const sameSlug = bySlug.get(spec.name) ?? [];
+  if (sameSlug.length === 0) {
+    const close = closestNames(spec.name, [...bySlug.keys()]);
+    error(
+      spec,
+      `dependency "${spec.name}" is not a package of this workspace`,
+      close.length > 0 ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : undefined,
+    );
+    return undefined;
+  }
+  const candidates = sameSlug.filter((n) =>
+    (spec.version === undefined || n.manifest.package.version === spec.version) &&
+    (spec.flavor === undefined || n.manifest.package.flavor === spec.flavor)
+  );
+  const list = (nodes: GraphNode[]) =>
+    nodes.map((n) => `${describe(n.manifest)} (${n.id})`).join(", ");
+  if (candidates.length === 0) {
+    error(
+      spec,
+      `no package "${spec.name}"${spec.version ? ` at version ${spec.version}` : ""}${
+        spec.flavor ? ` in flavor ${spec.flavor}` : ""
+      }`,
+      `candidates: ${list(sameSlug)}`,
+    );
+    return undefined;
+  }
+  if (candidates.length > 1) {
+    error(
+      spec,
+      `dependency "${spec.name}" is ambiguous: ${candidates.length} packages match`,
+      `add \`version:\` or \`flavor:\`; candidates: ${list(candidates)}`,
+    );
+    return undefined;
+  }
+  const target = candidates[0];
+  const part = defaultPart(target.manifest, spec.bundle);
+  if (!part) {
+    const bundles = Object.keys(target.manifest.bundles);
+    const close = closestNames(spec.bundle ?? "", bundles);
+    error(
+      spec,
+      `package ${describe(target.manifest)} has no bundle "${spec.bundle}"`,
+      close.length > 0
+        ? `did you mean "${close[0]}"?`
+        : bundles.length > 0
+        ? `its bundles: ${bundles.join(", ")}`
+        : "it declares no bundles; omit `bundle:` to use its whole result",
+    );
+    return undefined;
+  }
+  return { spec, target, part };
+}
+
+/** The bundle a dependency gets: the named one, else "default", else the only one, else the whole result. */
+function defaultPart(manifest: Manifest, bundle: string | undefined): ResultPart | undefined {
+  const bundles = Object.keys(manifest.bundles);
+  if (bundle !== undefined) {
+    return bundles.includes(bundle) ? { kind: "bundles", name: bundle } : undefined;
+  }
+  if (bundles.includes("default")) return { kind: "bundles", name: "default" };
+  if (bundles.length === 1) return { kind: "bundles", name: bundles[0] };
+  return { kind: "tree" };
+}
+
+function resolveCommit(
+  spec: DependencySpec,
+  ref: string,
+  bySlug: Map<string, GraphNode[]>,
+  arch: string,
+  error: ErrorSink,
+): ResolvedDependency | undefined {
+  const parsed = parsePackageRef(ref);
+  if (!parsed) {
+    // Not in the package layout: an arbitrary ref that must exist in the repository.
+    return { spec, part: { kind: "tree" }, externalRef: ref };
+  }
+  const part: ResultPart = parsed.kind === "tree"
+    ? { kind: "tree" }
+    : { kind: parsed.kind, name: parsed.name ?? "" };
+  const matches = (bySlug.get(parsed.slug) ?? []).filter((n) =>
+    n.manifest.package.version === parsed.version && n.manifest.package.flavor === parsed.flavor
+  );
+  if (parsed.arch !== arch || matches.length === 0) {
+    return { spec, part, externalRef: ref };
+  }
+  const target = matches[0];
+  if (part.kind === "bundles" && !(part.name in target.manifest.bundles)) {
+    error(
+      spec,
+      `ref ${ref} names bundle "${part.name}", which ${describe(target.manifest)} does not declare`,
+      `its bundles: ${Object.keys(target.manifest.bundles).join(", ") || "none"}`,
+    );
+    return undefined;
+  }
+  if (part.kind === "outputs" && !(part.name in target.manifest.outputs)) {
+    error(
+      spec,
+      `ref ${ref} names output "${part.name}", which ${describe(target.manifest)} does not declare`,
+      `its outputs: ${Object.keys(target.manifest.outputs).join(", ") || "none"}`,
+    );
+    return undefined;
+  }
+  return { spec, target, part };
+}
+
+/** Every cycle as one diagnostic naming its members in order with their positions. */
+function findCycles(graph: Graph): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const state = new Map<GraphNode, "active" | "done">();
+  const reported = new Set<GraphNode>();
+  for (const root of graph.nodes) {
+    if (state.has(root)) continue;
+    // Iterative DFS: a stack of [node, next dependency index].
+    const stack: Array<[GraphNode, number]> = [[root, 0]];
+    state.set(root, "active");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, index] = top;
+      if (index >= node.deps.length) {
+        state.set(node, "done");
+        stack.pop();
+        continue;
+      }
+      top[1]++;
+      const next = node.deps[index].target;
+      if (!next) continue;
+      const seen = state.get(next);
+      if (seen === undefined) {
+        state.set(next, "active");
+        stack.push([next, 0]);
+      } else if (seen === "active") {
+        const start = stack.findIndex(([n]) => n === next);
+        const members = stack.slice(start);
+        if (members.some(([n]) => reported.has(n))) continue;
+        members.forEach(([n]) => reported.add(n));
+        const steps = members.map(([n, i]) => ({ node: n, dep: n.deps[i - 1] }));
+        const names = [
+          ...steps.map((s) => s.node.manifest.package.slug),
+          next.manifest.package.slug,
+        ];
+        const first = steps[0].dep.spec.position;
+        diagnostics.push({
+          ...first,
+          severity: "error",
+          message: `dependency cycle: ${names.join(" -> ")}`,
+          hint: steps
+            .map((s) =>
+              `${s.node.manifest.package.slug} depends on ${
+                s.dep.target!.manifest.package.slug
+              } at ${s.dep.spec.position.file}:${s.dep.spec.position.line}:${s.dep.spec.position.col}`
+            )
+            .join("; "),
+        });
+      }
+    }
+  }
+  return diagnostics;
+}
+
+/**
+ * A deterministic build order (dependencies first) of `roots` and everything they
+ * depend on; all nodes when `roots` is omitted. The graph must be acyclic.
+ */
+export function buildOrder(graph: Graph, roots?: GraphNode[]): GraphNode[] {
+  const order: GraphNode[] = [];
+  const visited = new Set<GraphNode>();
+  for (const root of roots ?? graph.nodes) {
+    if (visited.has(root)) continue;
+    const stack: Array<[GraphNode, number]> = [[root, 0]];
+    visited.add(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, index] = top;
+      if (index >= node.deps.length) {
+        order.push(node);
+        stack.pop();
+        continue;
+      }
+      top[1]++;
+      const next = node.deps[index].target;
+      if (next && !visited.has(next)) {
+        visited.add(next);
+        stack.push([next, 0]);
+      }
+    }
+  }
+  return order;
+}
+
+function compareManifests(a: Manifest, b: Manifest): number {
+  const ka = [a.package.slug, a.package.version, a.package.flavor, a.path];
+  const kb = [b.package.slug, b.package.version, b.package.flavor, b.path];
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+function describe(m: Manifest): string {
+  return `${m.package.slug}@${m.package.version} (${m.package.flavor})`;
+}

@@ -1,0 +1,55 @@
+/**
+ * Atomic file writes and small filesystem helpers. A file written here is either
+ * absent or complete, even if the process is killed mid-way.
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/** Writes `data` to `path` through a temporary file in the same directory and a rename. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true });
+  const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(temp, data);
+    else await Deno.writeFile(temp, data);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** Removes a path recursively; missing is fine. Makes read-only trees removable first. */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    if (error instanceof Deno.errors.PermissionDenied) {
+      await makeWritable(path);
+      await Deno.remove(path, { recursive: true });
+      return;
+    }
+    throw error;
+  }
+}
+
+async function makeWritable(path: string): Promise<void> {
+  const info = await Deno.lstat(path).catch(() => undefined);
+  if (!info || info.isSymlink) return;
+  if (info.isDirectory) {
+    await Deno.chmod(path, 0o755).catch(() => {});
+    for await (const entry of Deno.readDir(path)) await makeWritable(join(path, entry.name));
+  }
+}
+
+/** True when `path` exists (without following a final symlink). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The workspace configuration `2nex.yaml` (SPEC section 3): defaults,
+ * validation with diagnostics, and paths made absolute.
+ *
+ * @example
+ * ```ts
+ * const ws = await loadWorkspace(await findWorkspaceRoot(Deno.cwd()));
+ * console.log(ws.config.repo);
+ * ```
+ * @module
+ */
+import { isScalar, type Node } from "yaml";
+import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
+import { readTextFile } from "../manifest/read.ts";
+import {
+  describeNode,
+  isNullNode,
+  NodeReader,
+  offsetOf,
+  parseYaml,
+  scalarText,
+} from "../manifest/yaml.ts";
+import { InvalidInputError } from "../util/errors.ts";
+import { isAbsolute, join, resolve } from "node:path";
+
+export const CONFIG_FILE = "2nex.yaml";
+
+export type SandboxPreference = "auto" | "bwrap" | "unshare";
+
+export interface WorkspaceConfig {
+  /** Absolute directories scanned for manifests. */
+  manifests: string[];
+  repo: string;
+  cache: string;
+  /** Directory mirrors are absolute paths; URL prefixes are kept as written. */
+  mirrors: string[];
+  jobs: number;
+  sandbox: SandboxPreference;
+  sourceDateEpoch: number;
+  env: Record<string, string>;
+  /** Seconds a build may run before it is killed. */
+  timeout: number;
+}
+
+export interface Workspace {
+  root: string;
+  /** Absent when the workspace has no 2nex.yaml (all defaults). */
+  configPath?: string;
+  config: WorkspaceConfig;
+}
+
+const CONFIG_KEYS = [
+  "manifests",
+  "repo",
+  "cache",
+  "mirrors",
+  "jobs",
+  "sandbox",
+  "source_date_epoch",
+  "env",
+  "timeout",
+] as const;
+
+export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
+export const DEFAULT_TIMEOUT_SECONDS = 4 * 3600;
+
+/** The defaults of every key, for a workspace rooted at `root`. */
+export function defaultConfig(root: string): WorkspaceConfig {
+  return {
+    manifests: [join(root, "manifests")],
+    repo: join(root, ".2nex/repo"),
+    cache: join(root, ".2nex/cache"),
+    mirrors: [],
+    jobs: 1,
+    sandbox: "auto",
+    sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
+    env: {},
+    timeout: DEFAULT_TIMEOUT_SECONDS,
+  };
+}
+
+/** The nearest directory upward from `start` holding 2nex.yaml, else `start`. */
+export async function findWorkspaceRoot(start: string): Promise<string> {
+  let dir = resolve(start);
+  while (true) {
+    try {
+      await Deno.stat(join(dir, CONFIG_FILE));
+      return dir;
+    } catch {
+      // Not here; look further up.
+    }
+    const parent = resolve(dir, "..");
+    if (parent === dir) return resolve(start);
+    dir = parent;
+  }
+}
+
+/** Loads the workspace at `root`; throws InvalidInputError with all diagnostics on errors. */
+export async function loadWorkspace(root: string): Promise<Workspace> {
+  const configPath = join(root, CONFIG_FILE);
+  try {
+    await Deno.lstat(configPath);
+  } catch {
+    return { root, config: defaultConfig(root) };
+  }
+  const read = await readTextFile(configPath, 1024 * 1024);
+  if (!read.ok) throw new WorkspaceConfigError(read.bag.items);
+  const bag = new DiagnosticBag(configPath, read.text);
+  const config = parseConfig(root, read.text, bag);
+  if (!config || bag.hasErrors) throw new WorkspaceConfigError(bag.items);
+  return { root, configPath, config };
+}
+
+/** An invalid 2nex.yaml: carries every diagnostic. */
+export class WorkspaceConfigError extends InvalidInputError {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(
+      `invalid workspace configuration (${diagnostics.length} problem${
+        diagnostics.length === 1 ? "" : "s"
+      })`,
+    );
+  }
+}
+
+/** Parses 2nex.yaml text; problems go into `bag`. */
+export function parseConfig(
+  root: string,
+  text: string,
+  bag: DiagnosticBag,
+): WorkspaceConfig | undefined {
+  const config = defaultConfig(root);
+  const parsed = parseYaml(text, bag);
+  if (!parsed) return undefined;
+  if (isNullNode(parsed.root)) return config;
+  const reader = new NodeReader(parsed.doc, bag);
+  const map = reader.map(parsed.root, "2nex.yaml");
+  if (!map) return undefined;
+  const textOf = (node: Node | null, what: string): string | undefined => {
+    const resolved = reader.resolve(node);
+    if (
+      resolved && isScalar(resolved) && resolved.value !== null &&
+      typeof resolved.value !== "object"
+    ) {
+      return scalarText(resolved);
+    }
+    bag.error(offsetOf(node), `${what} must be text, got ${describeNode(resolved)}`);
+    return undefined;
+  };
+  const pathList = (node: Node | null, what: string): string[] | undefined => {
+    const resolved = reader.resolve(node);
+    if (resolved && isScalar(resolved)) {
+      const one = textOf(resolved, what);
+      return one === undefined ? undefined : [one];
+    }
+    const seq = reader.seq(resolved, what);
+    if (!seq) return undefined;
+    const out: string[] = [];
+    for (const item of seq.items) {
+      const value = textOf(item as Node, `an entry of ${what}`);
+      if (value !== undefined) out.push(value);
+    }
+    return out;
+  };
+  const integer = (node: Node | null, what: string, min: number): number | undefined => {
+    const resolved = reader.resolve(node);
+    if (
+      resolved && isScalar(resolved) && typeof resolved.value === "number" &&
+      Number.isSafeInteger(resolved.value) && resolved.value >= min
+    ) {
+      return resolved.value;
+    }
+    bag.error(
+      offsetOf(node),
+      `${what} must be a whole number of at least ${min}, got ${describeNode(resolved)}`,
+    );
+    return undefined;
+  };
+  const abs = (path: string) => isAbsolute(path) ? path : resolve(root, path);
+
+  for (const { key, value } of reader.entries(map, "2nex.yaml", CONFIG_KEYS)) {
+    switch (key) {
+      case "manifests": {
+        const dirs = pathList(value, "manifests");
+        if (dirs) config.manifests = dirs.map(abs);
+        break;
+      }
+      case "repo":
+      case "cache": {
+        const path = textOf(value, key);
+        if (path !== undefined) config[key] = abs(path);
+        break;
+      }
+      case "mirrors": {
+        if (isNullNode(value)) break;
+        const mirrors = pathList(value, "mirrors");
+        if (mirrors) config.mirrors = mirrors.map((m) => /^https?:\/\//.test(m) ? m : abs(m));
+        break;
+      }
+      case "jobs": {
+        const jobs = integer(value, "jobs", 1);
+        if (jobs !== undefined) config.jobs = jobs;
+        break;
+      }
+      case "timeout": {
+        const timeout = integer(value, "timeout", 1);
+        if (timeout !== undefined) config.timeout = timeout;
+        break;
+      }
+      case "source_date_epoch": {
+        const epoch = integer(value, "source_date_epoch", 0);
+        if (epoch !== undefined) config.sourceDateEpoch = epoch;
+        break;
+      }
+      case "sandbox": {
+        const mode = textOf(value, "sandbox");
+        if (mode === "auto" || mode === "bwrap" || mode === "unshare") config.sandbox = mode;
+        else if (mode !== undefined) {
+          bag.error(
+            offsetOf(value),
+            `invalid sandbox "${mode}"`,
+            'use "auto", "bwrap" or "unshare"',
+          );
+        }
+        break;
+      }
+      case "env": {
+        if (isNullNode(value)) break;
+        const envMap = reader.map(value, "env");
+        if (!envMap) break;
+        for (const entry of reader.entries(envMap, "env")) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.key)) {
+            bag.error(offsetOf(entry.keyNode), `invalid environment variable name "${entry.key}"`);
+            continue;
+          }
+          const text = textOf(entry.value, `env.${entry.key}`);
+          if (text !== undefined) config.env[entry.key] = text;
+        }
+        break;
+      }
+    }
+  }
+  return config;
+}
+
+/** The starter 2nex.yaml written by `2nex init`. */
+export const STARTER_CONFIG = `# 2nex workspace. Every key is optional; these are the defaults.
+manifests: [manifests]          # directories scanned recursively for *.yaml / *.yml
+repo: .2nex/repo                # ostree repository (bare-user-only)
+cache: .2nex/cache              # sources, logs, build trees, reports
+mirrors: []                     # directories or URL prefixes tried before a source's URL
+jobs: 1                         # packages built at once
+sandbox: auto                   # auto | bwrap | unshare
+source_date_epoch: ${DEFAULT_SOURCE_DATE_EPOCH}
+env:                            # default build environment; part of every input key
+  CFLAGS: "-O2 -pipe -frandom-seed=2nex"
+`;

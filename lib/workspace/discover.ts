@@ -1,0 +1,70 @@
+/**
+ * Finds the manifests of a workspace and loads them all.
+ * @module
+ */
+import { join, resolve } from "node:path";
+import type { Diagnostic } from "../manifest/diagnostics.ts";
+import { loadManifestFile } from "../manifest/load.ts";
+import type { Manifest } from "../manifest/types.ts";
+import type { ValidateOptions } from "../manifest/validate.ts";
+import { CONFIG_FILE } from "./config.ts";
+
+/** Every *.yaml / *.yml below `dirs` (recursively; hidden entries skipped), sorted, absolute. */
+export async function discoverManifests(dirs: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(dir));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    const subdirs: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      const path = join(dir, entry.name);
+      // A directory named like a manifest is listed so that loading reports it.
+      if (entry.isDirectory && /\.ya?ml$/.test(entry.name)) found.add(path);
+      else if (entry.isDirectory) subdirs.push(path);
+      else if (/\.ya?ml$/.test(entry.name) && entry.name !== CONFIG_FILE) found.add(path);
+      else if (entry.isSymlink && /\.ya?ml$/.test(entry.name)) found.add(path);
+    }
+    await Promise.all(subdirs.map(walk));
+  };
+  await Promise.all(dirs.map((dir) => walk(resolve(dir))));
+  return [...found].sort();
+}
+
+export interface LoadedManifests {
+  manifests: Manifest[];
+  /** Every diagnostic of every file, in path order. */
+  diagnostics: Diagnostic[];
+  /** Paths that failed to load. */
+  failed: string[];
+}
+
+/** Loads many manifests with bounded concurrency; results are in path order. */
+export async function loadManifests(
+  paths: string[],
+  options: ValidateOptions = {},
+): Promise<LoadedManifests> {
+  const results = new Array<Awaited<ReturnType<typeof loadManifestFile>>>(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const index = next++;
+      results[index] = await loadManifestFile(paths[index], options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
+  const manifests: Manifest[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const failed: string[] = [];
+  results.forEach((result, index) => {
+    diagnostics.push(...result.diagnostics);
+    if (result.manifest) manifests.push(result.manifest);
+    else failed.push(paths[index]);
+  });
+  return { manifests, diagnostics, failed };
+}

@@ -1,0 +1,83 @@
+/**
+ * Package selectors (SPEC section 2): a manifest path, `SLUG`, `SLUG@VERSION`,
+ * narrowed by `--flavor`. Unknown or ambiguous selectors are errors (exit 2)
+ * that list the candidates or the closest names.
+ * @module
+ */
+import { resolve } from "node:path";
+import type { Manifest } from "../manifest/types.ts";
+import { InvalidInputError } from "../util/errors.ts";
+import { closestNames } from "../expr/suggest.ts";
+import { displayPath } from "../manifest/diagnostics.ts";
+
+export interface SelectOptions {
+  flavor?: string;
+  cwd: string;
+  /** Paths of manifests that exist but failed to load, to explain a selector that names one. */
+  failed?: string[];
+}
+
+/** True when the selector is meant as a file path rather than a slug. */
+export function looksLikePath(selector: string): boolean {
+  return selector.includes("/") || /\.ya?ml$/.test(selector);
+}
+
+/** Resolves one selector to exactly one manifest. */
+export function selectPackage(
+  manifests: Manifest[],
+  selector: string,
+  options: SelectOptions,
+): Manifest {
+  if (looksLikePath(selector)) {
+    const path = resolve(options.cwd, selector);
+    const match = manifests.find((m) => m.path === path);
+    if (match) return match;
+    if (options.failed?.includes(path)) {
+      throw new InvalidInputError(`manifest ${selector} has errors`, {
+        hint: `run \`2nex lint ${selector}\``,
+      });
+    }
+    if (!selector.includes("@") || /\.ya?ml$/.test(selector)) {
+      throw new InvalidInputError(`no manifest at ${selector} in this workspace`, {
+        hint: "a manifest path must lie in one of the workspace's `manifests` directories",
+      });
+    }
+  }
+  const at = selector.lastIndexOf("@");
+  const slug = at > 0 ? selector.slice(0, at) : selector;
+  const version = at > 0 ? selector.slice(at + 1) : undefined;
+  const bySlug = manifests.filter((m) => m.package.slug === slug);
+  if (bySlug.length === 0) {
+    const close = closestNames(slug, [...new Set(manifests.map((m) => m.package.slug))]);
+    throw new InvalidInputError(`unknown package "${slug}"`, {
+      hint: close.length > 0
+        ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}?`
+        : undefined,
+    });
+  }
+  const candidates = bySlug.filter((m) =>
+    (version === undefined || m.package.version === version) &&
+    (options.flavor === undefined || m.package.flavor === options.flavor)
+  );
+  if (candidates.length === 1) return candidates[0];
+  const describe = (list: Manifest[]) =>
+    list.map((m) => `  ${describeManifest(m)}  (${displayPath(m.path, options.cwd)})`).join("\n");
+  if (candidates.length === 0) {
+    throw new InvalidInputError(
+      `no package "${slug}"${version ? ` at version ${version}` : ""}${
+        options.flavor ? ` in flavor ${options.flavor}` : ""
+      }`,
+      { hint: `candidates:\n${describe(bySlug)}` },
+    );
+  }
+  throw new InvalidInputError(`"${selector}" is ambiguous: ${candidates.length} packages match`, {
+    hint: `narrow it with SLUG@VERSION, --flavor or a manifest path; candidates:\n${
+      describe(candidates)
+    }`,
+  });
+}
+
+/** `slug@version (flavor)` for messages. */
+export function describeManifest(m: Manifest): string {
+  return `${m.package.slug}@${m.package.version} (${m.package.flavor})`;
+}
