@@ -64,8 +64,9 @@ export async function readTopLevel(
 /**
  * The steps that build the sandbox of `request`. `rootEntries` are the top-level
  * entries of `request.rootDir` (hermetic) or of the host's `/` limited to
- * HOST_SYSTEM_DIRS (host mode). Throws FailureError for mounts that would cover
- * what the sandbox provides.
+ * HOST_SYSTEM_DIRS (host mode). `symlinkedMounts` maps the host paths of extra
+ * mounts that are symlinks to their targets; those are recreated as symlinks.
+ * Throws FailureError for mounts that would cover what the sandbox provides.
  */
 export function sandboxLayout(
   request: Pick<
@@ -80,6 +81,7 @@ export function sandboxLayout(
     | "scriptPath"
   >,
   rootEntries: readonly TopLevelEntry[],
+  symlinkedMounts: ReadonlyMap<string, string> = new Map(),
 ): LayoutStep[] {
   const steps: LayoutStep[] = [];
   const base = request.mode === "hermetic" ? requireRootDir(request.rootDir) : "";
@@ -110,7 +112,10 @@ export function sandboxLayout(
       if (!made.has(parent)) steps.push({ kind: "dir", path: parent, mode: "0755" });
       made.add(parent);
     }
-    steps.push({ kind, source: mount.hostPath, path: mount.sandboxPath });
+    const target = symlinkedMounts.get(mount.hostPath);
+    // A dependency's top-level symlink stays a symlink: binding it would follow it on the host.
+    if (target !== undefined) steps.push({ kind: "symlink", target, path: mount.sandboxPath });
+    else steps.push({ kind, source: mount.hostPath, path: mount.sandboxPath });
   };
   for (const mount of request.readOnlyMounts) extra("ro-bind", mount);
   for (const mount of request.writableMounts) extra("bind", mount);

@@ -49,7 +49,19 @@ export async function prepareRun(request: SandboxRequest): Promise<PreparedRun> 
     }
   }
 
-  const steps = sandboxLayout(request, rootEntries);
+  const symlinkedMounts = new Map<string, string>();
+  for (const mount of [...request.readOnlyMounts, ...request.writableMounts]) {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(mount.hostPath);
+    } catch (error) {
+      throw new FailureError(
+        `the dependency directory ${mount.hostPath} is missing: ${(error as Error).message}`,
+      );
+    }
+    if (info.isSymlink) symlinkedMounts.set(mount.hostPath, await Deno.readLink(mount.hostPath));
+  }
+  const steps = sandboxLayout(request, rootEntries, symlinkedMounts);
   const prefix = variationPrefix({
     cpus: request.cpus,
     available: request.cpus === undefined ? [] : await allowedCpus(),

@@ -447,6 +447,7 @@ sandboxTest("host mode: dependency dirs read-only, bootstrap dir writable", asyn
     'echo built > "$BOOTSTRAP_SYSROOT/made"',
     'ls -ld /opt | cut -c1-10 > "$OUT_DIR/opt-mode"',
     'ls / > "$OUT_DIR/root"',
+    'if cat /linked/hostname 2>/dev/null; then echo READ; else echo denied; fi > "$OUT_DIR/linked"',
   ].join("\n");
   await inSandbox(
     sandbox,
@@ -462,14 +463,20 @@ sandboxTest("host mode: dependency dirs read-only, bootstrap dir writable", asyn
         assert.ok(!root.includes(hidden), `/${hidden} is visible: ${root.join(" ")}`);
       }
       assert.ok(root.includes("usr") && root.includes("bootstrap") && root.includes("opt"));
+      // A dependency's symlink to a host directory does not bring that directory in.
+      assert.equal(await out("linked"), "denied\n");
     },
     {},
     async (dir) => {
       await Deno.mkdir(`${dir}/dep`);
       await Deno.writeTextFile(`${dir}/dep/file`, "dependency\n");
       await Deno.mkdir(`${dir}/bootstrap`);
+      await Deno.symlink("/etc", `${dir}/linked`);
       return {
-        readOnlyMounts: [{ hostPath: `${dir}/dep`, sandboxPath: "/opt/dep" }],
+        readOnlyMounts: [
+          { hostPath: `${dir}/dep`, sandboxPath: "/opt/dep" },
+          { hostPath: `${dir}/linked`, sandboxPath: "/linked" },
+        ],
         writableMounts: [{ hostPath: `${dir}/bootstrap`, sandboxPath: "/bootstrap" }],
       };
     },

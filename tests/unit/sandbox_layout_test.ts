@@ -61,6 +61,26 @@ Deno.test("host layout: system dirs as found (symlinks recreated), nothing else 
   ]);
 });
 
+Deno.test("host layout: a dependency's top-level symlink stays a symlink", () => {
+  const steps = sandboxLayout(
+    {
+      mode: "host",
+      readOnlyMounts: [
+        { hostPath: "/deps/etc-link", sandboxPath: "/x" },
+        { hostPath: "/deps/opt", sandboxPath: "/opt" },
+      ],
+      writableMounts: [],
+      ...dirs,
+    },
+    [],
+    new Map([["/deps/etc-link", "/etc"]]),
+  );
+  assert.deepEqual(steps.slice(0, 2), [
+    { kind: "symlink", target: "/etc", path: "/x" },
+    { kind: "ro-bind", source: "/deps/opt", path: "/opt" },
+  ]);
+});
+
 Deno.test("hermetic layout: every root entry read-only, sandbox-owned names hidden", () => {
   const steps = sandboxLayout({
     mode: "hermetic",
