@@ -32,6 +32,9 @@ const HELPER_MESSAGE_LIMIT = 8192;
 /** After killing the init, how long the helper gets to notice before it is killed too. */
 const HELPER_GRACE_MS = 5_000;
 
+/** setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days); longer limits are capped. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The line the unshare setup script prints with its host pid. */
 export const INIT_PID_LINE = "2nex-sandbox-init";
 
@@ -68,7 +71,7 @@ export async function runHelper(
     const timer = setTimeout(() => {
       timedOut = true;
       stopper.stop();
-    }, request.timeoutMs);
+    }, Math.min(request.timeoutMs, MAX_TIMER_MS));
     const onAbort = () => {
       aborted = true;
       stopper.stop();

@@ -24,6 +24,13 @@
  * `2nex`, the environment exactly `env`, no capabilities beyond what the
  * helper needs (bwrap: none; unshare: CAP_SYS_CHROOT only), a network
  * namespace whose only interface is a loopback that is down.
+ *
+ * Where the helpers differ (nothing a build should depend on):
+ * - bwrap: pid 1 is bwrap's own init (its command line, with host paths, is
+ *   readable in /proc/1/cmdline) and the script is pid 2; no capabilities.
+ * - unshare: the script's shell is pid 1; it keeps CAP_SYS_CHROOT (needed to
+ *   enter the root; escaping a chroot leads back to the same root, see
+ *   unshare.ts); setting up costs about 4 times as long (about 35 host tool runs).
  * @module
  */
 
