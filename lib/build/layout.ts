@@ -30,3 +30,11 @@ export function latestLogPath(
 ): string {
   return join(cacheLayout(cacheDir).logs, slug, version, flavor.replaceAll("/", "_"), "latest.log");
 }
+
+/** A marker file in a build tree kept by --keep-failed; trees without it are leftovers of killed runs. */
+export const KEEP_MARKER = ".2nex-kept";
+
+/** Marks a build tree as kept on purpose, so the next run does not clean it up. */
+export async function markKept(buildDir: string): Promise<void> {
+  await Deno.writeTextFile(join(buildDir, KEEP_MARKER), "");
+}

@@ -13,7 +13,7 @@ import { sourceFileName } from "../manifest/validate.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { cachedPath } from "../source/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
-import { cacheLayout, latestLogPath } from "./layout.ts";
+import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
 import { removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
@@ -110,6 +110,14 @@ export interface RunVariation {
   reorderEnv?: (env: Array<[string, string]>) => Array<[string, string]>;
   /** Suffix for the build directory and log name, e.g. "round-2". */
   label?: string;
+  /**
+   * Replaces the work directory the sandbox sees (e.g. a disorderfs view of it, or
+   * a directory on tmpfs); `release` runs after the sandbox ends.
+   */
+  workDir?: (
+    realWork: string,
+    buildDir: string,
+  ) => Promise<{ path: string; release(): Promise<void> }>;
 }
 
 /**
@@ -201,13 +209,16 @@ export async function runBuild(
     });
     if (variation.reorderEnv) env = variation.reorderEnv(env);
     const sandbox = await services.sandbox();
+    const work = variation.workDir
+      ? await variation.workDir(dirs.work, buildDir)
+      : { path: dirs.work, release: async () => {} };
     const result = await sandbox.run({
       mode: manifest.build.sandbox,
       rootDir: manifest.build.sandbox === "hermetic" ? dirs.root : undefined,
       readOnlyMounts,
       writableMounts,
       sourcesDir: dirs.sources,
-      workDir: dirs.work,
+      workDir: work.path,
       outDir: dirs.out,
       scriptPath: dirs.script,
       shell: manifest.build.shell ?? await defaultShell(manifest, dirs.root),
@@ -220,7 +231,7 @@ export async function runBuild(
       signal: services.signal,
       cpus: variation.cpus,
       disableAslr: variation.disableAslr,
-    });
+    }).finally(() => work.release());
     if (result.code !== 0 || result.timedOut) {
       keep = services.keepFailed;
       const why = result.timedOut
@@ -262,7 +273,8 @@ export async function runBuild(
       warnings,
     };
   } catch (error) {
-    if (!keep) await removeTree(buildDir);
+    if (keep) await markKept(buildDir);
+    else await removeTree(buildDir);
     throw error;
   }
 }

@@ -21,11 +21,17 @@ import type { ResultRecord } from "./results.ts";
 import { FailureError, TwonexError, VerificationError } from "../util/errors.ts";
 import { removeTree } from "../util/fs.ts";
 import { updateManifestHash } from "../manifest/update_hash.ts";
+import { markKept } from "./layout.ts";
+import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
+import { packageRefs } from "../store/refs.ts";
+import { hostArch } from "../util/platform.ts";
+import type { BuildRun } from "./package.ts";
 
 /** What looking up results needs: no sandbox. */
 export type ResultServices = Pick<BuildServices, "ws" | "store" | "index">;
 
-export type NodeStatus = "built" | "cached" | "failed" | "skipped" | "mismatch";
+/** `checked`: rebuilt by --check and identical to the committed result (nothing committed). */
+export type NodeStatus = "built" | "cached" | "checked" | "failed" | "skipped" | "mismatch";
 
 export interface NodeReport {
   node: GraphNode;
@@ -48,11 +54,8 @@ export interface ScheduleOptions {
   /** Write computed hashes into the manifests of these nodes (--update-hash). */
   updateHash: Set<GraphNode>;
   onEvent?: (event: SchedulerEvent) => void;
-  /**
-   * Called with a finished, hashed run before it is committed; for --check and
-   * --rounds. Returning false means "do not commit".
-   */
-  verifyRun?: Parameters<typeof buildNode>[4];
+  /** --check / --rounds: the round hook of a node, or undefined for a normal build. */
+  roundsFor?: (node: GraphNode) => RoundHook | undefined;
 }
 
 export type SchedulerEvent =
@@ -95,7 +98,7 @@ export async function schedule(
           options.onEvent?.({ kind: "finish", report });
           return report;
         }
-        const report = await buildNode(node, services, options, slots, options.verifyRun);
+        const report = await buildNode(node, services, options, slots);
         options.onEvent?.({ kind: "finish", report });
         return report;
       })(),
@@ -164,13 +167,8 @@ async function buildNode(
   services: BuildServices,
   options: ScheduleOptions,
   slots: Semaphore,
-  verifyRun?: (
-    node: GraphNode,
-    run: import("./package.ts").BuildRun,
-    deps: DependencyResult[],
-    inputKey: string,
-  ) => Promise<boolean>,
 ): Promise<NodeReport> {
+  const rounds = options.roundsFor?.(node);
   const started = performance.now();
   const manifest = node.manifest;
   const expectedHash = manifest.package.checksum;
@@ -179,7 +177,7 @@ async function buildNode(
   try {
     const deps = await dependencyResults(node, services);
     inputKey = inputKeyOf(services.ws, manifest, deps);
-    if (!options.rebuild.has(node) && !verifyRun) {
+    if (!options.rebuild.has(node) && !rounds) {
       const cached = await cachedResult(services, inputKey);
       if (cached) {
         await restoreRefs(node, cached, services.store);
@@ -201,14 +199,21 @@ async function buildNode(
     const release = await slots.acquire();
     try {
       options.onEvent?.({ kind: "start", node });
-      const run = await runBuild(node, deps, services, inputKey);
+      const run = await runBuild(node, deps, services, inputKey, rounds?.first);
       let keepTree = false;
       try {
         base.warnings.push(...run.warnings);
-        if (verifyRun && !(await verifyRun(node, run, deps, inputKey))) {
+        const commit = rounds
+          ? await rounds.verify(run, deps, inputKey).catch((error) => {
+            // The rounds marked the trees to keep; do not remove this one under them.
+            keepTree = services.keepFailed;
+            throw error;
+          })
+          : true;
+        if (!commit) {
           return {
             ...base,
-            status: "built",
+            status: "checked",
             inputKey,
             outputHash: run.outputHash,
             durationMs: performance.now() - started,
@@ -267,7 +272,8 @@ async function buildNode(
     }
   } catch (error) {
     if (!(error instanceof TwonexError)) throw error;
-    return { ...base, status: "failed", inputKey, error, durationMs: performance.now() - started };
+    const status = error instanceof VerificationError ? "mismatch" : "failed";
+    return { ...base, status, inputKey, error, durationMs: performance.now() - started };
   }
 }
 
@@ -314,5 +320,31 @@ class Semaphore {
       if (next) next();
       else this.#free++;
     };
+  }
+}
+
+/** The file-level comparison with the package's last committed result, when it has one. */
+async function lastGoodReport(
+  node: GraphNode,
+  run: BuildRun,
+  services: BuildServices,
+): Promise<{ path: string; summary: string } | undefined> {
+  const m = node.manifest;
+  const ref = packageRefs({
+    arch: hostArch(),
+    slug: m.package.slug,
+    version: m.package.version,
+    flavor: m.package.flavor,
+  }).tree;
+  const commit = await services.store.resolveRef(ref);
+  if (!commit) return undefined;
+  try {
+    return await reportAgainstCommit(services, node, commit, run, {
+      labelA: `last good ${commit.slice(0, 12)}`,
+      labelB: "this build",
+      notes: [`${ref} against the refused build`],
+    });
+  } catch {
+    return undefined;
   }
 }

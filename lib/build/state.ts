@@ -7,12 +7,9 @@ import { join } from "node:path";
 import type { Workspace } from "../workspace/config.ts";
 import { Store } from "../store/mod.ts";
 import { acquireLock } from "../util/lock.ts";
-import { cacheLayout } from "./layout.ts";
+import { cacheLayout, KEEP_MARKER } from "./layout.ts";
 import { removeTree } from "../util/fs.ts";
 import { cleanTemp } from "../source/mod.ts";
-
-/** A marker file in a build tree kept by --keep-failed; other trees are leftovers. */
-export const KEEP_MARKER = ".2nex-kept";
 
 export interface WorkspaceState {
   store: Store;

@@ -13,6 +13,8 @@ import { fetchPlanSources } from "../build/fetch_plan.ts";
 import { selectSandbox } from "../sandbox/mod.ts";
 import type { Sandbox } from "../sandbox/mod.ts";
 import { BuildProgress } from "./progress.ts";
+import { RoundRunner } from "../build/rounds.ts";
+import { parseVariationFlags } from "../repro/mod.ts";
 
 export const buildCommand: Command = {
   name: "build",
@@ -26,18 +28,34 @@ repository. Dependencies are built first; a failure stops only what depends on i
 
 Options:
   -j, --jobs N       packages built at once (default: the config's jobs)
+      --check        rebuild the named packages (already built) under varied conditions and
+                     compare with the committed result; commits nothing (like nix-build --check)
+      --rounds N     build the named packages N times under varied conditions and compare;
+                     commit only when all rounds agree
+      --vary V,…     the variations to apply between rounds (default: all)
+      --no-vary V,…  variations to switch off
+                     (jobs, aslr, env-order, time, disorder; see below)
       --rebuild      ignore the cache for the named packages
       --keep-failed  keep the build tree of a failed or mismatching build and print where
       --update-hash  write the computed output hash into the manifest (comments kept)
       --offline      no network: sources must be in the cache or a mirror directory
       --flavor F     narrow package selectors to flavor F
 
+Variations between rounds: jobs (MAKEFLAGS -j1 on one CPU vs all CPUs),
+aslr (address-space randomisation off in one round), env-order (environment
+reversed or shuffled), time (rounds start at different seconds; the clock is
+shifted by a year with libfaketime in host mode), disorder (directory listing
+order shuffled with disorderfs, else the work directory on tmpfs). A difference
+prints the files that differ and writes a report under the cache's reports/.
+
 Exit codes: 0 built or cached, 1 a build or fetch failed, 2 invalid input,
-3 an output hash differs from the manifest.
+3 an output hash differs from the manifest, or rounds differ.
 
 Example:
   2nex build hello
-  2nex build manifests/packages/m4.yaml -j 2 --update-hash`,
+  2nex build manifests/packages/m4.yaml -j 2 --update-hash
+  2nex build hello --rounds 2
+  2nex build hello --check --no-vary=time`,
   options: {
     jobs: { type: "string", short: "j" },
     rebuild: { type: "boolean" },
@@ -45,10 +63,25 @@ Example:
     "update-hash": { type: "boolean" },
     offline: { type: "boolean" },
     flavor: { type: "string" },
+    check: { type: "boolean" },
+    rounds: { type: "string" },
+    vary: { type: "string" },
+    "no-vary": { type: "string" },
   },
   maxPositionals: Infinity,
   minPositionals: 1,
   async run(context, positionals, options) {
+    const rounds = integerOption(options, "rounds", 1) ?? 1;
+    if (options.check && options.rounds !== undefined) {
+      throw new InvalidInputError("--check and --rounds do not go together", {
+        hint:
+          "--check compares one rebuild with the committed result; --rounds N compares N fresh builds",
+      });
+    }
+    const variations = parseVariationFlags(
+      options.vary as string | undefined,
+      options["no-vary"] as string | undefined,
+    );
     const { loaded, selected } = await loadSelected(
       context,
       positionals,
@@ -58,17 +91,28 @@ Example:
     const state = await openWorkspaceState(loaded.ws, context.out);
     try {
       const services = buildServices(context, state.store, loaded.ws, options);
+      const named = new Set(selected);
+      const varied = Boolean(options.check) || rounds > 1;
       await fetchPlanSources(order, services, {
         offline: Boolean(options.offline),
-        rebuild: options.rebuild ? new Set(selected) : new Set(),
+        rebuild: options.rebuild || varied ? named : new Set(),
         out: context.out,
       });
+      const roundRunner = varied
+        ? await RoundRunner.create(services, {
+          check: Boolean(options.check),
+          rounds,
+          variations,
+          info: (text) => context.out.info(text),
+        })
+        : undefined;
       const progress = new BuildProgress(context.out, order.length);
       const reports = await schedule(order, services, {
         jobs: integerOption(options, "jobs", 1) ?? loaded.ws.config.jobs,
         rebuild: options.rebuild ? new Set(selected) : new Set(),
         updateHash: options["update-hash"] ? new Set(selected) : new Set(),
         onEvent: (event) => progress.onEvent(event),
+        roundsFor: (node) => named.has(node) ? roundRunner?.hookFor(node) : undefined,
       });
       progress.stop();
       return printSummary(context, reports);
@@ -126,6 +170,7 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
       })),
       built: count("built"),
       cached: count("cached"),
+      checked: count("checked"),
       failed: count("failed") + count("mismatch"),
       skipped: count("skipped"),
     });
@@ -144,8 +189,8 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
     }
     out.info(
       `${count("built")} built, ${count("cached")} cached, ${
-        count("failed") + count("mismatch")
-      } failed, ${count("skipped")} skipped`,
+        count("checked") ? `${count("checked")} checked, ` : ""
+      }${count("failed") + count("mismatch")} failed, ${count("skipped")} skipped`,
     );
   }
   if (count("failed") > 0 || count("skipped") > 0) return ExitCode.failure;

@@ -6,6 +6,7 @@ import { showCommand } from "./show.ts";
 import { graphCommand } from "./graph.ts";
 import { evalCommand } from "./eval.ts";
 import { buildCommand } from "./build.ts";
+import { diffCommand } from "./diff.ts";
 import {
   checkoutCommand,
   fetchCommand,
@@ -27,5 +28,6 @@ export const COMMANDS: Command[] = [
   hashCommand,
   checkoutCommand,
   logCommand,
+  diffCommand,
   gcCommand,
 ];

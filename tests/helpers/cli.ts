@@ -2,7 +2,8 @@
  * Runs the 2nex CLI as users do: `deno run` with exactly the permission flags of
  * the `2nex` task in deno.json, on main.ts, in a given working directory.
  */
-import { fromFileUrl, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const root = fromFileUrl(new URL("../../", import.meta.url));
 const denoJson = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { loadManifestFile } from "../../lib/manifest/load.ts";
-import { fromFileUrl, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath as fromFileUrl } from "node:url";
 
 const corpus = fromFileUrl(new URL("../fixtures/bad-manifests/", import.meta.url));
 const files = [...Deno.readDirSync(corpus)].map((e) => e.name).filter((n) => n.endsWith(".yaml"))
