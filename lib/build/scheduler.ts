@@ -230,11 +230,14 @@ async function buildNode(
             durationMs: performance.now() - started,
           };
           keepTree = services.keepFailed;
+          if (keepTree) await markKept(run.buildDir);
+          const lastGood = await lastGoodReport(node, run, services);
           return mismatchReport(
             report,
             run.outputHash,
             expectedHash!,
             keepTree ? run.buildDir : undefined,
+            lastGood,
           );
         }
         if (mismatch && !manifest.package.stableChecksum && !options.updateHash.has(node)) {
@@ -282,8 +285,12 @@ function mismatchReport(
   actual: string,
   expected: string,
   keptTree?: string,
+  lastGood?: { path: string; summary: string },
 ): NodeReport {
   const hint = [
+    ...(lastGood
+      ? [`compared with the last good result:\n${lastGood.summary}`, `report: ${lastGood.path}`]
+      : []),
     "the result was not committed to the package's refs",
     "if the change is intended, run `2nex build --update-hash` to record the new hash",
     ...(keptTree ? [`build tree kept at ${keptTree}`] : []),

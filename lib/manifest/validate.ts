@@ -697,7 +697,10 @@ class ManifestValidator {
     if (node === undefined) return undefined;
     const scalar = this.resolvedScalar(node);
     if (allowNull && scalar && scalar.value === null) return undefined;
-    const value = scalar && typeof scalar.value === "string" ? scalar.value : undefined;
+    // A hash of digits only is a number to YAML: use the text as written.
+    const value = scalar && scalar.value !== null && typeof scalar.value !== "object"
+      ? scalarText(scalar)
+      : undefined;
     if (value !== undefined && hasTemplate(value)) {
       this.bag.error(offsetOf(node), `${what} must be literal; expressions are not allowed here`);
       return undefined;

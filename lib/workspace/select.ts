@@ -49,10 +49,17 @@ export function selectPackage(
   const bySlug = manifests.filter((m) => m.package.slug === slug);
   if (bySlug.length === 0) {
     const close = closestNames(slug, [...new Set(manifests.map((m) => m.package.slug))]);
+    const failed = options.failed?.length ?? 0;
+    const broken = failed > 0
+      ? `${failed} manifest${
+        failed === 1 ? " has" : "s have"
+      } errors and could not be loaded (run \`2nex lint\`)`
+      : undefined;
+    const suggestion = close.length > 0
+      ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}?`
+      : undefined;
     throw new InvalidInputError(`unknown package "${slug}"`, {
-      hint: close.length > 0
-        ? `did you mean ${close.map((c) => `"${c}"`).join(" or ")}?`
-        : undefined,
+      hint: [suggestion, broken].filter(Boolean).join("; ") || undefined,
     });
   }
   const candidates = bySlug.filter((m) =>
