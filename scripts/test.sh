@@ -3,7 +3,7 @@
 # with the real sandbox and ostree. Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_EXTRA_PACKAGES="${SETUP_EXTRA_PACKAGES:-diffoscope-minimal}" bash scripts/setup.sh
+SETUP_EXTRA_PACKAGES="${SETUP_EXTRA_PACKAGES:-diffoscope-minimal disorderfs fuse3 faketime}" bash scripts/setup.sh
 deno task check
 deno task test
 deno task test:e2e

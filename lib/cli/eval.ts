@@ -2,7 +2,13 @@
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
 import { ExitCode } from "../util/errors.ts";
-import { evaluateExpression, formatValue, type Scope } from "../expr/mod.ts";
+import {
+  evaluateExpression,
+  ExprError,
+  formatValue,
+  plainLocator,
+  type Scope,
+} from "../expr/mod.ts";
 import { manifestScope } from "../manifest/validate.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
 
@@ -34,10 +40,25 @@ Example:
       );
       scope = manifestScope(selected[0].manifest, { hostArch: hostArch() });
     }
-    const value = evaluateExpression(positionals[0], scope, {
-      file: "<expression>",
-      locate: (offset) => ({ line: 1, col: offset + 1 }),
-    });
+    let value;
+    try {
+      value = evaluateExpression(
+        positionals[0],
+        scope,
+        plainLocator("<expression>", positionals[0]),
+      );
+    } catch (error) {
+      if (!(error instanceof ExprError) || !error.position) throw error;
+      // Show the expression itself under the caret; it is not a file anyone can open.
+      context.out.diagnostic({
+        ...error.position,
+        severity: "error",
+        message: error.message,
+        hint: error.hint,
+        sourceLine: positionals[0].split("\n")[error.position.line - 1],
+      });
+      return ExitCode.invalid;
+    }
     if (context.out.options.json) context.out.json(value);
     else context.out.print(formatValue(value));
     return ExitCode.ok;

@@ -78,6 +78,8 @@ function findCommandIndex(argv: string[]): number {
 }
 
 function reportError(error: unknown, out: Output): number {
+  // The reader went away (`2nex show x | head`): stop quietly, as other tools do.
+  if (error instanceof Deno.errors.BrokenPipe) return ExitCode.ok;
   if (error instanceof WorkspaceConfigError) {
     for (const d of error.diagnostics) out.diagnostic(d);
     return error.exitCode;
