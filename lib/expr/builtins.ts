@@ -160,8 +160,8 @@ function formatText(fmt: string, values: Value[], call: CallNode): string {
       fail(
         at,
         `format string uses {${index}} but only ${values.length} value${
-          values.length === 1 ? "" : "s"
-        } follow it`,
+          values.length === 1 ? " follows" : "s follow"
+        } it`,
       );
     }
     out += toText(values[index], argOffset(call, index + 1));

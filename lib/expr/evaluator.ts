@@ -164,7 +164,8 @@ class Evaluation {
       const index = this.value(step.index);
       if (Array.isArray(current)) {
         if (typeof index !== "number" || !Number.isInteger(index)) {
-          fail(step.index.start, `a list index must be a whole number, got ${typeName(index)}`);
+          const got = typeof index === "number" ? String(index) : typeName(index);
+          fail(step.index.start, `a list index must be a whole number, got ${got}`);
         }
         if (index < 0 || index >= current.length) {
           fail(

@@ -23,7 +23,7 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
  * can share structure (a var used twice in a list), so without this a comparison
  * of two large independently built values could take very long.
  */
-export const MAX_COMPARE_STEPS = 1 << 22;
+export const MAX_COMPARE_STEPS = 1 << 20;
 
 /** UTF-8 length of a string (lone surrogates count 3, as their replacement would). */
 export function utf8Length(text: string): number {
@@ -70,7 +70,7 @@ export function checkString(text: string, offset: number): string {
 /** Fails at `offset` when a list would have more than {@link MAX_LIST_LENGTH} items. */
 export function checkListLength(length: number, offset: number): void {
   if (length > MAX_LIST_LENGTH) {
-    fail(offset, `a list of ${length} items would be made here; the limit is ${MAX_LIST_LENGTH}`);
+    fail(offset, `a list of more than ${MAX_LIST_LENGTH} items would be made here`);
   }
 }
 

@@ -365,11 +365,10 @@ class Parser {
         : builtin.maxArgs === Infinity
         ? `at least ${builtin.minArgs}`
         : `${builtin.minArgs} or ${builtin.maxArgs}`;
+      const plural = expected === "1" || expected === "at least 1" ? "" : "s";
       fail(
         name.offset,
-        `${name.text}() takes ${expected} argument${
-          expected === "1" ? "" : "s"
-        }, got ${args.length}`,
+        `${name.text}() takes ${expected} argument${plural}, got ${args.length}`,
         `usage: ${builtin.signature}`,
       );
     }
