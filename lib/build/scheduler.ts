@@ -180,19 +180,25 @@ async function buildNode(
     if (!options.rebuild.has(node) && !rounds) {
       const cached = await cachedResult(services, inputKey);
       if (cached) {
-        await restoreRefs(node, cached, services.store);
-        lastResults.set(node, cached);
         const report: NodeReport = {
           ...base,
           status: "cached",
           inputKey,
           outputHash: cached.outputHash,
-          durationMs: performance.now() - started,
+          durationMs: 0,
         };
-        if (expectedHash && expectedHash !== cached.outputHash && manifest.package.stableChecksum) {
-          // The manifest's hash changed after the result was committed: verify again.
+        const differs = expectedHash !== cached.outputHash;
+        if (options.updateHash.has(node) && differs) {
+          await updateManifestHash(manifest.path, cached.outputHash);
+          report.hashUpdated = true;
+        } else if (expectedHash && differs && manifest.package.stableChecksum) {
+          // The manifest's hash changed after this result was committed: refuse it again,
+          // without pointing the package's refs at it.
           return mismatchReport(report, cached.outputHash, expectedHash);
         }
+        await restoreRefs(node, cached, services.store);
+        lastResults.set(node, cached);
+        report.durationMs = performance.now() - started;
         return report;
       }
     }

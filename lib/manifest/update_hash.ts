@@ -19,7 +19,9 @@ export function withChecksum(text: string, hash: string): string {
   const existing = pkg.items.find((p) =>
     isScalar(p.key) && (p.key.value === "checksum" || p.key.value === "sha256")
   );
-  if (existing && isScalar(existing.value) && existing.value.range) {
+  if (
+    existing && isScalar(existing.value) && existing.value.value !== null && existing.value.range
+  ) {
     const [start, end] = existing.value.range;
     return text.slice(0, start) + hash + text.slice(end);
   }

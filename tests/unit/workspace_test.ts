@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
+import { defaultConfig, parseConfig } from "../../lib/workspace/config.ts";
+import { selectPackage } from "../../lib/workspace/select.ts";
+import { loadManifestText } from "../../lib/manifest/load.ts";
+import type { Manifest } from "../../lib/manifest/types.ts";
+import { InvalidInputError } from "../../lib/util/errors.ts";
+import { computeInputKey } from "../../lib/graph/inputkey.ts";
+
+Deno.test("2nex.yaml: defaults, relative paths, mirrors", () => {
+  const bag = new DiagnosticBag("/ws/2nex.yaml", "");
+  const config = parseConfig(
+    "/ws",
+    "repo: r\nmirrors: [vendor/, https://m.example/src/]\njobs: 3\nenv: { CFLAGS: -O2 }\n",
+    bag,
+  )!;
+  assert.deepEqual(bag.items, []);
+  assert.equal(config.repo, "/ws/r");
+  assert.equal(config.cache, defaultConfig("/ws").cache);
+  assert.deepEqual(config.mirrors, ["/ws/vendor", "https://m.example/src/"]);
+  assert.equal(config.jobs, 3);
+  assert.deepEqual(config.env, { CFLAGS: "-O2" });
+});
+
+Deno.test("2nex.yaml: unknown keys and bad values are diagnostics with positions", () => {
+  const text = "jobz: 2\nsandbox: docker\njobs: 0\n";
+  const bag = new DiagnosticBag("/ws/2nex.yaml", text);
+  parseConfig("/ws", text, bag);
+  assert.deepEqual(bag.items.map((d) => [d.line, d.col, d.message, d.hint]), [
+    [1, 1, 'unknown key "jobz" in 2nex.yaml', 'did you mean "jobs"?'],
+    [2, 10, 'invalid sandbox "docker"', 'use "auto", "bwrap" or "unshare"'],
+    [3, 7, "jobs must be a whole number of at least 1, got a number", undefined],
+  ]);
+});
+
+function manifest(path: string, slug: string, version: string, flavor = "main"): Manifest {
+  const text =
+    `package: {schema: 1, slug: ${slug}, version: "${version}", flavor: ${flavor}}\nbuild: {script: "true"}\n`;
+  const { manifest, diagnostics } = loadManifestText(path, text);
+  assert.deepEqual(diagnostics, []);
+  return manifest!;
+}
+
+Deno.test("selectors: path, slug, slug@version, flavor; errors list candidates", () => {
+  const all = [
+    manifest("/ws/m/gcc-13.yaml", "gcc", "13.2.0"),
+    manifest("/ws/m/gcc-12.yaml", "gcc", "12.3.0"),
+    manifest("/ws/m/gcc-p0.yaml", "gcc", "13.2.0", "bootstrap/phase0"),
+    manifest("/ws/m/m4.yaml", "m4", "1.4.19"),
+  ];
+  const cwd = "/ws";
+  assert.equal(selectPackage(all, "m4", { cwd }).path, "/ws/m/m4.yaml");
+  assert.equal(selectPackage(all, "m/gcc-12.yaml", { cwd }).path, "/ws/m/gcc-12.yaml");
+  assert.equal(selectPackage(all, "gcc@12.3.0", { cwd }).path, "/ws/m/gcc-12.yaml");
+  assert.equal(selectPackage(all, "gcc@13.2.0", { cwd, flavor: "main" }).path, "/ws/m/gcc-13.yaml");
+  assert.throws(() => selectPackage(all, "gcc@13.2.0", { cwd }), (error: unknown) => {
+    assert(error instanceof InvalidInputError);
+    assert.equal(error.exitCode, 2);
+    assert.match(error.message, /ambiguous: 2 packages match/);
+    assert.match(error.hint!, /gcc@13\.2\.0 \(bootstrap\/phase0\)/);
+    return true;
+  });
+  assert.throws(() => selectPackage(all, "gc", { cwd }), (error: unknown) => {
+    assert(error instanceof InvalidInputError);
+    assert.equal(error.message, 'unknown package "gc"');
+    assert.match(error.hint!, /did you mean "gcc"/);
+    return true;
+  });
+});
+
+Deno.test("input key: changes with the script and env, not with the description", () => {
+  const base = (extra: string, script = "make") =>
+    loadManifestText(
+      join("/ws", "a.yaml"),
+      `package: {schema: 1, slug: a, version: "1"${extra}}\nbuild: {script: ${script}}\n`,
+    ).manifest!;
+  const key = (m: Manifest, env: Record<string, string> = {}) =>
+    computeInputKey({
+      manifest: m,
+      dependencies: [],
+      workspaceEnv: env,
+      sourceDateEpoch: 1,
+      arch: "x86_64",
+    });
+  const plain = key(base(""));
+  assert.equal(key(base(", description: something else")), plain);
+  assert.equal(key(base(", homepage: https://x.example/")), plain);
+  assert.notEqual(key(base("", "make -k")), plain);
+  assert.notEqual(key(base(""), { CFLAGS: "-O1" }), plain);
+  assert.match(plain, /^[0-9a-f]{64}$/);
+});
