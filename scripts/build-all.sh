@@ -105,11 +105,21 @@ run_c() {
       libpath+=("$prefix/lib")
     done
   done
-  local link_libs=${LIBS:-}
+  local link_libs=${LIBS:-} library_path lib resolved
   cat >"$tmp/check.c"
   # shellcheck disable=SC2086 # link_libs is a list of -l flags
   gcc -o "$tmp/check" "$tmp/check.c" "${flags[@]}" $link_libs
-  LD_LIBRARY_PATH=$(IFS=:; echo "${libpath[*]}") "$tmp/check"
+  library_path=$(IFS=:; echo "${libpath[*]}")
+  # The host may have the same library (Debian ships these very versions): make
+  # sure the program loads the one 2nex built.
+  for lib in ${OURS:-}; do
+    resolved=$(LD_LIBRARY_PATH=$library_path ldd "$tmp/check" | awk -v l="lib$lib.so" 'index($1, l) == 1 { print $3 }')
+    if [[ $resolved != "$tmp/checkout/"* ]]; then
+      echo "  lib$lib resolves to '$resolved', not to the checkout" >&2
+      return 1
+    fi
+  done
+  LD_LIBRARY_PATH=$library_path "$tmp/check"
 }
 
 check_hello() {
@@ -159,7 +169,7 @@ check_readline() {
   local d
   d=$(checkout readline:dev)
   # libreadline leaves the termcap library to the program: the host's libtinfo here.
-  expect "readline" "8.2" "$(LIBS="-lreadline -ltinfo" run_c "$d" <<'EOF'
+  expect "readline" "8.2" "$(LIBS="-lreadline -ltinfo" OURS=readline run_c "$d" <<'EOF'
 #include <stdio.h>
 #include <readline/readline.h>
 int main(void) { puts(rl_library_version); return 0; }
@@ -170,7 +180,7 @@ EOF
 check_gmp() {
   local d
   d=$(checkout gmp:dev)
-  expect "gmp" "1267650600228229401496703205376" "$(LIBS=-lgmp run_c "$d" <<'EOF'
+  expect "gmp" "1267650600228229401496703205376" "$(LIBS=-lgmp OURS=gmp run_c "$d" <<'EOF'
 #include <gmp.h>
 int main(void) {
   mpz_t x;
@@ -187,7 +197,7 @@ check_mpfr() {
   local g m
   g=$(checkout gmp:dev)
   m=$(checkout mpfr:dev)
-  expect "mpfr" "4.2.0 3.14159265358979323846" "$(LIBS="-lmpfr -lgmp" run_c "$g" "$m" <<'EOF'
+  expect "mpfr" "4.2.0 3.14159265358979323846" "$(LIBS="-lmpfr -lgmp" OURS="mpfr gmp" run_c "$g" "$m" <<'EOF'
 #include <stdio.h>
 #include <mpfr.h>
 int main(void) {
@@ -206,7 +216,7 @@ check_mpc() {
   g=$(checkout gmp:dev)
   m=$(checkout mpfr:dev)
   c=$(checkout mpc:dev)
-  expect "mpc" "1.3.1 (0 1)" "$(LIBS="-lmpc -lmpfr -lgmp" run_c "$g" "$m" "$c" <<'EOF'
+  expect "mpc" "1.3.1 (+0 1.00000000000000000000)" "$(LIBS="-lmpc -lmpfr -lgmp" OURS="mpc mpfr gmp" run_c "$g" "$m" "$c" <<'EOF'
 #include <stdio.h>
 #include <mpc.h>
 int main(void) {
