@@ -12,6 +12,7 @@ import { openWorkspaceState } from "../build/state.ts";
 import { latestLogPath } from "../build/layout.ts";
 import { selectPackage } from "../workspace/select.ts";
 import { exists } from "../util/fs.ts";
+import { collectGarbage } from "../build/gc.ts";
 
 /** The manifests of PKG… and everything they depend on; all of them when none is named. */
 async function manifestsFor(context: CommandContext, selectors: string[], flavor?: string) {
@@ -237,21 +238,42 @@ export const gcCommand: Command = {
   name: "gc",
   summary: "drop unreferenced objects and stale caches",
   usage: "2nex gc",
-  help: `Removes repository objects no ref reaches (results refused by verification,
-replaced results), leftover staging files and build trees of killed runs, and
-stale temporary downloads. Takes the workspace lock.
+  help: `Collects garbage, with the packages' refs as roots: drops cache entries
+(\`2nex/inputs/KEY\` refs and their index records) of results no package ref
+holds any more, prunes repository objects nothing reaches (including results
+refused by verification), removes cached sources no manifest of the workspace
+names, build trees (leftovers of killed runs and trees kept by --keep-failed)
+and stale temporary files. Takes the workspace lock.
 
 Example:
   2nex gc`,
   options: {},
   maxPositionals: 0,
   async run(context) {
-    const ws = await context.workspace();
-    const state = await openWorkspaceState(ws, context.out);
+    const loaded = await loadPackages(context);
+    if (loaded.failed.length > 0) {
+      throw new InvalidInputError(
+        `${loaded.failed.length} manifest${loaded.failed.length === 1 ? " has" : "s have"} errors`,
+        { hint: "gc keeps the sources of every manifest; fix them first (run `2nex lint`)" },
+      );
+    }
+    const needed = new Set(loaded.manifests.flatMap((m) => m.sources.map((s) => s.sha256)));
+    const state = await openWorkspaceState(loaded.ws, context.out);
     try {
-      const summary = await state.store.gc();
-      if (context.out.options.json) context.out.json({ repo: ws.config.repo, summary });
-      else context.out.info(summary.trim() || "nothing to remove");
+      const summary = await collectGarbage(state.store, loaded.ws.config.cache, needed);
+      if (context.out.options.json) context.out.json(summary);
+      else {
+        context.out.info(
+          `removed ${summary.inputRefsRemoved} stale cache entr${
+            summary.inputRefsRemoved === 1 ? "y" : "ies"
+          }, ` +
+            `${summary.sourcesRemoved} unneeded source${
+              summary.sourcesRemoved === 1 ? "" : "s"
+            }, ` +
+            `${summary.buildTreesRemoved} build tree${summary.buildTreesRemoved === 1 ? "" : "s"}`,
+        );
+        if (summary.prune) context.out.info(summary.prune);
+      }
     } finally {
       state.release();
     }
