@@ -111,7 +111,8 @@ export class Lexer {
         token = { kind: "punct", text: char, value: null, offset: pos, end: pos + 1 };
       } else this.#unexpected(pos);
     }
-    this.#checkLength(token.end);
+    // The closing "}}" is not part of the expression's text.
+    this.#checkLength(token.kind === "end" ? token.offset : token.end);
     this.#pos = token.end;
     return token;
   }

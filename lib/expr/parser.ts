@@ -148,7 +148,7 @@ export function parseExpression(lexer: Lexer): { node: Node; end: number } {
   if (last.kind !== "end") {
     fail(
       last.offset,
-      `unexpected ${describe(last)} after a complete expression`,
+      `unexpected ${describe(last).replace(/^(the|a) /, "")} after a complete expression`,
       "is an operator or a comma missing?",
     );
   }

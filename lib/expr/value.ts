@@ -57,13 +57,18 @@ export function numberText(value: number): string {
 }
 
 interface Shape {
-  /** Approximate size in bytes of the value written as JSON. */
+  /** Size of the value written as compact JSON (escapes and non-ASCII not counted exactly). */
   size: number;
   /** Levels of lists/maps: 0 for a scalar, 1 for a flat list. */
   depth: number;
 }
 
+/** `null` and `true`: four characters. */
 const SCALAR_SHAPE: Shape = { size: 4, depth: 0 };
+
+function jsonScalar(value: boolean | number): number {
+  return value === false ? 5 : numberText(value as number).length;
+}
 const shapes = new WeakMap<object, Shape>();
 
 /**
@@ -72,11 +77,14 @@ const shapes = new WeakMap<object, Shape>();
  */
 export function shapeOf(value: Value, offset: number, level = 0): Shape {
   if (typeof value === "string") return { size: value.length + 2, depth: 0 };
-  if (value === null || typeof value !== "object") return SCALAR_SHAPE;
+  if (value === null || typeof value !== "object") {
+    return value === true || value === null ? SCALAR_SHAPE : { size: jsonScalar(value), depth: 0 };
+  }
   const cached = shapes.get(value);
   if (cached) return cached;
   if (level >= MAX_DEPTH) tooDeep(offset);
-  let size = 2;
+  // Brackets, plus a comma between entries.
+  let size = 1;
   let depth = 0;
   if (Array.isArray(value)) {
     for (const item of value) {
@@ -87,10 +95,11 @@ export function shapeOf(value: Value, offset: number, level = 0): Shape {
   } else {
     for (const key of Object.keys(value)) {
       const inner = shapeOf(value[key] ?? null, offset, level + 1);
-      size += key.length + 4 + inner.size;
+      size += key.length + 3 + inner.size + 1; // "key": value,
       if (inner.depth > depth) depth = inner.depth;
     }
   }
+  if (size === 1) size = 2;
   const shape = { size, depth: depth + 1 };
   if (shape.depth > MAX_DEPTH) tooDeep(offset);
   shapes.set(value, shape);
