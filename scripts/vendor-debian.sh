@@ -176,8 +176,11 @@ apt_update() {
 
 ensure_deb_src() {
   local updated=0
-  # Without release information apt cannot tell which entries are Debian's.
-  if index_targets | awk -F'|' '$1 == "deb" && $5 !~ /^[A-Za-z]/ { found = 1 } END { exit !found }'; then
+  # Without fetched indexes apt lists no targets, and without release
+  # information it cannot tell which entries are Debian's: fetch them first.
+  if index_targets | awk -F'|' '
+      $1 == "deb" { deb = 1; if ($5 !~ /^[A-Za-z]/) unknown = 1 }
+      END { exit !(unknown || !deb) }'; then
     apt_update
     updated=1
   fi
