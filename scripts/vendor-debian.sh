@@ -84,6 +84,7 @@ sources_parts_dir() {
 # apt's own view of the configured repositories, one target a line:
 # type|repo-uri|suite|component|origin|file:entry
 index_targets() {
+  # shellcheck disable=SC2016 # $(FIELD) is apt's own template syntax
   apt-get indextargets --format '$(TARGET_OF)|$(REPO_URI)|$(RELEASE)|$(COMPONENT)|$(ORIGIN)|$(SOURCESENTRY)' |
     sort -u
 }
@@ -92,7 +93,7 @@ index_targets() {
 # one-line .list file, or the number of the stanza in a deb822 .sources file);
 # empty when the entry has none. Multi-line (embedded key) values are kept.
 signed_by_of() {
-  local entry=$1 file=${1%:*} n=${1##*:}
+  local file=${1%:*} n=${1##*:}
   case $file in
   *.sources)
     awk -v want="$n" '
@@ -108,11 +109,10 @@ signed_by_of() {
       }' "$file"
     ;;
   *)
-    sed -n "${n}p" "$file" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p' | tr ' \t' '\n\n' |
+    sed -n "${n}p" "$file" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p' | tr -s ' \t' '\n' |
       sed -n 's/^signed-by=//Ip'
     ;;
   esac
-  : "$entry"
 }
 
 # Writes the deb-src stanzas the Debian deb entries lack; prints "changed" when
