@@ -277,19 +277,18 @@ export async function waitFor(
   }
 }
 
-/** Process ids whose command line contains `marker` (read from /proc). */
+/**
+ * Process ids whose command line contains `marker`, from `ps` (Deno reads /proc
+ * only with --allow-all). The `ps` process itself is left out.
+ */
 export async function processesWith(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-      if (cmdline.replaceAll("\0", " ").includes(marker)) pids.push(Number(entry.name));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
+  const result = await runTool("ps", ["-eo", "pid=,args="]);
+  assert.equal(result.code, 0, `ps failed: ${result.stderr}`);
+  return result.stdout.split("\n")
+    .map((line) => line.trim().match(/^(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .filter(([, , args]) => args.includes(marker) && !args.startsWith("ps "))
+    .map(([, pid]) => Number(pid));
 }
 
 /** The manifest of a small package, as YAML text. */
