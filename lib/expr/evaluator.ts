@@ -31,8 +31,8 @@ import {
 const LISTED_NAMES = 20;
 
 /** Evaluates `node` in `scope`; throws an ExprFailure on any error. */
-export function evaluate(node: Node, scope: Scope, compare = new CompareBudget()): Value {
-  return new Evaluation(scope, compare).value(node);
+export function evaluate(node: Node, scope: Scope): Value {
+  return new Evaluation(scope).value(node);
 }
 
 /** Names for a hint: sorted, cut after {@link LISTED_NAMES}. */
@@ -66,8 +66,14 @@ function describePath(node: PathNode, stepCount: number): string | null {
   return text;
 }
 
-class Evaluation {
-  constructor(readonly scope: Scope, readonly compare: CompareBudget) {}
+/**
+ * One evaluation: a scope, and the comparison steps spent so far (shared by all
+ * expressions of one template, so a template cannot multiply the bound).
+ */
+export class Evaluation extends CompareBudget {
+  constructor(readonly scope: Scope) {
+    super();
+  }
 
   value(node: Node): Value {
     switch (node.kind) {
@@ -79,7 +85,7 @@ class Evaluation {
         return this.#path(node);
       case "call": {
         const args = node.args.map((arg) => this.value(arg));
-        return BUILTINS.get(node.name)!.run(args, node, this.compare);
+        return BUILTINS.get(node.name)!.run(args, node, this);
       }
       case "list": {
         const list = node.items.map((item) => this.value(item));
@@ -191,6 +197,11 @@ class Evaluation {
 
   /** Entry `key` of `container` (which must be a map), with a suggestion when it is missing. */
   #entry(container: Value, key: string, node: PathNode, stepIndex: number, offset: number): Value {
+    if (isMap(container)) {
+      const value = ownEntry(container, key);
+      if (value !== undefined) return value;
+    }
+    // Only errors get here: describing the path costs nothing on the common path.
     const base = describePath(node, stepIndex);
     if (!isMap(container)) {
       fail(
@@ -199,8 +210,6 @@ class Evaluation {
         container === null ? "use default(x, fallback) for values that may be null" : undefined,
       );
     }
-    const value = ownEntry(container, key);
-    if (value !== undefined) return value;
     const keys = Object.keys(container);
     const hint = keys.length === 0
       ? `${base ?? "the map"} is empty`
@@ -268,7 +277,7 @@ class Evaluation {
           conversionHint(left, right),
         );
       }
-      const equal = deepEqual(left, right, this.compare, node.opOffset);
+      const equal = deepEqual(left, right, this, node.opOffset);
       return op === "==" ? equal : !equal;
     }
     const ordered = (typeof left === "number" && typeof right === "number") ||

@@ -9,7 +9,7 @@
  * @module
  */
 import { ExprFailure, fail, plainLocator, rethrowLocated, type TextLocator } from "./error.ts";
-import { evaluate } from "./evaluator.ts";
+import { Evaluation } from "./evaluator.ts";
 import { Lexer } from "./lexer.ts";
 import {
   type Budget,
@@ -17,9 +17,10 @@ import {
   failStringTooLong,
   isStringTooLong,
   MAX_STRING_BYTES,
+  utf8Length,
 } from "./limits.ts";
 import { type Node, parseExpression } from "./parser.ts";
-import { CompareBudget, resultSize, type Scope, toText, type Value } from "./value.ts";
+import { resultSize, type Scope, toText, type Value } from "./value.ts";
 
 const OPEN = "${{";
 
@@ -34,6 +35,8 @@ export interface CompiledTemplate {
   parts: Array<string | TemplateExpression>;
   /** The expression when the whole text is exactly one `${{ EXPR }}` (the result keeps its type). */
   single: TemplateExpression | null;
+  /** UTF-8 bytes of the literal parts, counted once so expansions only count their values. */
+  literalBytes: number;
 }
 
 /** Most templates kept; the cache restarts when full, which bounds its memory. */
@@ -82,7 +85,9 @@ function compileUncached(text: string): CompiledTemplate {
   }
   if (literal !== "") parts.push(literal);
   const only = parts.length === 1 ? parts[0] : null;
-  return { parts, single: only !== null && typeof only !== "string" ? only : null };
+  let literalBytes = 0;
+  for (const part of parts) if (typeof part === "string") literalBytes += utf8Length(part);
+  return { parts, single: only !== null && typeof only !== "string" ? only : null, literalBytes };
 }
 
 /** The compiled form of a template text (from the cache when seen before); throws ExprFailure. */
@@ -127,22 +132,29 @@ export function expandTemplate(
   let at = 0;
   try {
     const template = compileTemplate(text);
-    const compare = new CompareBudget();
+    const evaluation = new Evaluation(scope);
     if (template.single) {
       at = template.single.open;
-      result = checkResult(evaluate(template.single.node, scope, compare), at);
+      result = checkResult(evaluation.value(template.single.node), at);
     } else {
+      // Bytes are summed piece by piece: counting the joined text would flatten it.
       let out = "";
+      let bytes = template.literalBytes;
       for (const part of template.parts) {
         if (typeof part === "string") {
           out += part;
-        } else {
-          at = part.open;
-          out += toText(evaluate(part.node, scope, compare), at, MAX_STRING_BYTES - out.length);
+          continue;
         }
-        if (out.length > MAX_STRING_BYTES) failStringTooLong(at);
+        at = part.open;
+        const piece = toText(evaluation.value(part.node), at, MAX_STRING_BYTES - out.length);
+        bytes += utf8Length(piece);
+        if (bytes > MAX_STRING_BYTES) failStringTooLong(at);
+        out += piece;
       }
-      result = checkResult(out, at);
+      if (bytes > MAX_STRING_BYTES) failStringTooLong(at);
+      result = out;
+      if (budget) budget.charge(bytes, where, at);
+      return result;
     }
     if (budget) budget.charge(resultSize(result, at), where, at);
   } catch (error) {
@@ -169,7 +181,7 @@ export function evaluateExpression(text: string, scope: Scope, where?: TextLocat
       remember(expressionCache, text, entry);
     }
     if (entry instanceof ExprFailure) throw entry;
-    return checkResult(evaluate(entry, scope, new CompareBudget()), 0);
+    return checkResult(new Evaluation(scope).value(entry), 0);
   } catch (error) {
     rethrowLocated(error, locator);
   }

@@ -23,10 +23,14 @@ export function isMap(value: Value): value is MapValue {
 
 /** The entry `key` of a map, or undefined when it has none (never an inherited property). */
 export function ownEntry(map: MapValue, key: string): Value | undefined {
-  if (!Object.hasOwn(map, key)) return undefined;
   const value = map[key];
   // Loaders may leave `undefined` for absent optional fields; it reads as null.
-  return value === undefined ? null : value;
+  if (value === undefined) return Object.hasOwn(map, key) ? null : undefined;
+  // Data never holds functions, so a function is inherited (`constructor`, `toString`):
+  // the own-property check is only needed for the rare `__proto__`.
+  if (typeof value === "function") return undefined;
+  if (key === "__proto__" && !Object.hasOwn(map, key)) return undefined;
+  return value;
 }
 
 /** Sets `key` of a map as an own entry, even when the key is "__proto__". */
