@@ -12,12 +12,15 @@ import { InvalidInputError, type SourcePosition } from "../util/errors.ts";
 
 /** Maps an offset within the decoded text of a string to a 1-based file line and column. */
 export interface TextLocator {
+  /** The file errors are reported in. */
   file: string;
+  /** 1-based line and column of `offset` (an offset into the decoded string). */
   locate(offset: number): { line: number; col: number };
 }
 
 /** A user mistake in an expression or template (exit 2), with the position of the failing part. */
 export class ExprError extends InvalidInputError {
+  /** An error with an optional position (file, 1-based line and column) and hint. */
   constructor(message: string, position?: SourcePosition, hint?: string) {
     super(message, { position, hint });
   }

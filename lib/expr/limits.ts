@@ -81,6 +81,7 @@ export function checkListLength(length: number, offset: number): void {
 export class Budget {
   #used = 0;
 
+  /** A budget of `maxTotalBytes` (UTF-8) for all templates of one manifest. */
   constructor(readonly maxTotalBytes: number = MAX_MANIFEST_BYTES) {}
 
   /** Bytes charged so far. */

@@ -14,8 +14,11 @@ import type { TextLocator } from "./error.ts";
 
 /** What is needed of a `yaml` Scalar node. */
 export interface ScalarLike {
+  /** [start, valueEnd, nodeEnd]: offsets into the file text. */
   range?: [number, number, number] | null;
+  /** PLAIN, QUOTE_DOUBLE, QUOTE_SINGLE, BLOCK_LITERAL or BLOCK_FOLDED. */
   type?: string;
+  /** The decoded value. */
   value: unknown;
 }
 
@@ -227,6 +230,12 @@ interface SourceLine {
   breakOffset: number;
 }
 
+function leadingSpaces(text: string): number {
+  let count = 0;
+  while (text.charCodeAt(count) === 32) count++;
+  return count;
+}
+
 /** Block scalars (`|`, `>`, with chomping and indentation indicators). */
 function decodeBlock(source: string, start: number, end: number, scalar: ScalarLike): Decoded {
   const folded = source[start] === ">";
@@ -254,14 +263,23 @@ function decodeBlock(source: string, start: number, end: number, scalar: ScalarL
     }
   }
   const value = typeof scalar.value === "string" ? scalar.value : "";
-  // The indentation is found by trying each possible one against the value the YAML
-  // library produced: explicit indicators are relative to a parent indentation
+  // The indentation is found by checking candidates against the value the YAML
+  // library produced: an explicit indicator is relative to a parent indentation
   // that the scalar alone does not tell.
   const firstText = lines.find((line) => /[^ ]/.test(line.text));
-  const detected = firstText ? firstText.text.length - firstText.text.trimStart().length : 0;
+  const detected = firstText ? leadingSpaces(firstText.text) : 0;
+  // The value's first text line keeps the spaces beyond the indentation: that
+  // gives the indentation directly; a few others are tried if that does not fit.
+  const firstValueLine = value.replace(/^\n*/, "");
+  const inferred = detected - leadingSpaces(firstValueLine);
+  const candidates = new Set([inferred, detected]);
+  for (let indent = detected - 1; indent >= Math.max(0, detected - 8); indent--) {
+    candidates.add(indent);
+  }
   let best: Decoded | undefined;
   let bestAgree = -1;
-  for (let indent = detected; indent >= 0; indent--) {
+  for (const indent of candidates) {
+    if (indent < 0) continue;
     const decoded = blockBody(lines, indent, folded, chomp);
     if (decoded.text === value) return decoded;
     let agree = 0;

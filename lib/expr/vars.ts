@@ -13,6 +13,7 @@ import { type MapValue, type Scope, setEntry, type Value } from "./value.ts";
 
 /** One entry of `vars` as the manifest loader hands it over. */
 export interface VarInput {
+  /** The var's name (the X of `vars.X`). */
   name: string;
   /** Plain YAML data: strings (maybe with templates), numbers, booleans, null, lists, maps. */
   value: unknown;

@@ -249,3 +249,12 @@ Deno.test("property: every letter or digit of a scalar's value maps to the same 
   }
   assert.ok(checked > iterations);
 });
+
+Deno.test("locating in a large, deeply indented block scalar stays fast", () => {
+  const indent = " ".repeat(2000);
+  const lines = Array.from({ length: 100 }, (_, i) => `${indent}line ${i} ${"x".repeat(1000)}`);
+  const source = `script: |\n${lines.join("\n")}\n${indent}\${{ nope }}\n`;
+  const started = performance.now();
+  assert.deepEqual(positionIn(source, ["script"]), [102, 2005]);
+  assert.ok(performance.now() - started < 1000);
+});
