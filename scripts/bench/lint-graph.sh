@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmark: `2nex lint` and `2nex graph` on a generated workspace of N
+# manifests (default 10,000, about 5 dependencies each).
+# Target (issue 2): each under 2 s and under 500 MiB peak RSS on a 2-core machine.
+#
+# Side by side with two baselines: `cat` of every manifest (reading the bytes)
+# and `deno run` of an empty script (the runtime's start-up).
+#
+# Usage: scripts/bench/lint-graph.sh [N]
+#   RUNS=3 (hyperfine runs per command), WS=DIR (workspace; reused when it was
+#   generated with the same N), RSS_RUNS=2 (runs under /usr/bin/time -v).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+N="${1:-10000}"
+RUNS="${RUNS:-3}"
+RSS_RUNS="${RSS_RUNS:-2}"
+WS="${WS:-${TMPDIR:-/tmp}/2nex-bench-lint-$N}"
+TARGET_MS=2000
+TARGET_MIB=500
+
+require_tool hyperfine
+require_gnu_time
+
+# Generating 10,000 files takes several seconds on a slow disk: reuse a workspace of the same size.
+if [[ -f "$WS/.2nex-bench-workspace" && -f "$WS/.count" && "$(cat "$WS/.count")" == "$N" ]]; then
+  echo "reusing $WS ($N manifests)"
+else
+  deno run --quiet --allow-read --allow-write "$REPO/scripts/bench/gen-workspace.ts" "$N" --out "$WS"
+  echo "$N" >"$WS/.count"
+fi
+
+EMPTY="$(mktemp --suffix=.ts)"
+trap 'rm -f "$EMPTY"' EXIT
+
+machine_line
+json="$RESULTS/lint-graph-$N.json"
+# --warmup 1: the first run fills the page cache and Deno's module cache.
+hyperfine --warmup 1 --runs "$RUNS" --export-json "$json" --style basic \
+  -n "cat manifests" "find '$WS/manifests' -name '*.yaml' -exec cat {} + >/dev/null" \
+  -n "deno empty" "deno run --quiet $EMPTY" \
+  -n "2nex lint" "$TWONEX -C '$WS' lint" \
+  -n "2nex graph" "$TWONEX -C '$WS' graph" >/dev/null
+echo
+summarize "$json" "cat manifests"
+
+lint_mib="$(peak_rss_mib "$RSS_RUNS" "${TWONEX_ARGV[@]}" -C "$WS" lint)"
+graph_mib="$(peak_rss_mib "$RSS_RUNS" "${TWONEX_ARGV[@]}" -C "$WS" graph)"
+echo
+echo "peak RSS: lint ${lint_mib} MiB, graph ${graph_mib} MiB"
+
+# Verdict on the medians.
+deno eval --quiet '
+  const [file, targetMs, targetMib, lintMib, graphMib] = Deno.args;
+  const { results } = JSON.parse(Deno.readTextFileSync(file));
+  const rss = { "2nex lint": Number(lintMib), "2nex graph": Number(graphMib) };
+  for (const name of ["2nex lint", "2nex graph"]) {
+    const ms = results.find((r) => r.command === name).median * 1000;
+    const ok = ms < Number(targetMs) && rss[name] < Number(targetMib);
+    console.log(`${name}: median ${ms.toFixed(0)} ms (target < ${targetMs}), ` +
+      `peak ${rss[name]} MiB (target < ${targetMib}): ${ok ? "MET" : "MISSED"}`);
+  }
+' "$json" "$TARGET_MS" "$TARGET_MIB" "$lint_mib" "$graph_mib"
