@@ -270,3 +270,39 @@ await e2eTest(
     assert.equal(await Deno.readTextFile(join(envDir, "share/app.txt")), "two\nbonjour\n");
   },
 );
+
+await e2eTest(
+  "build: --update-hash keeps the quotes of a quoted checksum",
+  ["ostree", "bwrap"],
+  async () => {
+    await using ws = await TestWorkspace.create();
+    const original = packageYaml({ slug: "quoted", script: `echo q > "$OUT_DIR/q"` })
+      .replace("package:\n", `package:\n  checksum: "${WRONG}"   # quoted on purpose\n`);
+    await ws.write("manifests/quoted.yaml", original);
+    const result = await ws.run(["build", "quoted", "--update-hash", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const hash = buildSummary(result).packages[0].outputHash!;
+    // Only the 64 characters of the hash change: the quotes and the comment stay.
+    assert.equal(await ws.read("manifests/quoted.yaml"), original.replace(WRONG, hash));
+  },
+);
+
+await e2eTest(
+  "build: a hash mismatch that stops dependents is still exit 3",
+  ["ostree", "bwrap"],
+  async () => {
+    await using ws = await TestWorkspace.create();
+    await ws.write(
+      "manifests/lib.yaml",
+      packageYaml({ slug: "lib", checksum: WRONG, script: `echo lib > "$OUT_DIR/lib"` }),
+    );
+    await ws.write(
+      "manifests/app.yaml",
+      packageYaml({ slug: "app", deps: ["lib"], script: `echo app > "$OUT_DIR/app"` }),
+    );
+    const result = await ws.run(["build", "app", "--json"]);
+    assert.deepEqual(statuses(buildSummary(result)), { lib: "mismatch", app: "skipped" });
+    // Nothing failed to build: the only failure is a verification failure.
+    assert.equal(result.code, 3, result.stderr);
+  },
+);
