@@ -78,6 +78,32 @@ await e2eTest("sources: a wrong sha256 exits 1 and leaves nothing in the cache",
   }
 });
 
+await e2eTest("sources: a source that fails to fetch stops only what depends on it", [
+  "ostree",
+  "bwrap",
+], async () => {
+  const { server, base } = startServer();
+  try {
+    await using ws = await TestWorkspace.create();
+    await ws.write(
+      "manifests/wrong.yaml",
+      fetching("wrong", `${base}/payload-1.0.txt`, OTHER_SHA),
+    );
+    await ws.write(
+      "manifests/unrelated.yaml",
+      packageYaml({ slug: "unrelated", script: `echo fine > "$OUT_DIR/fine"` }),
+    );
+    const result = await ws.run(["build", "wrong", "unrelated", "--json"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(result.stderr.includes(PAYLOAD_SHA), result.stderr);
+    // SPEC: a failure stops only what depends on it; the unrelated package still builds.
+    assert.deepEqual(statuses(buildSummary(result)), { wrong: "failed", unrelated: "built" });
+    assert.ok((await ws.refs()).includes("x86_64/unrelated/1.0/main/tree"));
+  } finally {
+    await server.shutdown();
+  }
+});
+
 await e2eTest("sources: a download cut short is retried and leaves no partial file", [
   "ostree",
   "bwrap",
