@@ -1,7 +1,8 @@
 /**
  * A failing build through the CLI: exit 1 with the end of its log, the whole
  * log through `2nex log`, dependents skipped while independent packages of the
- * same invocation still build, and `--keep-failed` keeping the build tree.
+ * same invocation still build, `--keep-failed` keeping the build tree, and a
+ * build past its time limit killed with every process it started.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import {
   buildSummary,
   e2eTest,
   packageYaml,
+  processesWith,
   statuses,
   TestWorkspace,
 } from "../helpers/e2e.ts";
@@ -95,4 +97,28 @@ await e2eTest("failure: --keep-failed keeps the build tree and prints where", [
   // A later run does not clean a tree kept on purpose.
   assert.equal((await ws.run(["build", "independent"])).code, 0);
   assert.ok((await Deno.stat(kept)).isDirectory);
+});
+
+await e2eTest("failure: a build past its time limit is killed with all its processes", [
+  "ostree",
+  "bwrap",
+  "ps",
+], async () => {
+  await using ws = await TestWorkspace.create();
+  const digits = String(crypto.getRandomValues(new Uint32Array(1))[0]).padStart(10, "0");
+  const marker = `sleep 60.${digits}`;
+  // One sleep in the background and one in the foreground: neither may outlive the build.
+  await ws.write(
+    "manifests/endless.yaml",
+    packageYaml({ slug: "endless", timeout: 1, script: `${marker} &\n${marker}` }),
+  );
+  const started = performance.now();
+  const result = await ws.run(["build", "endless"]);
+  const seconds = (performance.now() - started) / 1000;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /error: build of endless@1\.0 \(main\) failed: timed out after 1 s/);
+  assertNoStackTrace(result.stderr);
+  assert.ok(seconds < 30, `the build ran ${seconds} s despite its 1 s limit`);
+  assert.deepEqual(await processesWith(marker), []);
+  assert.deepEqual(await ws.list(".2nex/cache/builds"), []);
 });
