@@ -83,7 +83,8 @@ checkout() {
   dir="$tmp/checkout/${1//:/-}"
   rm -rf "$dir"
   mkdir -p "$(dirname "$dir")"
-  "${twonex[@]}" checkout "$1" "$dir" >/dev/null
+  # --flavor: the bootstrap phases have packages with the same slugs
+  "${twonex[@]}" checkout "$1" "$dir" --flavor main >/dev/null
   echo "$dir"
 }
 
