@@ -25,24 +25,45 @@ export interface FetchPlanOptions {
   out: { info(text: string): void };
 }
 
-/** Fetches the sources of every node that is not cached, then drops the network permission. */
+/**
+ * Fetches the sources of every node that is not cached, then drops the network
+ * permission. A package whose sources cannot be had does not stop the others:
+ * its error is returned, and the scheduler fails it and skips its dependents.
+ */
 export async function fetchPlanSources(
   order: GraphNode[],
   services: BuildServices,
   options: FetchPlanOptions,
-): Promise<void> {
-  const needed: Manifest[] = [];
+): Promise<Map<GraphNode, TwonexError>> {
+  const needed: GraphNode[] = [];
   for (const node of order) {
-    if (options.rebuild.has(node) || !(await isCached(node, services))) needed.push(node.manifest);
+    if (options.rebuild.has(node) || !(await isCached(node, services))) needed.push(node);
   }
-  await fetchManifestSources(needed, services.ws, options);
+  const failures = new Map<GraphNode, TwonexError>();
+  if (options.offline) await dropNetworkPermission();
+  try {
+    // One package at a time keeps each failure attached to its package; the
+    // fetcher downloads a package's sources concurrently.
+    for (const node of needed) {
+      if (node.manifest.sources.length === 0) continue;
+      try {
+        await fetchManifestSources([node.manifest], services.ws, { ...options, keepNetwork: true });
+      } catch (error) {
+        if (!(error instanceof TwonexError)) throw error;
+        failures.set(node, error);
+      }
+    }
+  } finally {
+    await dropNetworkPermission();
+  }
+  return failures;
 }
 
 /** Fetches the sources of `manifests` into the cache (offline: cache and mirror directories only). */
 export async function fetchManifestSources(
   manifests: Manifest[],
   ws: BuildServices["ws"],
-  options: { offline: boolean; out: { info(text: string): void } },
+  options: { offline: boolean; out: { info(text: string): void }; keepNetwork?: boolean },
 ): Promise<Map<string, string>> {
   if (options.offline) await dropNetworkPermission();
   const items = fetchItems(manifests);
@@ -58,7 +79,7 @@ export async function fetchManifestSources(
       },
     });
   } finally {
-    await dropNetworkPermission();
+    if (!options.keepNetwork) await dropNetworkPermission();
   }
 }
 

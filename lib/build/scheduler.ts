@@ -54,6 +54,8 @@ export interface ScheduleOptions {
   /** Write computed hashes into the manifests of these nodes (--update-hash). */
   updateHash: Set<GraphNode>;
   onEvent?: (event: SchedulerEvent) => void;
+  /** Packages whose sources could not be fetched: they fail without building. */
+  fetchFailures?: Map<GraphNode, TwonexError>;
   /** --check / --rounds: the round hook of a node, or undefined for a normal build. */
   roundsFor?: (node: GraphNode) => RoundHook | undefined;
 }
@@ -98,7 +100,10 @@ export async function schedule(
           options.onEvent?.({ kind: "finish", report });
           return report;
         }
-        const report = await buildNode(node, services, options, slots);
+        const fetchFailure = options.fetchFailures?.get(node);
+        const report: NodeReport = fetchFailure
+          ? { node, status: "failed", durationMs: 0, warnings: [], error: fetchFailure }
+          : await buildNode(node, services, options, slots);
         options.onEvent?.({ kind: "finish", report });
         return report;
       })(),

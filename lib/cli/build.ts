@@ -93,7 +93,7 @@ Example:
       const services = buildServices(context, state.store, loaded.ws, options);
       const named = new Set(selected);
       const varied = Boolean(options.check) || rounds > 1;
-      await fetchPlanSources(order, services, {
+      const fetchFailures = await fetchPlanSources(order, services, {
         offline: Boolean(options.offline),
         rebuild: options.rebuild || varied ? named : new Set(),
         out: context.out,
@@ -109,6 +109,7 @@ Example:
       const progress = new BuildProgress(context.out, order.length);
       const reports = await schedule(order, services, {
         jobs: integerOption(options, "jobs", 1) ?? loaded.ws.config.jobs,
+        fetchFailures,
         rebuild: options.rebuild ? new Set(selected) : new Set(),
         updateHash: options["update-hash"] ? new Set(selected) : new Set(),
         onEvent: (event) => progress.onEvent(event),
@@ -193,8 +194,10 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
       }${count("failed") + count("mismatch")} failed, ${count("skipped")} skipped`,
     );
   }
-  if (count("failed") > 0 || count("skipped") > 0) return ExitCode.failure;
+  // A verification failure stays exit 3 even when it stopped dependents.
+  if (count("failed") > 0) return ExitCode.failure;
   if (count("mismatch") > 0) return ExitCode.verification;
+  if (count("skipped") > 0) return ExitCode.failure;
   return ExitCode.ok;
 }
 

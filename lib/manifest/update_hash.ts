@@ -23,7 +23,11 @@ export function withChecksum(text: string, hash: string): string {
     existing && isScalar(existing.value) && existing.value.value !== null && existing.value.range
   ) {
     const [start, end] = existing.value.range;
-    return text.slice(0, start) + hash + text.slice(end);
+    // Keep the quotes of a quoted scalar: only the hash changes.
+    const quoted = existing.value.type === "QUOTE_DOUBLE" || existing.value.type === "QUOTE_SINGLE";
+    return quoted
+      ? text.slice(0, start + 1) + hash + text.slice(end - 1)
+      : text.slice(0, start) + hash + text.slice(end);
   }
   if (existing && isScalar(existing.key) && existing.key.range) {
     // `checksum:` with no value: put the hash right after the colon.

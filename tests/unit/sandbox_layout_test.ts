@@ -164,7 +164,7 @@ Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script
   assert.match(text, /--ro-bind \/usr \/usr --perms 0755 --dir \/2nex --ro-bind \/cache\/src/);
   assert.match(text, /--perms 1777 --tmpfs \/tmp --dev \/dev/);
   assert.match(text, /--remount-ro \/dev --proc \/proc --remount-ro \/ --chdir \/2nex\/work --/);
-  assert.deepEqual(argv.slice(-4), innerCommand("/bin/bash"));
+  assert.deepEqual(argv.slice(-6), innerCommand("/bin/bash"));
 });
 
 Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
@@ -204,11 +204,13 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
   ]);
 });
 
-Deno.test("inner command: fixed launcher text, shell passed as $0", () => {
+Deno.test("inner command: fixed launcher text that reads the script into the same shell", () => {
   assert.deepEqual(innerCommand("/usr/bin/bash"), [
     "/usr/bin/bash",
+    "-euo",
+    "pipefail",
     "-c",
-    'umask 022 && exec "$0" -euo pipefail /2nex/script 2>&1',
+    "umask 022 && exec 2>&1 && . /2nex/script",
     "/usr/bin/bash",
   ]);
 });

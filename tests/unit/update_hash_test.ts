@@ -19,7 +19,7 @@ Deno.test("--update-hash replaces the sha256 alias in place", () => {
   const text = `package:\n  schema: 1\n  slug: demo\n  version: "1"\n  sha256: "${
     "1".repeat(64)
   }"\nbuild: {script: x}\n`;
-  assert.equal(withChecksum(text, HASH), text.replace(`"${"1".repeat(64)}"`, HASH));
+  assert.equal(withChecksum(text, HASH), text.replace("1".repeat(64), HASH), "quotes stay");
 });
 
 Deno.test("--update-hash inserts a checksum line after the package map, indented like it", () => {
