@@ -72,6 +72,7 @@ Example:
   minPositionals: 1,
   async run(context, positionals, options) {
     const rounds = integerOption(options, "rounds", 1) ?? 1;
+    const jobs = integerOption(options, "jobs", 1);
     if (options.check && options.rounds !== undefined) {
       throw new InvalidInputError("--check and --rounds do not go together", {
         hint:
@@ -108,7 +109,7 @@ Example:
         : undefined;
       const progress = new BuildProgress(context.out, order.length);
       const reports = await schedule(order, services, {
-        jobs: integerOption(options, "jobs", 1) ?? loaded.ws.config.jobs,
+        jobs: jobs ?? loaded.ws.config.jobs,
         fetchFailures,
         rebuild: options.rebuild ? new Set(selected) : new Set(),
         updateHash: options["update-hash"] ? new Set(selected) : new Set(),

@@ -243,7 +243,8 @@ export function parseConfig(
 }
 
 /** The starter 2nex.yaml written by `2nex init`. */
-export const STARTER_CONFIG = `# 2nex workspace. Every key is optional; these are the defaults.
+export const STARTER_CONFIG = `# 2nex workspace. Every key is optional; the values below are the defaults,
+# except env, which is empty by default.
 manifests: [manifests]          # directories scanned recursively for *.yaml / *.yml
 repo: .2nex/repo                # ostree repository (bare-user-only)
 cache: .2nex/cache              # sources, logs, build trees, reports
