@@ -39,8 +39,8 @@ twonex build greeting hermetic-hello
 
 step "GNU Hello 2.10 from its upstream tarball (provided by Debian's source package)"
 if [ "$(id -u)" -eq 0 ] && bash scripts/vendor-debian.sh vendor manifests/packages >"$scratch/vendor.log" 2>&1; then
-  twonex build --offline hello
-  twonex checkout hello:default "$scratch/hello"
+  twonex build --offline manifests/packages/hello.yaml
+  twonex checkout --flavor main hello:default "$scratch/hello"
   "$scratch/hello/usr/bin/hello"
   "$scratch/hello/usr/bin/hello" --greeting="built reproducibly by 2nex"
 else
