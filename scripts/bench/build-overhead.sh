@@ -12,6 +12,7 @@
 #     divided by 19 is the cost of one more package, start-up excluded.
 #
 # Usage: scripts/bench/build-overhead.sh    (RUNS=10, CHAIN_RUNS=5; WS=DIR)
+# shellcheck source=scripts/bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 RUNS="${RUNS:-10}"
@@ -77,6 +78,7 @@ chain_mib="$(peak_rss_mib 1 "${TWONEX_ARGV[@]}" -C "$WS" build -q "lib-$(printf 
 echo
 echo "peak RSS of the $CHAIN-package build from scratch: $chain_mib MiB"
 
+# shellcheck disable=SC2016 # TypeScript, not shell
 deno eval --quiet '
   const [singleFile, chainFile, chain, target] = Deno.args;
   const median = (file, name) =>

@@ -9,6 +9,7 @@
 # 200 manifests), so that what is left is the cache lookups themselves.
 #
 # Usage: scripts/bench/cached-chain.sh [N]    (N=200; RUNS=10; WS=DIR)
+# shellcheck source=scripts/bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 N="${1:-200}"
@@ -61,6 +62,7 @@ summary="$("${TWONEX_ARGV[@]}" -C "$WS" build "$LAST" 2>&1 | tail -1)"
   exit 1
 }
 
+# shellcheck disable=SC2016 # TypeScript, not shell
 deno eval --quiet '
   const [file, target] = Deno.args;
   const ms = JSON.parse(Deno.readTextFileSync(file)).results

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the shell benchmarks in scripts/bench/ (sourced, not run).
 #
 # After sourcing: REPO (repository root), TWONEX (the 2nex command line, as one
@@ -16,6 +17,7 @@ mkdir -p "$RESULTS"
 
 # The task's command with absolute paths, so that it runs from any directory.
 twonex_from_task() {
+  # shellcheck disable=SC2016 # TypeScript, not shell
   deno eval --quiet '
     const config = JSON.parse(Deno.readTextFileSync(Deno.args[0] + "/deno.json"));
     const words = config.tasks["2nex"].split(/\s+/);
@@ -28,6 +30,7 @@ twonex_from_task() {
   ' "$REPO"
 }
 TWONEX="${TWONEX:-$(twonex_from_task)}"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 read -r -a TWONEX_ARGV <<<"$TWONEX"
 
 # Fails with a hint when a tool is missing; installs GNU time on Debian as root.

@@ -9,6 +9,7 @@
 # Usage: scripts/bench/lint-graph.sh [N]
 #   RUNS=3 (hyperfine runs per command), WS=DIR (workspace; reused when it was
 #   generated with the same N), RSS_RUNS=2 (runs under /usr/bin/time -v).
+# shellcheck source=scripts/bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 N="${1:-10000}"
@@ -49,6 +50,7 @@ echo
 echo "peak RSS: lint ${lint_mib} MiB, graph ${graph_mib} MiB"
 
 # Verdict on the medians.
+# shellcheck disable=SC2016 # TypeScript, not shell
 deno eval --quiet '
   const [file, targetMs, targetMib, lintMib, graphMib] = Deno.args;
   const { results } = JSON.parse(Deno.readTextFileSync(file));
