@@ -20,11 +20,8 @@ export interface LoadResult {
 }
 
 /** Loads and validates the manifest at `path` (absolute). */
-export async function loadManifestFile(
-  path: string,
-  options: ValidateOptions = {},
-): Promise<LoadResult> {
-  const read = await readTextFile(path);
+export function loadManifestFile(path: string, options: ValidateOptions = {}): LoadResult {
+  const read = readTextFile(path);
   if (!read.ok) return { diagnostics: read.bag.items };
   return loadManifestText(path, read.text, options);
 }

@@ -103,7 +103,7 @@ export async function loadWorkspace(root: string): Promise<Workspace> {
   } catch {
     return { root, config: defaultConfig(root) };
   }
-  const read = await readTextFile(configPath, 1024 * 1024);
+  const read = readTextFile(configPath, 1024 * 1024);
   if (!read.ok) throw new WorkspaceConfigError(read.bag.items);
   const bag = new DiagnosticBag(configPath, read.text);
   const config = parseConfig(root, read.text, bag);
@@ -243,7 +243,8 @@ export function parseConfig(
 }
 
 /** The starter 2nex.yaml written by `2nex init`. */
-export const STARTER_CONFIG = `# 2nex workspace. Every key is optional; the values below are the defaults,
+export const STARTER_CONFIG =
+  `# 2nex workspace. Every key is optional; the values below are the defaults,
 # except env, which is empty by default.
 manifests: [manifests]          # directories scanned recursively for *.yaml / *.yml
 repo: .2nex/repo                # ostree repository (bare-user-only)

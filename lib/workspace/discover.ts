@@ -44,20 +44,9 @@ export interface LoadedManifests {
   failed: string[];
 }
 
-/** Loads many manifests with bounded concurrency; results are in path order. */
-export async function loadManifests(
-  paths: string[],
-  options: ValidateOptions = {},
-): Promise<LoadedManifests> {
-  const results = new Array<Awaited<ReturnType<typeof loadManifestFile>>>(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const index = next++;
-      results[index] = await loadManifestFile(paths[index], options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(32, paths.length) }, worker));
+/** Loads many manifests; results are in path order. */
+export function loadManifests(paths: string[], options: ValidateOptions = {}): LoadedManifests {
+  const results = paths.map((path) => loadManifestFile(path, options));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];
