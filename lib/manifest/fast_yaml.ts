@@ -1,0 +1,814 @@
+/**
+ * A fast parser for the YAML subset that 2nex manifests use, producing the same
+ * node objects (classes, values, `range`, `type`, `source`, `flow`, `format`,
+ * `minFractionDigits`) as the `yaml` library's `parseDocument` with the default
+ * YAML 1.2 core schema, about ten times faster. It is a shortcut, never a second
+ * opinion: any text outside the subset (anchors, aliases, tags, directives,
+ * several documents, complex keys, multi-line plain or quoted scalars, tabs in
+ * indentation, duplicate keys, anything that would be an error, ...) makes it
+ * return `undefined`, and the caller parses with the `yaml` library, so error
+ * messages and positions always come from there.
+ *
+ * Not reproduced: comments (`comment`, `commentBefore`, `spaceBefore`), which
+ * nothing in the loader reads. Comments still move node ranges exactly as the
+ * `yaml` library moves them (a comment line indented deeper than its collection
+ * extends the previous value; trailing comments of a nested collection extend
+ * that collection), and the unclear cases fall back.
+ *
+ * @example
+ * ```ts
+ * const doc = fastParseDocument("package:\n  slug: m4\n") ?? parseDocument(text);
+ * ```
+ * @module
+ */
+import { Document, Pair, type ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
+
+/** Thrown inside the parser when the text leaves the subset; never escapes this module. */
+class OutsideSubset extends Error {}
+const OUTSIDE = new OutsideSubset("outside the fast YAML subset");
+
+const NL = 10;
+const SPACE = 32;
+const TAB = 9;
+const HASH = 35;
+const COLON = 58;
+const DASH = 45;
+const COMMA = 44;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const BACKSLASH = 92;
+const LBRACKET = 91;
+const RBRACKET = 93;
+const LBRACE = 123;
+const RBRACE = 125;
+const PIPE = 124;
+const GT = 62;
+
+/** Characters the fast path refuses anywhere: CR, controls (tab and newline aside), BOM, NEL, LS, PS. */
+const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
+
+/** Double-quoted escapes of YAML 1.2 with a fixed meaning. */
+const ESCAPES: Record<string, string> = {
+  "0": "\0",
+  a: "\x07",
+  b: "\b",
+  t: "\t",
+  "\t": "\t",
+  n: "\n",
+  v: "\v",
+  f: "\f",
+  r: "\r",
+  e: "\x1b",
+  " ": " ",
+  '"': '"',
+  "/": "/",
+  "\\": "\\",
+  N: "\u0085",
+  _: "\u00a0",
+  L: "\u2028",
+  P: "\u2029",
+};
+
+/** Options the loader passes to `parseDocument`; the result document carries the same. */
+const DOCUMENT_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
+
+type FastNode = Scalar | YAMLMap | YAMLSeq;
+type Range = [number, number, number];
+
+/**
+ * Parses `text` when it lies within the supported subset; returns undefined
+ * otherwise (the caller then uses `parseDocument`). The document has no errors
+ * and no warnings.
+ */
+export function fastParseDocument(text: string): Document.Parsed | undefined {
+  if (REFUSED_CHARS.test(text)) return undefined;
+  const doc = new Document(undefined, DOCUMENT_OPTIONS) as Document.Parsed;
+  try {
+    new FastParser(text, doc).parse();
+  } catch (error) {
+    if (error === OUTSIDE) return undefined;
+    throw error;
+  }
+  return doc;
+}
+
+/** The resolved value of a plain scalar under the core schema, with the node's extra properties. */
+function plainScalar(text: string): Scalar {
+  const first = text.charCodeAt(0);
+  // Only these first characters can start a null, boolean or number.
+  if (
+    text.length === 0 || first === 126 /* ~ */ || first === 110 /* n */ || first === 78 /* N */
+  ) {
+    if (text === "" || text === "~" || text === "null" || text === "Null" || text === "NULL") {
+      return new Scalar(null);
+    }
+    return new Scalar(text);
+  }
+  if (first === 116 || first === 84 || first === 102 || first === 70) { // t T f F
+    if (text === "true" || text === "True" || text === "TRUE") return new Scalar(true);
+    if (text === "false" || text === "False" || text === "FALSE") return new Scalar(false);
+    return new Scalar(text);
+  }
+  const numeric = (first >= 48 && first <= 57) || first === 43 || first === DASH || first === 46;
+  if (!numeric) return new Scalar(text);
+  if (/^0o[0-7]+$/.test(text)) {
+    const node = new Scalar(parseInt(text.substring(2), 8));
+    node.format = "OCT";
+    return node;
+  }
+  if (/^[-+]?[0-9]+$/.test(text)) return new Scalar(parseInt(text, 10));
+  if (/^0x[0-9a-fA-F]+$/.test(text)) {
+    const node = new Scalar(parseInt(text.substring(2), 16));
+    node.format = "HEX";
+    return node;
+  }
+  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
+    const nan = text.slice(-3).toLowerCase() === "nan";
+    return new Scalar(
+      nan ? NaN : text[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+    );
+  }
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
+    const node = new Scalar(parseFloat(text));
+    node.format = "EXP";
+    return node;
+  }
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
+    const node = new Scalar(parseFloat(text));
+    const dot = text.indexOf(".");
+    if (text.charCodeAt(text.length - 1) === 48) node.minFractionDigits = text.length - dot - 1;
+    return node;
+  }
+  return new Scalar(text);
+}
+
+function withRange(node: Scalar, value: string, type: Scalar.Type, range: Range): Scalar {
+  node.range = range;
+  node.source = value;
+  node.type = type;
+  return node;
+}
+
+/** True when the character at `index` ends a token: a space, a line break or the end of text. */
+function blankAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code === SPACE || code === NL || Number.isNaN(code);
+}
+
+function isFlowIndicator(code: number): boolean {
+  return code === COMMA || code === LBRACKET || code === RBRACKET || code === LBRACE ||
+    code === RBRACE;
+}
+
+/** One parse of one text; `pos` moves forward only. */
+class FastParser {
+  readonly text: string;
+  readonly length: number;
+  readonly doc: Document.Parsed;
+  /** Offset of the next token to read. */
+  pos = 0;
+  /** Start of the line `pos` is on (kept exact after a gap scan). */
+  lineStart = 0;
+  /** True once only blank and comment lines remain. */
+  eof = false;
+  /** Largest indent of the comment lines of the last gap that stayed unattached; -1 when none. */
+  gapComment = -1;
+  /** True when the last gap held any comment line. */
+  gapHadComment = false;
+  /** True when the last value read was empty (the library then gives the document no trailer). */
+  lastValueEmpty = false;
+
+  constructor(text: string, doc: Document.Parsed) {
+    this.text = text;
+    this.length = text.length;
+    this.doc = doc;
+  }
+
+  parse(): void {
+    const text = this.text;
+    this.scanGap(0, -1, null, true);
+    if (this.eof) throw OUTSIDE; // an empty document: rare, left to the library
+    // The library's document starts at the line of its first token.
+    let docStart = this.lineStart;
+    if (
+      this.pos === this.lineStart && text.startsWith("---", this.pos) && blankAt(text, this.pos + 3)
+    ) {
+      this.doc.directives.docStart = true;
+      const lineEnd = this.restOfLine(this.pos + 3);
+      this.scanGap(lineEnd, -1, null, false);
+      if (this.eof) throw OUTSIDE;
+    }
+    const column = this.pos - this.lineStart;
+    let root: FastNode;
+    if (this.atSeqIndicator(this.pos)) root = this.blockSeq(column, false);
+    else if (this.keyColon(this.pos) >= 0) root = this.blockMap(column);
+    else throw OUTSIDE;
+    if (!this.eof) throw OUTSIDE;
+    // The nodes are built like the library builds parsed ones; its types cannot tell.
+    this.doc.contents = root as unknown as ParsedNode;
+    const end = root.range![2];
+    this.doc.range = [docStart, end, this.lastValueEmpty ? end : this.length];
+  }
+
+  /** Offset after the line break ending the line at `from` (spaces then maybe a comment), else the end. */
+  restOfLine(from: number): number {
+    const text = this.text;
+    let p = from;
+    while (text.charCodeAt(p) === SPACE) p++;
+    const code = text.charCodeAt(p);
+    if (code === HASH) {
+      if (text.charCodeAt(p - 1) !== SPACE) throw OUTSIDE; // a comment needs a space before it
+      const lineEnd = text.indexOf("\n", p);
+      return lineEnd === -1 ? this.length : lineEnd + 1;
+    }
+    if (code === NL) return p + 1;
+    if (p >= this.length) return p;
+    throw OUTSIDE;
+  }
+
+  /**
+   * Reads blank and comment lines from `from` (a line start) up to the next
+   * content, leaving `pos` on it (or `eof`). `indent` is the innermost open
+   * collection's indent. With a `value`, comment lines indented deeper than
+   * `indent` that follow it (after blank lines only) extend its range, as the
+   * library attaches them to the value.
+   */
+  scanGap(from: number, indent: number, value: FastNode | null, allowDocStart: boolean): void {
+    const text = this.text;
+    let p = from;
+    let attaching = value !== null;
+    this.gapComment = -1;
+    this.gapHadComment = false;
+    for (;;) {
+      if (p >= this.length) {
+        this.eof = true;
+        this.pos = this.length;
+        this.lineStart = p;
+        return;
+      }
+      let q = p;
+      while (text.charCodeAt(q) === SPACE) q++;
+      const code = text.charCodeAt(q);
+      if (q >= this.length) {
+        this.eof = true;
+        this.pos = this.length;
+        this.lineStart = p;
+        return;
+      }
+      if (code === NL) {
+        p = q + 1;
+        continue;
+      }
+      if (code === HASH) {
+        const lineEnd = text.indexOf("\n", q);
+        const next = lineEnd === -1 ? this.length : lineEnd + 1;
+        const column = q - p;
+        this.gapHadComment = true;
+        if (attaching && column > indent) {
+          value!.range![2] = next;
+        } else {
+          attaching = false;
+          if (column > this.gapComment) this.gapComment = column;
+        }
+        p = next;
+        continue;
+      }
+      if (code === TAB) throw OUTSIDE;
+      if (
+        q === p && !allowDocStart &&
+        (text.startsWith("---", q) || text.startsWith("...", q)) && blankAt(text, q + 3)
+      ) {
+        throw OUTSIDE;
+      }
+      if (q === p && text.startsWith("...", q) && blankAt(text, q + 3)) throw OUTSIDE;
+      this.pos = q;
+      this.lineStart = p;
+      return;
+    }
+  }
+
+  /**
+   * The end of a collection at `indent` whose last value ends at `end`: trailing
+   * comment lines stay with it when one of them is at least as deep as the
+   * collection (and it is not at column 0); otherwise they pass to the parent.
+   */
+  collectionEnd(indent: number, end: number): number {
+    if (this.gapComment >= 0 && indent > 0 && this.gapComment >= indent) {
+      this.gapComment = -1;
+      return this.pos;
+    }
+    return end;
+  }
+
+  /** True when `-` at `p` is a sequence entry indicator. */
+  atSeqIndicator(p: number): boolean {
+    return this.text.charCodeAt(p) === DASH && blankAt(this.text, p + 1);
+  }
+
+  /** Offset of the `:` when an implicit key starts at `p` on this line, else -1. */
+  keyColon(p: number): number {
+    const text = this.text;
+    const first = text.charCodeAt(p);
+    let q: number;
+    if (first === DQUOTE || first === SQUOTE) {
+      q = this.quotedEnd(p);
+      while (text.charCodeAt(q) === SPACE) q++;
+      return text.charCodeAt(q) === COLON && blankAt(text, q + 1) ? q : -1;
+    }
+    if (first === LBRACKET || first === LBRACE) return -1;
+    for (q = p;; q++) {
+      const code = text.charCodeAt(q);
+      if (code === NL || Number.isNaN(code)) return -1;
+      if (code === COLON && blankAt(text, q + 1)) return q;
+      if (code === SPACE && text.charCodeAt(q + 1) === HASH) return -1;
+    }
+  }
+
+  /** Offset after the closing quote of the single-line quoted scalar at `p`. */
+  quotedEnd(p: number): number {
+    const text = this.text;
+    const quote = text.charCodeAt(p);
+    for (let q = p + 1;; q++) {
+      const code = text.charCodeAt(q);
+      if (code === NL || code === TAB || Number.isNaN(code)) throw OUTSIDE;
+      if (quote === DQUOTE && code === BACKSLASH) {
+        q++;
+        continue;
+      }
+      if (code === quote) {
+        if (quote === SQUOTE && text.charCodeAt(q + 1) === SQUOTE) {
+          q++;
+          continue;
+        }
+        return q + 1;
+      }
+    }
+  }
+
+  /** The single-line quoted scalar at `pos`; `pos` moves past it. */
+  quoted(): Scalar {
+    const text = this.text;
+    const start = this.pos;
+    const end = this.quotedEnd(start);
+    const inner = text.slice(start + 1, end - 1);
+    let value: string;
+    let type: Scalar.Type;
+    if (text.charCodeAt(start) === SQUOTE) {
+      value = inner.includes("'") ? inner.replaceAll("''", "'") : inner;
+      type = "QUOTE_SINGLE";
+    } else {
+      value = inner.includes("\\") ? unescapeDouble(inner) : inner;
+      type = "QUOTE_DOUBLE";
+    }
+    this.pos = end;
+    return withRange(new Scalar(value), value, type, [start, end, end]);
+  }
+
+  /** A block mapping whose first key is at `pos`, at column `indent`. */
+  blockMap(indent: number): YAMLMap {
+    const map = new YAMLMap(this.doc.schema);
+    const start = this.pos;
+    let end = start;
+    for (;;) {
+      const key = this.blockKey();
+      const value = this.mapValue(indent);
+      for (const pair of map.items) {
+        if ((pair.key as Scalar).value === key.value) throw OUTSIDE; // duplicate: the library reports it
+      }
+      map.items.push(new Pair(key, value));
+      end = value.range![2];
+      if (this.eof) break;
+      const column = this.pos - this.lineStart;
+      if (column < indent) break;
+      if (column > indent || this.atSeqIndicator(this.pos)) throw OUTSIDE;
+    }
+    map.range = [start, end, this.collectionEnd(indent, end)];
+    return map;
+  }
+
+  /** The implicit key at `pos`; `pos` moves past its `:`. */
+  blockKey(): Scalar {
+    const text = this.text;
+    const start = this.pos;
+    const first = text.charCodeAt(start);
+    let key: Scalar;
+    let colon: number;
+    if (first === DQUOTE || first === SQUOTE) {
+      key = this.quoted();
+      colon = this.pos;
+      while (text.charCodeAt(colon) === SPACE) colon++;
+      if (text.charCodeAt(colon) !== COLON || !blankAt(text, colon + 1)) throw OUTSIDE;
+    } else {
+      this.checkPlainStart(start, false);
+      colon = this.keyColon(start);
+      if (colon < 0) throw OUTSIDE;
+      let end = colon;
+      while (text.charCodeAt(end - 1) === SPACE) end--;
+      const source = text.slice(start, end);
+      if (source.includes("\t")) throw OUTSIDE;
+      key = withRange(plainScalar(source), source, "PLAIN", [start, end, end]);
+    }
+    if (colon - start > 1000) throw OUTSIDE; // the library limits implicit keys to 1024 characters
+    this.pos = colon + 1;
+    return key;
+  }
+
+  /** Refuses plain scalars that start with an indicator (or anything unsure). */
+  checkPlainStart(p: number, flow: boolean): void {
+    const code = this.text.charCodeAt(p);
+    switch (code) {
+      case DASH:
+        if (blankAt(this.text, p + 1) || (flow && isFlowIndicator(this.text.charCodeAt(p + 1)))) {
+          throw OUTSIDE;
+        }
+        return;
+      case 63: // ?
+      case COLON:
+      case COMMA:
+      case LBRACKET:
+      case RBRACKET:
+      case LBRACE:
+      case RBRACE:
+      case HASH:
+      case 38: // &
+      case 42: // *
+      case 33: // !
+      case PIPE:
+      case GT:
+      case SQUOTE:
+      case DQUOTE:
+      case 37: // %
+      case 64: // @
+      case 96: // `
+      case SPACE:
+      case TAB:
+      case NL:
+        throw OUTSIDE;
+    }
+    if (Number.isNaN(code)) throw OUTSIDE;
+  }
+
+  /** The value after `key:` (at `pos`) in a map at column `indent`. */
+  mapValue(indent: number): FastNode {
+    const text = this.text;
+    let p = this.pos;
+    while (text.charCodeAt(p) === SPACE) p++;
+    const code = text.charCodeAt(p);
+    if (code === TAB) throw OUTSIDE;
+    if (code === NL || code === HASH || Number.isNaN(code)) {
+      return this.valueOnNextLines(indent, p, code === HASH, true);
+    }
+    this.pos = p;
+    return this.inlineValue(indent);
+  }
+
+  /**
+   * A value that starts after the current line (a nested block, or nothing):
+   * `emptyAt` is where an empty value sits, `hadComment` whether the line ended in a comment.
+   */
+  valueOnNextLines(
+    indent: number,
+    emptyAt: number,
+    hadComment: boolean,
+    inMap: boolean,
+  ): FastNode {
+    this.scanGap(this.restOfLine(emptyAt), indent, null, false);
+    if (!this.eof) {
+      const column = this.pos - this.lineStart;
+      if (column > indent) {
+        this.gapComment = -1;
+        return this.blockNode(column, indent);
+      }
+      if (column === indent && inMap && this.atSeqIndicator(this.pos)) {
+        this.gapComment = -1;
+        return this.blockSeq(column, true);
+      }
+    }
+    // An empty value: the library moves comments around it; leave that to it.
+    if (hadComment || this.gapHadComment) throw OUTSIDE;
+    this.lastValueEmpty = true;
+    return withRange(new Scalar(null), "", "PLAIN", [emptyAt, emptyAt, emptyAt]);
+  }
+
+  /** A node starting a line of its own at `column`, inside a collection at `indent`. */
+  blockNode(column: number, indent: number): FastNode {
+    if (this.atSeqIndicator(this.pos)) return this.blockSeq(column, false);
+    if (this.keyColon(this.pos) >= 0) return this.blockMap(column);
+    const code = this.text.charCodeAt(this.pos);
+    if (code === PIPE || code === GT) throw OUTSIDE;
+    return this.inlineValue(indent);
+  }
+
+  /** A block sequence whose first `-` is at `pos`, at column `indent`. */
+  blockSeq(indent: number, underMapKey: boolean): YAMLSeq {
+    const text = this.text;
+    const seq = new YAMLSeq(this.doc.schema);
+    const start = this.pos;
+    let end = start;
+    for (;;) {
+      // Comments before this `-` become the item's: an empty item then takes them in its range.
+      const commentBefore = this.gapHadComment;
+      let p = this.pos + 1;
+      while (text.charCodeAt(p) === SPACE) p++;
+      const code = text.charCodeAt(p);
+      let item: FastNode;
+      if (code === TAB) throw OUTSIDE;
+      if (code === NL || code === HASH || Number.isNaN(code)) {
+        item = this.valueOnNextLines(indent, p, code === HASH || commentBefore, false);
+      } else {
+        this.pos = p;
+        const column = p - this.lineStart;
+        if (this.atSeqIndicator(p)) item = this.blockSeq(column, false);
+        else if (this.keyColon(p) >= 0) item = this.blockMap(column);
+        else item = this.inlineValue(indent);
+      }
+      seq.items.push(item);
+      end = item.range![2];
+      if (this.eof) break;
+      const column = this.pos - this.lineStart;
+      if (column < indent) break;
+      if (column > indent) throw OUTSIDE;
+      if (!this.atSeqIndicator(this.pos)) {
+        if (underMapKey) break;
+        throw OUTSIDE;
+      }
+    }
+    seq.range = [start, end, this.collectionEnd(indent, end)];
+    return seq;
+  }
+
+  /** A scalar or flow collection on the current line, in a block collection at `indent`. */
+  inlineValue(indent: number): FastNode {
+    const text = this.text;
+    const start = this.pos;
+    const code = text.charCodeAt(start);
+    let node: FastNode;
+    this.lastValueEmpty = false;
+    if (code === PIPE || code === GT) return this.blockScalar(indent);
+    if (code === DQUOTE || code === SQUOTE) node = this.quoted();
+    else if (code === LBRACKET || code === LBRACE) node = this.flowCollection(indent);
+    else {
+      this.checkPlainStart(start, false);
+      let q = start;
+      for (;;) {
+        const c = text.charCodeAt(q);
+        if (c === NL || Number.isNaN(c)) break;
+        if (c === COLON && blankAt(text, q + 1)) throw OUTSIDE; // a key where a value belongs
+        if (c === SPACE && text.charCodeAt(q + 1) === HASH) break;
+        if (c === TAB) throw OUTSIDE;
+        q++;
+      }
+      let end = q;
+      while (text.charCodeAt(end - 1) === SPACE) end--;
+      const source = text.slice(start, end);
+      node = withRange(plainScalar(source), source, "PLAIN", [start, end, end]);
+      this.pos = end;
+    }
+    // The rest of the line: spaces, maybe a comment; they belong to the node.
+    const after = this.restOfLine(this.pos);
+    node.range![2] = after;
+    this.scanGap(after, indent, node, false);
+    // Deeper content would continue a multi-line scalar (or be an error).
+    if (!this.eof && this.pos - this.lineStart > indent) throw OUTSIDE;
+    return node;
+  }
+
+  /** A block scalar (`|`, `|-`, `>`, `>-`) whose parent collection is at `indent`. */
+  blockScalar(indent: number): Scalar {
+    const text = this.text;
+    const start = this.pos;
+    const folded = text.charCodeAt(start) === GT;
+    let p = start + 1;
+    let strip = false;
+    if (text.charCodeAt(p) === DASH) {
+      strip = true;
+      p++;
+    }
+    const bodyStart = this.restOfLine(p);
+    if (bodyStart >= this.length || text.charCodeAt(bodyStart - 1) !== NL) throw OUTSIDE;
+    // Lines of the body: blank ones (only spaces) and content ones (at least `contentIndent` spaces).
+    const lines: string[] = [];
+    let contentIndent = -1;
+    let longestLeadingBlank = 0;
+    let lineStart = bodyStart;
+    let end = bodyStart; // after the last content line
+    let lastContent = -1; // index in `lines` of the last content line
+    while (lineStart < this.length) {
+      let q = lineStart;
+      while (text.charCodeAt(q) === SPACE) q++;
+      const spaces = q - lineStart;
+      const code = text.charCodeAt(q);
+      if (code === NL || q >= this.length) {
+        if (contentIndent < 0) {
+          if (spaces > longestLeadingBlank) longestLeadingBlank = spaces;
+        } else if (spaces > contentIndent) throw OUTSIDE; // spaces beyond the indent are content
+        lines.push("");
+        lineStart = q + 1;
+        continue;
+      }
+      if (contentIndent < 0) {
+        if (spaces <= indent || code === TAB) throw OUTSIDE; // empty scalar or tab indent
+        if (longestLeadingBlank > spaces) throw OUTSIDE;
+        contentIndent = spaces;
+      }
+      if (spaces < contentIndent) {
+        if (code === TAB) throw OUTSIDE;
+        break;
+      }
+      const lineEnd = text.indexOf("\n", q);
+      const next = lineEnd === -1 ? this.length : lineEnd + 1;
+      const body = text.slice(lineStart + contentIndent, lineEnd === -1 ? this.length : lineEnd);
+      if (folded && (body.charCodeAt(0) === SPACE || body.charCodeAt(0) === TAB)) throw OUTSIDE;
+      lines.push(body);
+      lastContent = lines.length - 1;
+      end = next;
+      lineStart = next;
+    }
+    if (lastContent < 0) throw OUTSIDE;
+    lines.length = lastContent + 1;
+    let value = folded ? foldLines(lines) : lines.join("\n");
+    if (!strip) value += "\n";
+    const node = withRange(
+      new Scalar(value),
+      value,
+      folded ? "BLOCK_FOLDED" : "BLOCK_LITERAL",
+      [start, end, end],
+    );
+    this.scanGap(end, indent, null, false);
+    if (!this.eof && this.pos - this.lineStart > indent) throw OUTSIDE;
+    if (this.gapComment > indent) throw OUTSIDE;
+    return node;
+  }
+
+  /** A flow collection at `pos`, inside a block collection at `indent`. */
+  flowCollection(indent: number): YAMLMap | YAMLSeq {
+    const text = this.text;
+    const start = this.pos;
+    const isMap = text.charCodeAt(start) === LBRACE;
+    const close = isMap ? RBRACE : RBRACKET;
+    const collection = isMap ? new YAMLMap(this.doc.schema) : new YAMLSeq(this.doc.schema);
+    collection.flow = true;
+    this.pos = start + 1;
+    this.flowSpace(indent);
+    if (text.charCodeAt(this.pos) !== close) {
+      for (;;) {
+        if (isMap) {
+          const key = this.flowScalar(indent, true);
+          if (text.charCodeAt(this.pos) !== COLON || !blankAt(text, this.pos + 1)) throw OUTSIDE;
+          this.pos++;
+          this.flowSpace(indent);
+          const next = text.charCodeAt(this.pos);
+          if (next === COMMA || next === close) throw OUTSIDE; // an empty value
+          const value = this.flowNode(indent);
+          for (const pair of (collection as YAMLMap).items) {
+            if ((pair.key as Scalar).value === key.value) throw OUTSIDE;
+          }
+          (collection as YAMLMap).items.push(new Pair(key, value));
+        } else {
+          const item = this.flowNode(indent);
+          if (text.charCodeAt(this.pos) === COLON) throw OUTSIDE; // a pair in a sequence
+          (collection as YAMLSeq).items.push(item);
+        }
+        this.flowSpace(indent);
+        const code = text.charCodeAt(this.pos);
+        if (code === COMMA) {
+          this.pos++;
+          this.flowSpace(indent);
+          if (text.charCodeAt(this.pos) === close) throw OUTSIDE; // a trailing comma
+          continue;
+        }
+        if (code === close) break;
+        throw OUTSIDE;
+      }
+    }
+    this.pos++;
+    collection.range = [start, this.pos, this.pos];
+    return collection;
+  }
+
+  /** Skips spaces and line breaks inside a flow collection; continuation lines must be deeper than `indent`. */
+  flowSpace(indent: number): void {
+    const text = this.text;
+    let p = this.pos;
+    for (;;) {
+      const code = text.charCodeAt(p);
+      if (code === SPACE) {
+        p++;
+        continue;
+      }
+      if (code === NL) {
+        const lineStart = p + 1;
+        let q = lineStart;
+        while (text.charCodeAt(q) === SPACE) q++;
+        const next = text.charCodeAt(q);
+        if (q - lineStart <= indent || next === NL || next === HASH || next === TAB) throw OUTSIDE;
+        this.lineStart = lineStart;
+        p = q;
+        continue;
+      }
+      if (code === TAB || code === HASH || Number.isNaN(code)) throw OUTSIDE;
+      this.pos = p;
+      return;
+    }
+  }
+
+  /** A node inside a flow collection; `pos` moves past it and the spaces after it. */
+  flowNode(indent: number): FastNode {
+    const code = this.text.charCodeAt(this.pos);
+    if (code === LBRACKET || code === LBRACE) {
+      const node = this.flowCollection(indent);
+      this.skipSpaces(node);
+      return node;
+    }
+    return this.flowScalar(indent, false);
+  }
+
+  /** A scalar inside a flow collection; `pos` moves past it and the spaces after it. */
+  flowScalar(_indent: number, isKey: boolean): Scalar {
+    const text = this.text;
+    const start = this.pos;
+    const first = text.charCodeAt(start);
+    let node: Scalar;
+    if (first === DQUOTE || first === SQUOTE) node = this.quoted();
+    else {
+      this.checkPlainStart(start, true);
+      let q = start;
+      for (;;) {
+        const c = text.charCodeAt(q);
+        if (c === NL || Number.isNaN(c) || isFlowIndicator(c)) break;
+        if (c === COLON) {
+          const next = text.charCodeAt(q + 1);
+          if (blankAt(text, q + 1)) break;
+          if (isFlowIndicator(next)) throw OUTSIDE;
+        }
+        if (c === SPACE && text.charCodeAt(q + 1) === HASH) throw OUTSIDE;
+        if (c === TAB) throw OUTSIDE;
+        q++;
+      }
+      let end = q;
+      while (text.charCodeAt(end - 1) === SPACE) end--;
+      if (end === start) throw OUTSIDE;
+      const source = text.slice(start, end);
+      node = withRange(plainScalar(source), source, "PLAIN", [start, end, end]);
+      this.pos = end;
+    }
+    if (!isKey) this.skipSpaces(node);
+    else while (text.charCodeAt(this.pos) === SPACE) this.pos++;
+    return node;
+  }
+
+  /** Moves `pos` past spaces on this line; they end `node`. */
+  skipSpaces(node: FastNode): void {
+    while (this.text.charCodeAt(this.pos) === SPACE) this.pos++;
+    node.range![2] = this.pos;
+  }
+}
+
+/** Decodes the inside of a single-line double-quoted scalar. */
+function unescapeDouble(inner: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = inner.indexOf("\\"); i !== -1; i = inner.indexOf("\\", from)) {
+    out += inner.slice(from, i);
+    const code = inner[i + 1];
+    const simple = ESCAPES[code];
+    if (simple !== undefined) {
+      out += simple;
+      from = i + 2;
+      continue;
+    }
+    const digits = code === "x" ? 2 : code === "u" ? 4 : code === "U" ? 8 : 0;
+    if (digits === 0) throw OUTSIDE;
+    const hex = inner.slice(i + 2, i + 2 + digits);
+    if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) throw OUTSIDE;
+    const point = parseInt(hex, 16);
+    if (point > 0x10ffff) throw OUTSIDE;
+    out += String.fromCodePoint(point);
+    from = i + 2 + digits;
+  }
+  return out + inner.slice(from);
+}
+
+/** Folds the lines of a `>` scalar (none more indented): one break is a space, more keep all but one. */
+function foldLines(lines: string[]): string {
+  let out = "";
+  let index = 0;
+  while (index < lines.length && lines[index] === "") {
+    out += "\n";
+    index++;
+  }
+  let empties = 0;
+  let first = true;
+  for (; index < lines.length; index++) {
+    const line = lines[index];
+    if (line === "") {
+      empties++;
+      continue;
+    }
+    if (!first) out += empties === 0 ? " " : "\n".repeat(empties);
+    out += line;
+    first = false;
+    empties = 0;
+  }
+  return out;
+}
