@@ -45,6 +45,7 @@ const PIPE = 124;
 const GT = 62;
 
 /** Characters the fast path refuses anywhere: CR, controls (tab and newline aside), BOM, NEL, LS, PS. */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
 const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
 /** Double-quoted escapes of YAML 1.2 with a fixed meaning. */
@@ -73,6 +74,33 @@ const ESCAPES: Record<string, string> = {
 const DOCUMENT_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
 
 type FastNode = Scalar | YAMLMap | YAMLSeq;
+
+/** The library's registered symbols that `isScalar`, `isPair`, ... read. */
+const NODE_TYPE = Symbol.for("yaml.node.type");
+const SCALAR_TYPE = Symbol.for("yaml.scalar");
+const PAIR_TYPE = Symbol.for("yaml.pair");
+
+/**
+ * `new Scalar(value)` without its constructor: the library's constructors set
+ * the node-type symbol with Object.defineProperty, which costs about 0.4 µs a
+ * node, most of this parser's time. The object is the same otherwise (same
+ * prototype, same own properties); only that symbol property is enumerable here.
+ */
+function newScalar(value: unknown): Scalar {
+  const node = Object.create(Scalar.prototype) as Scalar & Record<symbol, symbol>;
+  node[NODE_TYPE] = SCALAR_TYPE;
+  node.value = value;
+  return node;
+}
+
+/** `new Pair(key, value)` without its constructor (see newScalar). */
+function newPair(key: Scalar, value: FastNode): Pair {
+  const pair = Object.create(Pair.prototype) as Pair & Record<symbol, symbol>;
+  pair[NODE_TYPE] = PAIR_TYPE;
+  pair.key = key;
+  pair.value = value;
+  return pair;
+}
 type Range = [number, number, number];
 
 /**
@@ -100,52 +128,58 @@ function plainScalar(text: string): Scalar {
     text.length === 0 || first === 126 /* ~ */ || first === 110 /* n */ || first === 78 /* N */
   ) {
     if (text === "" || text === "~" || text === "null" || text === "Null" || text === "NULL") {
-      return new Scalar(null);
+      return newScalar(null);
     }
-    return new Scalar(text);
+    return newScalar(text);
   }
   if (first === 116 || first === 84 || first === 102 || first === 70) { // t T f F
-    if (text === "true" || text === "True" || text === "TRUE") return new Scalar(true);
-    if (text === "false" || text === "False" || text === "FALSE") return new Scalar(false);
-    return new Scalar(text);
+    if (text === "true" || text === "True" || text === "TRUE") return newScalar(true);
+    if (text === "false" || text === "False" || text === "FALSE") return newScalar(false);
+    return newScalar(text);
   }
   const numeric = (first >= 48 && first <= 57) || first === 43 || first === DASH || first === 46;
-  if (!numeric) return new Scalar(text);
+  if (!numeric) return newScalar(text);
   if (/^0o[0-7]+$/.test(text)) {
-    const node = new Scalar(parseInt(text.substring(2), 8));
+    const node = newScalar(parseInt(text.substring(2), 8));
     node.format = "OCT";
     return node;
   }
-  if (/^[-+]?[0-9]+$/.test(text)) return new Scalar(parseInt(text, 10));
+  if (/^[-+]?[0-9]+$/.test(text)) return newScalar(parseInt(text, 10));
   if (/^0x[0-9a-fA-F]+$/.test(text)) {
-    const node = new Scalar(parseInt(text.substring(2), 16));
+    const node = newScalar(parseInt(text.substring(2), 16));
     node.format = "HEX";
     return node;
   }
   if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
     const nan = text.slice(-3).toLowerCase() === "nan";
-    return new Scalar(
+    return newScalar(
       nan ? NaN : text[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
     );
   }
   if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
-    const node = new Scalar(parseFloat(text));
+    const node = newScalar(parseFloat(text));
     node.format = "EXP";
     return node;
   }
   if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
-    const node = new Scalar(parseFloat(text));
+    const node = newScalar(parseFloat(text));
     const dot = text.indexOf(".");
     if (text.charCodeAt(text.length - 1) === 48) node.minFractionDigits = text.length - dot - 1;
     return node;
   }
-  return new Scalar(text);
+  return newScalar(text);
 }
 
 function withRange(node: Scalar, value: string, type: Scalar.Type, range: Range): Scalar {
   node.range = range;
   node.source = value;
   node.type = type;
+  const format = node.format;
+  if (format !== undefined) {
+    // The library sets `format` last: keep the same property order (rare: hex, octal, exponents).
+    delete node.format;
+    node.format = format;
+  }
   return node;
 }
 
@@ -189,7 +223,7 @@ class FastParser {
     this.scanGap(0, -1, null, true);
     if (this.eof) throw OUTSIDE; // an empty document: rare, left to the library
     // The library's document starts at the line of its first token.
-    let docStart = this.lineStart;
+    const docStart = this.lineStart;
     if (
       this.pos === this.lineStart && text.startsWith("---", this.pos) && blankAt(text, this.pos + 3)
     ) {
@@ -361,7 +395,7 @@ class FastParser {
       type = "QUOTE_DOUBLE";
     }
     this.pos = end;
-    return withRange(new Scalar(value), value, type, [start, end, end]);
+    return withRange(newScalar(value), value, type, [start, end, end]);
   }
 
   /** A block mapping whose first key is at `pos`, at column `indent`. */
@@ -375,7 +409,7 @@ class FastParser {
       for (const pair of map.items) {
         if ((pair.key as Scalar).value === key.value) throw OUTSIDE; // duplicate: the library reports it
       }
-      map.items.push(new Pair(key, value));
+      map.items.push(newPair(key, value));
       end = value.range![2];
       if (this.eof) break;
       const column = this.pos - this.lineStart;
@@ -487,7 +521,7 @@ class FastParser {
     // An empty value: the library moves comments around it; leave that to it.
     if (hadComment || this.gapHadComment) throw OUTSIDE;
     this.lastValueEmpty = true;
-    return withRange(new Scalar(null), "", "PLAIN", [emptyAt, emptyAt, emptyAt]);
+    return withRange(newScalar(null), "", "PLAIN", [emptyAt, emptyAt, emptyAt]);
   }
 
   /** A node starting a line of its own at `column`, inside a collection at `indent`. */
@@ -629,7 +663,7 @@ class FastParser {
     let value = folded ? foldLines(lines) : lines.join("\n");
     if (!strip) value += "\n";
     const node = withRange(
-      new Scalar(value),
+      newScalar(value),
       value,
       folded ? "BLOCK_FOLDED" : "BLOCK_LITERAL",
       [start, end, end],
@@ -663,7 +697,7 @@ class FastParser {
           for (const pair of (collection as YAMLMap).items) {
             if ((pair.key as Scalar).value === key.value) throw OUTSIDE;
           }
-          (collection as YAMLMap).items.push(new Pair(key, value));
+          (collection as YAMLMap).items.push(newPair(key, value));
         } else {
           const item = this.flowNode(indent);
           if (text.charCodeAt(this.pos) === COLON) throw OUTSIDE; // a pair in a sequence
