@@ -79,6 +79,8 @@ type FastNode = Scalar | YAMLMap | YAMLSeq;
 const NODE_TYPE = Symbol.for("yaml.node.type");
 const SCALAR_TYPE = Symbol.for("yaml.scalar");
 const PAIR_TYPE = Symbol.for("yaml.pair");
+const MAP_TYPE = Symbol.for("yaml.map");
+const SEQ_TYPE = Symbol.for("yaml.seq");
 
 /**
  * `new Scalar(value)` without its constructor: the library's constructors set
@@ -91,6 +93,35 @@ function newScalar(value: unknown): Scalar {
   node[NODE_TYPE] = SCALAR_TYPE;
   node.value = value;
   return node;
+}
+
+/**
+ * `new YAMLMap(schema)` / `new YAMLSeq(schema)` with one defineProperty call
+ * instead of two: `schema` stays a non-enumerable own property, as the library has it.
+ */
+function newCollection<T extends YAMLMap | YAMLSeq>(
+  prototype: T,
+  type: symbol,
+  schema: Document.Parsed["schema"],
+): T {
+  const node = Object.create(prototype) as T & Record<symbol, symbol>;
+  node[NODE_TYPE] = type;
+  Object.defineProperty(node, "schema", {
+    value: schema,
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  });
+  node.items = [];
+  return node;
+}
+
+function newMap(schema: Document.Parsed["schema"]): YAMLMap {
+  return newCollection(YAMLMap.prototype, MAP_TYPE, schema);
+}
+
+function newSeq(schema: Document.Parsed["schema"]): YAMLSeq {
+  return newCollection(YAMLSeq.prototype, SEQ_TYPE, schema);
 }
 
 /** `new Pair(key, value)` without its constructor (see newScalar). */
@@ -400,7 +431,7 @@ class FastParser {
 
   /** A block mapping whose first key is at `pos`, at column `indent`. */
   blockMap(indent: number): YAMLMap {
-    const map = new YAMLMap(this.doc.schema);
+    const map = newMap(this.doc.schema);
     const start = this.pos;
     let end = start;
     for (;;) {
@@ -536,7 +567,7 @@ class FastParser {
   /** A block sequence whose first `-` is at `pos`, at column `indent`. */
   blockSeq(indent: number, underMapKey: boolean): YAMLSeq {
     const text = this.text;
-    const seq = new YAMLSeq(this.doc.schema);
+    const seq = newSeq(this.doc.schema);
     const start = this.pos;
     let end = start;
     for (;;) {
@@ -680,7 +711,7 @@ class FastParser {
     const start = this.pos;
     const isMap = text.charCodeAt(start) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
-    const collection = isMap ? new YAMLMap(this.doc.schema) : new YAMLSeq(this.doc.schema);
+    const collection = isMap ? newMap(this.doc.schema) : newSeq(this.doc.schema);
     collection.flow = true;
     this.pos = start + 1;
     this.flowSpace(indent);

@@ -42,7 +42,11 @@ export function nodeDifference(fast: unknown, ref: unknown, path = "$"): string 
   if (Object.getPrototypeOf(fast) !== Object.getPrototypeOf(ref)) return `${path}: class differs`;
   const a = fast as Record<string, unknown>;
   const b = ref as Record<string, unknown>;
-  const ownKeys = (node: object) => Object.keys(node).filter((key) => !IGNORED.has(key));
+  // All own names, non-enumerable ones (a collection's `schema`) included, in order.
+  const ownKeys = (node: object) =>
+    Object.getOwnPropertyNames(node).filter((key) => !IGNORED.has(key)).map((key) =>
+      Object.getOwnPropertyDescriptor(node, key)!.enumerable ? key : `(${key})`
+    );
   if (JSON.stringify(ownKeys(a)) !== JSON.stringify(ownKeys(b))) {
     return `${path}: properties ${ownKeys(a).join(",")} vs ${ownKeys(b).join(",")}`;
   }
@@ -51,7 +55,7 @@ export function nodeDifference(fast: unknown, ref: unknown, path = "$"): string 
       `${String(symbol)}=${String((node as Record<symbol, unknown>)[symbol])}`
     ).join(",");
   if (symbols(a) !== symbols(b)) return `${path}: symbols ${symbols(a)} vs ${symbols(b)}`;
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const keys = new Set(Object.keys(a));
   for (const key of keys) {
     if (IGNORED.has(key)) continue;
     const x = a[key];
@@ -266,6 +270,22 @@ Deno.test("fast YAML: values, types and sources of the core schema", () => {
   const doc = fastParseDocument(text)!;
   const js = doc.toJS() as Record<string, unknown>;
   assert.equal(js.f1, 1.1);
+});
+
+Deno.test("fast YAML: the nodes work with the library's own methods", () => {
+  const text = 'package:\n  slug: m4\n  version: "1.4"\nlist: [a, b]\n';
+  const doc = fastParseDocument(text)!;
+  const ref = reference(text);
+  assert.ok(isMap(doc.contents));
+  assert.equal(doc.getIn(["package", "slug"]), "m4");
+  assert.equal(doc.contents.get("list") !== undefined, true);
+  // Mutation makes new nodes with the collection's schema, as on the library's nodes.
+  doc.setIn(["package", "flavor"], "main");
+  ref.setIn(["package", "flavor"], "main");
+  assert.equal(doc.toString(), ref.toString());
+  const copy = doc.clone();
+  assert.deepEqual(copy.toJS(), doc.toJS());
+  assert.equal(nodeDifference(doc.contents.clone(), ref.contents!.clone()), undefined);
 });
 
 Deno.test("fast YAML: seeded random documents agree with the library", () => {
