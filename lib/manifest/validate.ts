@@ -213,6 +213,9 @@ class ManifestValidator {
       );
     }
     const flavor = this.optionalText(fields, "flavor", { scope: literalScope }) ?? "main";
+    this.refSafe(slug, "slug", fields.get("slug"));
+    this.refSafe(version, "version", fields.get("version"));
+    this.refSafe(flavor, "flavor", fields.get("flavor"));
     if (!FLAVOR_PATTERN.test(flavor)) {
       this.bag.error(
         offsetOf(fields.get("flavor")),
@@ -255,6 +258,25 @@ class ManifestValidator {
       checksum,
       stableChecksum: stable ?? true,
     };
+  }
+
+  /**
+   * Slug, version and flavor become parts of ostree refs, which allow only
+   * letters, digits, "-", "_" and "." (and "/" between flavor segments): a "+"
+   * or "~" that the patterns accept would only fail after the build.
+   */
+  private refSafe(text: string | undefined, what: string, node: Node | null | undefined): void {
+    if (text === undefined) return;
+    const bad = [...new Set(text.replace(/[-._A-Za-z0-9/]/g, ""))];
+    if (bad.length === 0 || (what !== "flavor" && text.includes("/"))) return;
+    if (bad.some((c) => c !== "+" && c !== "~")) return; // the pattern check reports those
+    this.bag.error(
+      offsetOf(node),
+      `${what} "${text}" cannot be part of an ostree ref: ${
+        bad.map((c) => `"${c}"`).join(" and ")
+      } not allowed`,
+      `refs allow letters, digits, "-", "_" and "."; e.g. "${text.replace(/[+~]/g, "-")}"`,
+    );
   }
 
   // ---- vars --------------------------------------------------------------
