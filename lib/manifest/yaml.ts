@@ -18,6 +18,7 @@ import {
 } from "yaml";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
+import { fastParseDocument } from "./fast_yaml.ts";
 
 /** Most nodes one document may expand to, aliases included ("billion laughs"). */
 export const MAX_NODES = 1_000_000;
@@ -29,6 +30,10 @@ export interface ParsedYaml {
 
 /** Parses text into a document, reporting syntax errors (all of them) into `bag`. */
 export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefined {
+  // The manifest subset parses about ten times faster into the same nodes; the
+  // rest (and every error, so every message) goes through the library.
+  const fast = fastParseDocument(text);
+  if (fast) return { doc: fast, root: fast.contents };
   const doc = parseDocument(text, {
     lineCounter: new LineCounter(),
     uniqueKeys: true,
