@@ -20,7 +20,7 @@ import { hostArch, hostTarget } from "../util/platform.ts";
 import { VERSION } from "../version.ts";
 import type { Sandbox, SandboxRequest } from "../sandbox/mod.ts";
 import { fixedEnvironment } from "../sandbox/mod.ts";
-import { packageRefs } from "../store/refs.ts";
+import { refsOfPackage } from "../store/refs.ts";
 import type { Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
 
@@ -418,12 +418,7 @@ export async function commitRun(
       `internal error: committed content ${tree.contentChecksum} differs from the computed hash ${run.outputHash}`,
     );
   }
-  const refs = packageRefs({
-    arch: hostArch(),
-    slug: manifest.package.slug,
-    version: manifest.package.version,
-    flavor: manifest.package.flavor,
-  });
+  const refs = refsOfPackage(manifest.package);
   const parts: Record<string, string> = { tree: tree.commit };
   const newRefs: Record<string, string> = { [refs.tree]: tree.commit };
   for (const [name, files] of Object.entries(run.plan.byOutput)) {
@@ -465,12 +460,7 @@ export async function restoreRefs(
   store: Store,
 ): Promise<void> {
   const m = node.manifest;
-  const refs = packageRefs({
-    arch: hostArch(),
-    slug: m.package.slug,
-    version: m.package.version,
-    flavor: m.package.flavor,
-  });
+  const refs = refsOfPackage(m.package);
   const wanted: Record<string, string> = {};
   for (const [part, commit] of Object.entries(record.parts)) {
     const ref = part === "tree"

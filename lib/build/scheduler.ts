@@ -23,8 +23,7 @@ import { removeTree } from "../util/fs.ts";
 import { updateManifestHash } from "../manifest/update_hash.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
-import { packageRefs } from "../store/refs.ts";
-import { hostArch } from "../util/platform.ts";
+import { refsOfPackage } from "../store/refs.ts";
 import type { BuildRun } from "./package.ts";
 
 /** What looking up results needs: no sandbox. */
@@ -348,12 +347,7 @@ async function lastGoodReport(
   services: BuildServices,
 ): Promise<{ path: string; summary: string } | undefined> {
   const m = node.manifest;
-  const ref = packageRefs({
-    arch: hostArch(),
-    slug: m.package.slug,
-    version: m.package.version,
-    flavor: m.package.flavor,
-  }).tree;
+  const ref = refsOfPackage(m.package).tree;
   const commit = await services.store.resolveRef(ref);
   if (!commit) return undefined;
   try {

@@ -7,8 +7,7 @@
 import type { Graph, GraphNode } from "../graph/resolve.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { Store } from "../store/mod.ts";
-import { packageRefs } from "../store/refs.ts";
-import { hostArch } from "../util/platform.ts";
+import { refsOfPackage } from "../store/refs.ts";
 import { ResultIndex } from "./results.ts";
 import { cachedResult, inputKeyOf } from "./package.ts";
 import { dependencyResults } from "./scheduler.ts";
@@ -41,12 +40,7 @@ export async function describePackageStatus(
   }
   const store = await Store.open(ws.config.repo);
   const m = node.manifest;
-  const treeRef = packageRefs({
-    arch: hostArch(),
-    slug: m.package.slug,
-    version: m.package.version,
-    flavor: m.package.flavor,
-  }).tree;
+  const treeRef = refsOfPackage(m.package).tree;
   const lastCommit = await store.resolveRef(treeRef);
   const lastBuiltHash = lastCommit ? await store.contentChecksum(lastCommit) : null;
   const services = { ws, store, index: new ResultIndex(ws.config.cache) };

@@ -3,8 +3,7 @@ import { stringify } from "yaml";
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
 import { ExitCode } from "../util/errors.ts";
-import { packageRefs } from "../store/refs.ts";
-import { hostArch } from "../util/platform.ts";
+import { refsOfPackage } from "../store/refs.ts";
 import { displayPath } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { describePackageStatus, type PackageStatus } from "../build/status.ts";
@@ -32,12 +31,7 @@ Example:
     );
     const node = selected[0];
     const m = node.manifest;
-    const refs = packageRefs({
-      arch: hostArch(),
-      slug: m.package.slug,
-      version: m.package.version,
-      flavor: m.package.flavor,
-    });
+    const refs = refsOfPackage(m.package);
     const status: PackageStatus = await describePackageStatus(loaded.ws, loaded.graph, node);
     const deps = node.deps.map((d) => ({
       name: d.spec.name,

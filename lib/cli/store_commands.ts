@@ -6,8 +6,8 @@ import { buildOrder } from "../graph/resolve.ts";
 import { ExitCode, FailureError, InvalidInputError } from "../util/errors.ts";
 import { fetchItems, fetchManifestSources } from "../build/fetch_plan.ts";
 import { dropNetworkPermission, parseMirrors, vendorSources } from "../source/mod.ts";
-import { hashTree, packageRefs, Store } from "../store/mod.ts";
-import { hostArch } from "../util/platform.ts";
+import { hashTree, Store } from "../store/mod.ts";
+import { refsOfPackage } from "../store/refs.ts";
 import { openWorkspaceState } from "../build/state.ts";
 import { latestLogPath } from "../build/layout.ts";
 import { selectPackage } from "../workspace/select.ts";
@@ -154,12 +154,7 @@ Example:
       flavor: options.flavor as string | undefined,
       failed: loaded.failed,
     });
-    const refs = packageRefs({
-      arch: hostArch(),
-      slug: manifest.package.slug,
-      version: manifest.package.version,
-      flavor: manifest.package.flavor,
-    });
+    const refs = refsOfPackage(manifest.package);
     if (bundle !== undefined && !(bundle in manifest.bundles)) {
       throw new InvalidInputError(`${manifest.package.slug} has no bundle "${bundle}"`, {
         hint: `its bundles: ${Object.keys(manifest.bundles).join(", ") || "none"}`,

@@ -12,6 +12,7 @@
  */
 import { InvalidInputError } from "../util/errors.ts";
 import type { PackageId } from "../manifest/types.ts";
+import { hostArch } from "../util/platform.ts";
 
 /** The refs of one package. */
 export interface PackageRefs {
@@ -142,4 +143,14 @@ export function inputKeyRef(key: string): string {
     throw new InvalidInputError(`input key "${key}" cannot be part of a ref`);
   }
   return INPUT_KEY_PREFIX + key;
+}
+
+/** The refs of a manifest's package on this host's architecture. */
+export function refsOfPackage(pkg: Pick<PackageId, "slug" | "version" | "flavor">): PackageRefs {
+  return packageRefs({
+    arch: hostArch(),
+    slug: pkg.slug,
+    version: pkg.version,
+    flavor: pkg.flavor,
+  });
 }
