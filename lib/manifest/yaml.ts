@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -81,14 +82,23 @@ export function describeNode(node: Node | null | undefined): string {
 export class NodeReader {
   #visited = 0;
   #exhausted = false;
+  readonly #aliasTargets = new Map<Alias, Node | undefined>();
 
   constructor(readonly doc: Document.Parsed, readonly bag: DiagnosticBag) {}
 
-  /** Follows an alias to its target, counting it against the budget. */
+  /**
+   * Follows an alias to its target. Memoised: the library finds an alias's
+   * anchor by walking the whole document, and a document of nested aliases
+   * asks for the same few aliases up to the node budget's million times.
+   */
   resolve(node: Node | null | undefined): Node | null | undefined {
     if (node && isAlias(node)) {
-      const target = node.resolve(this.doc);
-      return target as Node | undefined;
+      let target = this.#aliasTargets.get(node);
+      if (target === undefined && !this.#aliasTargets.has(node)) {
+        target = node.resolve(this.doc) as Node | undefined;
+        this.#aliasTargets.set(node, target);
+      }
+      return target;
     }
     return node;
   }

@@ -11,6 +11,7 @@ import {
   type Value,
   type VarInput,
 } from "../../lib/expr/mod.ts";
+import { loadManifestText } from "../../lib/manifest/load.ts";
 
 const MiB = 1024 * 1024;
 
@@ -129,4 +130,23 @@ Deno.test("values sharing structure (2^40 leaves) are bounded when printed, comp
   );
   assert.equal(evaluateExpression("a == a", scope), true);
   assert.equal(evaluateExpression("length(a[0][1][0])", scope), 2);
+});
+
+Deno.test("a YAML billion-laughs document fails on the node budget within a second", () => {
+  // Nine levels of ten aliases each: 10^9 nodes if expanded.
+  const levels = "abcdefghi".split("");
+  const lines = levels.map((name, i) =>
+    i === 0
+      ? `  ${name}: &${name} [${Array(10).fill("x").join(", ")}]`
+      : `  ${name}: &${name} [${Array(10).fill(`*${levels[i - 1]}`).join(", ")}]`
+  );
+  const text = `package:\n  schema: 1\n  slug: lol\n  version: "1"\nvars:\n${
+    lines.join("\n")
+  }\nbuild: { script: "true" }\n`;
+  const started = performance.now();
+  const result = loadManifestText("/lol.yaml", text);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  assert.equal(result.manifest, undefined);
+  assert.match(result.diagnostics[0].message, /document expands to more than 1000000 nodes/);
 });
