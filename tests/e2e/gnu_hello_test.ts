@@ -9,6 +9,12 @@ import { repoRoot, twonex } from "../helpers/cli.ts";
 
 const inCI = Deno.env.get("CI") === "true";
 
+/** Root, asked of `id`: Deno.uid() would need --allow-sys, which the test task does not grant. */
+function isRoot(): boolean {
+  const result = new Deno.Command("id", { args: ["-u"], stdout: "piped" }).outputSync();
+  return new TextDecoder().decode(result.stdout).trim() === "0";
+}
+
 async function vendorHello(dir: string): Promise<boolean> {
   const result = await new Deno.Command("bash", {
     args: [join(repoRoot, "scripts/vendor-debian.sh"), dir, join(repoRoot, "manifests/packages")],
@@ -22,6 +28,7 @@ async function vendorHello(dir: string): Promise<boolean> {
     return true;
   } catch {
     if (inCI) throw new Error(`vendor-debian.sh did not provide hello-2.10.tar.gz:\n${log}`);
+    console.warn(`not tested: vendor-debian.sh did not provide hello-2.10.tar.gz:\n${log}`);
     return false;
   }
 }
@@ -29,7 +36,7 @@ async function vendorHello(dir: string): Promise<boolean> {
 Deno.test({
   name: "GNU Hello 2.10 builds twice from scratch with the manifest's hash and greets",
   // Needs root and apt for Debian's source package; with CI=true a missing piece fails.
-  ignore: !inCI && Deno.uid() !== 0,
+  ignore: !inCI && !isRoot(),
   async fn() {
     const ws = await Deno.makeTempDir({ prefix: "2nex-hello-" });
     try {
