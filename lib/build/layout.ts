@@ -10,6 +10,8 @@ export interface CacheLayout {
   logs: string;
   reports: string;
   lock: string;
+  /** Loaded manifests, keyed by path and content (lib/manifest/cache.ts). */
+  manifests: string;
 }
 
 export function cacheLayout(cacheDir: string): CacheLayout {
@@ -18,6 +20,7 @@ export function cacheLayout(cacheDir: string): CacheLayout {
     logs: join(cacheDir, "logs"),
     reports: join(cacheDir, "reports"),
     lock: join(cacheDir, "lock"),
+    manifests: join(cacheDir, "manifests.json"),
   };
 }
 

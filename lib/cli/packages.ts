@@ -12,6 +12,8 @@ import type { Workspace } from "../workspace/config.ts";
 import { type Graph, type GraphNode, resolveGraph } from "../graph/resolve.ts";
 import { selectPackage } from "../workspace/select.ts";
 import { InvalidInputError } from "../util/errors.ts";
+import { codeFingerprint, ManifestCache } from "../manifest/cache.ts";
+import { cacheLayout } from "../build/layout.ts";
 
 export interface LoadedPackages {
   ws: Workspace;
@@ -27,9 +29,18 @@ export interface LoadedPackages {
 export async function loadPackages(context: CommandContext): Promise<LoadedPackages> {
   const ws = await context.workspace();
   const paths = await discoverManifests(ws.config.manifests);
-  const { manifests, diagnostics, failed } = await loadManifests(paths);
+  const cache = openManifestCache(ws);
+  const { manifests, diagnostics, failed } = loadManifests(paths, {}, cache);
+  cache?.save();
   const { graph, diagnostics: graphDiagnostics } = resolveGraph(manifests);
   return { ws, manifests, failed, diagnostics, graph, graphDiagnostics };
+}
+
+/** The workspace's cache of loaded manifests (for the default validation options). */
+function openManifestCache(ws: Workspace): ManifestCache | undefined {
+  const fingerprint = codeFingerprint();
+  if (fingerprint === undefined) return undefined;
+  return ManifestCache.open(cacheLayout(ws.config.cache).manifests, fingerprint);
 }
 
 /**

@@ -8,7 +8,8 @@
  * @module
  */
 import { type Diagnostic, DiagnosticBag } from "./diagnostics.ts";
-import { readTextFile } from "./read.ts";
+import { decodeUtf8, readFileBytes } from "./read.ts";
+import { digestBytes, type ManifestCache } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
@@ -19,11 +20,27 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Loads and validates the manifest at `path` (absolute). */
-export function loadManifestFile(path: string, options: ValidateOptions = {}): LoadResult {
-  const read = readTextFile(path);
+/**
+ * Loads and validates the manifest at `path` (absolute). With a `cache`
+ * (which must hold results of the same `options`), a file whose bytes did not
+ * change since the cache was written is neither parsed nor validated again.
+ */
+export function loadManifestFile(
+  path: string,
+  options: ValidateOptions = {},
+  cache?: ManifestCache,
+): LoadResult {
+  const read = readFileBytes(path);
   if (!read.ok) return { diagnostics: read.bag.items };
-  return loadManifestText(path, read.text, options);
+  const digest = cache ? digestBytes(read.bytes) : "";
+  const cached = cache?.lookup(path, digest);
+  if (cached) return cached;
+  const decoded = decodeUtf8(path, read.bytes);
+  const result = decoded.ok
+    ? loadManifestText(path, decoded.text, options)
+    : { diagnostics: decoded.bag.items };
+  cache?.store(path, digest, result);
+  return result;
 }
 
 /** Validates manifest text already in memory. */

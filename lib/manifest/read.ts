@@ -10,6 +10,7 @@ import { DiagnosticBag } from "./diagnostics.ts";
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; bag: DiagnosticBag };
+export type ReadBytesResult = { ok: true; bytes: Uint8Array } | { ok: false; bag: DiagnosticBag };
 
 /**
  * Reads `path` as UTF-8 text of at most `maxBytes`. Synchronous on purpose:
@@ -20,13 +21,23 @@ export function readTextFile(
   path: string,
   maxBytes: number = MAX_MANIFEST_BYTES,
 ): ReadResult {
-  const fail = (message: string, hint?: string): ReadResult => {
+  const read = readFileBytes(path, maxBytes);
+  return read.ok ? decodeUtf8(path, read.bytes) : read;
+}
+
+/** Reads the bytes of `path`, refusing what is not a regular file of at most `maxBytes`. */
+export function readFileBytes(
+  path: string,
+  maxBytes: number = MAX_MANIFEST_BYTES,
+): ReadBytesResult {
+  const fail = (message: string, hint?: string): ReadBytesResult => {
     const bag = new DiagnosticBag(path);
     bag.add({ file: path, line: 0, col: 0, severity: "error", message, hint });
     return { ok: false, bag };
   };
   let bytes: Uint8Array;
   try {
+    // Checked before reading: a FIFO would block, a huge file would fill memory.
     const info = Deno.statSync(path);
     if (info.isDirectory) return fail("is a directory, expected a YAML file");
     if (!info.isFile) return fail("is not a regular file");
@@ -46,6 +57,11 @@ export function readTextFile(
     return fail(`cannot read: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (bytes.length > maxBytes) return fail(`file is too large (over ${maxBytes} bytes)`);
+  return { ok: true, bytes };
+}
+
+/** Decodes a file's bytes as UTF-8; invalid bytes give a diagnostic at the first of them. */
+export function decodeUtf8(path: string, bytes: Uint8Array): ReadResult {
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {

@@ -5,6 +5,7 @@
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../manifest/diagnostics.ts";
 import { loadManifestFile } from "../manifest/load.ts";
+import type { ManifestCache } from "../manifest/cache.ts";
 import type { Manifest } from "../manifest/types.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
 import { CONFIG_FILE } from "./config.ts";
@@ -44,9 +45,13 @@ export interface LoadedManifests {
   failed: string[];
 }
 
-/** Loads many manifests; results are in path order. */
-export function loadManifests(paths: string[], options: ValidateOptions = {}): LoadedManifests {
-  const results = paths.map((path) => loadManifestFile(path, options));
+/** Loads many manifests, through `cache` when given; results are in path order. */
+export function loadManifests(
+  paths: string[],
+  options: ValidateOptions = {},
+  cache?: ManifestCache,
+): LoadedManifests {
+  const results = paths.map((path) => loadManifestFile(path, options, cache));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];

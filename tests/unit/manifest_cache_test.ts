@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { codeFingerprint, ManifestCache } from "../../lib/manifest/cache.ts";
+import { loadManifestFile, type LoadResult } from "../../lib/manifest/load.ts";
+import { discoverManifests } from "../../lib/workspace/discover.ts";
+import { repoRoot } from "../helpers/cli.ts";
+
+/** The value with every property whose value is `undefined` removed (absent and undefined read the same). */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (typeof value !== "object" || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined) out[key] = withoutUndefined(item);
+  }
+  return out;
+}
+
+/** Loads `paths` through a cache at `file`, counting the files that were not found in it. */
+function loadThrough(file: string, paths: string[], fingerprint = "test") {
+  const cache = ManifestCache.open(file, fingerprint);
+  let misses = 0;
+  const spy = {
+    lookup: (path: string, digest: string) => {
+      const hit = cache.lookup(path, digest);
+      if (!hit) misses++;
+      return hit;
+    },
+    store: (path: string, digest: string, result: LoadResult) => cache.store(path, digest, result),
+  } as unknown as ManifestCache;
+  const results = paths.map((path) => loadManifestFile(path, {}, spy));
+  cache.save();
+  return { results, misses };
+}
+
+Deno.test("cache: every real manifest and every bad-manifest result survives the round trip", async () => {
+  const paths = await discoverManifests([
+    join(repoRoot, "manifests"),
+    join(repoRoot, "tests/fixtures/bad-manifests"),
+    join(repoRoot, "tests/fixtures/workspaces"),
+  ]);
+  assert.ok(paths.length > 60, `found only ${paths.length} manifests`);
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "manifests.json");
+    const first = loadThrough(file, paths);
+    assert.equal(first.misses, paths.length);
+    const second = loadThrough(file, paths);
+    // Files that cannot be read or decoded are never cached; all others are hits.
+    assert.ok(second.misses < 5, `${second.misses} misses on the second load`);
+    const fresh = paths.map((path) => loadManifestFile(path));
+    assert.deepEqual(second.results.map(withoutUndefined), fresh.map(withoutUndefined));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: an edited file is loaded again, whatever its modification time", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifest = join(dir, "a.yaml");
+    const file = join(dir, "cache.json");
+    const good = await Deno.readTextFile(join(repoRoot, "manifests/examples/hello-c.yaml"));
+    await Deno.writeTextFile(manifest, good);
+    const before = await Deno.stat(manifest);
+    loadThrough(file, [manifest]);
+    assert.equal(loadThrough(file, [manifest]).misses, 0);
+
+    // Same length, same mtime: only the content tells the edit apart.
+    const edited = good.replace("schema: 1", "schema: 2");
+    assert.equal(edited.length, good.length);
+    await Deno.writeTextFile(manifest, edited);
+    await Deno.utime(manifest, before.atime!, before.mtime!);
+    const after = loadThrough(file, [manifest]);
+    assert.equal(after.misses, 1);
+    assert.equal(after.results[0].manifest, undefined);
+    assert.match(after.results[0].diagnostics[0].message, /unsupported schema "2"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an empty cache", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
+    const file = join(dir, "cache.json");
+    loadThrough(file, [manifest], "one");
+    assert.equal(loadThrough(file, [manifest], "one").misses, 0);
+    assert.equal(loadThrough(file, [manifest], "two").misses, 1);
+    for (
+      const content of [
+        "{not json",
+        "[]",
+        '{"format":1,"fingerprint":"one","entries":{"x":1}}',
+        `{"format":1,"fingerprint":"one","entries":{${
+          JSON.stringify(manifest)
+        }:{"digest":1,"result":{}}}}`,
+      ]
+    ) {
+      await Deno.writeTextFile(file, content);
+      assert.equal(loadThrough(file, [manifest], "one").misses, 1, content);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: vars that JSON cannot carry exactly are not cached", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifest = join(dir, "inf.yaml");
+    const good = await Deno.readTextFile(join(repoRoot, "manifests/examples/hello-c.yaml"));
+    await Deno.writeTextFile(manifest, good.replace("vars:\n", "vars:\n  big: .inf\n"));
+    const file = join(dir, "cache.json");
+    const first = loadThrough(file, [manifest]);
+    assert.equal(first.results[0].manifest?.vars.big, Infinity);
+    const second = loadThrough(file, [manifest]);
+    assert.equal(second.misses, 1);
+    assert.equal(second.results[0].manifest?.vars.big, Infinity);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: an unwritable place loses nothing but time", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const blocker = join(dir, "file");
+    await Deno.writeTextFile(blocker, "");
+    const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
+    // The cache's directory would have to be below a regular file.
+    const first = loadThrough(join(blocker, "cache.json"), [manifest]);
+    assert.ok(first.results[0].manifest);
+    assert.equal(loadThrough(join(blocker, "cache.json"), [manifest]).misses, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: the fingerprint follows the code under lib/", () => {
+  const fingerprint = codeFingerprint();
+  assert.match(fingerprint ?? "", /^[0-9a-f]{64}$/);
+  assert.equal(codeFingerprint(), fingerprint);
+});
