@@ -120,6 +120,41 @@ export interface RunVariation {
   ) => Promise<{ path: string; release(): Promise<void> }>;
 }
 
+/** Most colliding paths named per pair of dependencies. */
+const COLLISIONS_SHOWN = 5;
+
+/**
+ * Paths that several dependencies provide with different contents: the union
+ * of their trees keeps the last one's, as `ostree checkout --union` does, and
+ * the user learns which files were hidden instead of finding out in a broken
+ * build.
+ */
+async function collisionWarnings(
+  store: BuildServices["store"],
+  deps: DependencyResult[],
+): Promise<string[]> {
+  if (deps.length < 2) return [];
+  const limit = 100;
+  const collisions = await store.collisions(deps.map((dep) => dep.commit), limit);
+  const byDeps = new Map<string, string[]>();
+  for (const collision of collisions) {
+    const names = collision.trees.map((index) => deps[index].name).join(", ");
+    const paths = byDeps.get(names) ?? [];
+    paths.push(collision.path);
+    byDeps.set(names, paths);
+  }
+  return [...byDeps].map(([names, paths]) => {
+    const shown = paths.slice(0, COLLISIONS_SHOWN).join(", ");
+    const more = paths.length > COLLISIONS_SHOWN
+      ? ` and ${paths.length - COLLISIONS_SHOWN} more`
+      : "";
+    const last = names.split(", ").at(-1);
+    return `dependencies ${names} provide different files at ${shown}${more}; the build sees ${last}'s`;
+  }).concat(
+    collisions.length >= limit ? [`(only the first ${limit} colliding paths counted)`] : [],
+  );
+}
+
 /**
  * Prepares a build tree, runs the script in the sandbox, and hashes the result
  * with discarded files removed. Throws FailureError when the script fails or a
@@ -165,6 +200,7 @@ export async function runBuild(
       // Host mode copies (its /bootstrap is writable); hermetic mode hardlinks,
       // and the sandbox mounts the root read-only so no build can alter the repository.
       const hardlink = manifest.build.sandbox === "hermetic";
+      warnings.push(...await collisionWarnings(store, deps));
       for (const dep of deps) {
         await store.checkout(dep.commit, dirs.root, {
           union: true,

@@ -186,3 +186,59 @@ function clash(path: string, name: string): FailureError {
     }${name} is a file in one and a directory in another`,
   );
 }
+
+/** A path that two or more trees fill differently: different files, or a file and a directory. */
+export interface Collision {
+  /** Absolute inside the trees, e.g. "/usr/bin/sh". */
+  path: string;
+  /** Indices of the trees that have something at `path`, in order; the last one wins a union. */
+  trees: number[];
+}
+
+/**
+ * The paths at which `roots` disagree, in sorted order, at most `limit` of
+ * them. Identical files (same checksum) at the same path are no collision,
+ * and subtrees that are identical in every tree are not walked.
+ */
+export async function findCollisions(
+  repo: string,
+  roots: TreeRoot[],
+  limit = 100,
+): Promise<Collision[]> {
+  const found: Collision[] = [];
+  const reader = new TreeReader(repo);
+  const walk = async (entries: Array<{ index: number; tree: RawChecksum }>, path: string) => {
+    if (new Set(entries.map((entry) => toHex(entry.tree))).size === 1) return;
+    const files = new Map<string, Array<{ index: number; checksum: string }>>();
+    const dirs = new Map<string, Array<{ index: number; tree: RawChecksum }>>();
+    for (const { index, tree } of entries) {
+      const listing = await reader.read(tree);
+      for (const [name, checksum] of listing.files) {
+        const list = files.get(name) ?? [];
+        list.push({ index, checksum: toHex(checksum) });
+        files.set(name, list);
+      }
+      for (const [name, child] of listing.dirs) {
+        const list = dirs.get(name) ?? [];
+        list.push({ index, tree: child.tree });
+        dirs.set(name, list);
+      }
+    }
+    const names = [...new Set([...files.keys(), ...dirs.keys()])].sort();
+    for (const name of names) {
+      if (found.length >= limit) return;
+      const childPath = `${path}/${name}`;
+      const asFiles = files.get(name) ?? [];
+      const asDirs = dirs.get(name) ?? [];
+      const differentFiles = new Set(asFiles.map((file) => file.checksum)).size > 1;
+      if (differentFiles || (asFiles.length > 0 && asDirs.length > 0)) {
+        const trees = [...asFiles, ...asDirs].map((entry) => entry.index).sort((a, b) => a - b);
+        found.push({ path: childPath, trees: [...new Set(trees)] });
+      } else if (asDirs.length > 1) {
+        await walk(asDirs, childPath);
+      }
+    }
+  };
+  await walk(roots.map((root, index) => ({ index, tree: root.tree })), "");
+  return found;
+}

@@ -28,7 +28,13 @@ import { basename, dirname } from "node:path";
 import { run } from "../util/process.ts";
 import { FailureError, InvalidInputError } from "../util/errors.ts";
 import { hashTree } from "./checksum.ts";
-import { subsetTree, type TreeRoot, unionTrees } from "./compose.ts";
+import {
+  type Collision,
+  findCollisions,
+  subsetTree,
+  type TreeRoot,
+  unionTrees,
+} from "./compose.ts";
 import {
   type CommitObject,
   encodeCommit,
@@ -188,6 +194,16 @@ export class Store {
     const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
     const union = await unionTrees(this.path, roots, this.#unsynced);
     return await this.#writeCommit(union, opts);
+  }
+
+  /**
+   * Where the trees of `commits` disagree (different files, or a file and a
+   * directory, at one path): what a union checkout of them in this order
+   * would silently overwrite. At most `limit` paths.
+   */
+  async collisions(commits: string[], limit?: number): Promise<Collision[]> {
+    const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
+    return await findCollisions(this.path, roots, limit);
   }
 
   async #root(commit: string): Promise<TreeRoot> {

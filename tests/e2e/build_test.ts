@@ -306,3 +306,43 @@ await e2eTest(
     assert.equal(result.code, 3, result.stderr);
   },
 );
+
+await e2eTest(
+  "build: dependencies that provide different files at one path are named in a warning",
+  ["ostree", "bwrap"],
+  async () => {
+    await using ws = await TestWorkspace.create();
+    for (const slug of ["one", "two"]) {
+      await ws.write(
+        `manifests/${slug}.yaml`,
+        packageYaml({
+          slug,
+          script: `mkdir -p "$OUT_DIR/collide"
+echo ${slug} > "$OUT_DIR/collide/differs"
+echo same > "$OUT_DIR/collide/same"
+echo ${slug} > "$OUT_DIR/collide/only-${slug}"`,
+        }),
+      );
+    }
+    await ws.write(
+      "manifests/user.yaml",
+      packageYaml({
+        slug: "user",
+        deps: ["one", "two"],
+        script:
+          `cat /collide/differs /collide/same /collide/only-one /collide/only-two > "$OUT_DIR/seen"`,
+      }),
+    );
+    const result = await ws.run(["build", "user", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /warning: dependencies one, two provide different files at \/collide\/differs; the build sees two's/,
+    );
+    // Identical files, and files only one dependency has, are no collision.
+    assert.doesNotMatch(result.stderr, /collide\/(same|only)/);
+    const checkout = ws.path("checkout");
+    assert.equal((await ws.run(["checkout", "user", checkout])).code, 0);
+    assert.equal(await Deno.readTextFile(join(checkout, "seen")), "two\nsame\none\ntwo\n");
+  },
+);

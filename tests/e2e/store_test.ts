@@ -519,3 +519,37 @@ Deno.test("GVariant encoding round-trips and matches known bytes", () => {
     wide,
   );
 });
+
+Deno.test({
+  name:
+    "collisions: different files and file/directory clashes, in path order; equal files are none",
+  ignore,
+  async fn() {
+    const root = await tempDir("collisions");
+    try {
+      const store = await Store.open(`${root}/repo`, { create: true });
+      const meta = { subject: "s", metadata: {}, timestamp: 0 };
+      const trees: Record<string, Record<string, string>> = {
+        a: { "usr/bin/tool": "a", "usr/lib/same": "s", "etc/conf": "a", "opt/x": "file" },
+        b: { "usr/bin/tool": "b", "usr/lib/same": "s", "usr/lib/b-only": "b", "opt/x/y": "dir" },
+        c: { "etc/conf": "c", "usr/lib/same": "s" },
+      };
+      const commits: string[] = [];
+      for (const [name, files] of Object.entries(trees)) {
+        for (const [path, content] of Object.entries(files)) {
+          write(`${root}/${name}/${path}`, content);
+        }
+        commits.push((await store.commit(`${root}/${name}`, meta)).commit);
+      }
+      assert.deepEqual(await store.collisions(commits), [
+        { path: "/etc/conf", trees: [0, 2] },
+        { path: "/opt/x", trees: [0, 1] },
+        { path: "/usr/bin/tool", trees: [0, 1] },
+      ]);
+      assert.deepEqual(await store.collisions([commits[0], commits[0]]), []);
+      assert.deepEqual(await store.collisions(commits, 1), [{ path: "/etc/conf", trees: [0, 2] }]);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
