@@ -64,7 +64,10 @@ export interface SandboxRequest {
   workDir: string;
   /** Writable at /2nex/out (the caller passes it empty); what is here at the end is the result. */
   outDir: string;
-  /** Host file holding the bash script; shown read-only at /2nex/script. */
+  /**
+   * Host file holding the bash script; shown read-only at /2nex/script. Its
+   * directory belongs to this build: a sandbox may keep its own scratch entries there.
+   */
   scriptPath: string;
   /**
    * Path INSIDE the sandbox of the shell. Host mode: the host's /bin/bash. Hermetic: the

@@ -26,6 +26,7 @@
  * CAP_SYS_ADMIN, which the build does not have; so do read-only binds.
  * @module
  */
+import { dirname } from "node:path";
 import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
 import { SandboxPaths } from "./env.ts";
 import type { LayoutStep } from "./layout.ts";
@@ -125,8 +126,10 @@ export class UnshareSandbox implements Sandbox {
   async run(request: SandboxRequest): Promise<SandboxResult> {
     const { steps, prefix } = await prepareRun(request);
     // An empty host directory to mount the stage on; it stays empty on the host
-    // because the mount happens in the sandbox's private mount namespace.
-    const stage = await Deno.makeTempDir({ prefix: "2nex-sandbox-root-" });
+    // because the mount happens in the sandbox's private mount namespace. It is
+    // made in the build tree (next to the script), so that if 2nex is killed the
+    // next run's removal of leftover build trees takes it too.
+    const stage = await Deno.makeTempDir({ dir: dirname(request.scriptPath), prefix: "stage-" });
     try {
       const argv = unshareArgv(stage, steps, request);
       // Unlike bwrap's --die-with-parent, unshare does not die with 2nex; setpriv
