@@ -115,7 +115,8 @@ function isWhite(char: string | undefined): boolean {
   return char === " " || char === "\t";
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = {
+/** Double-quoted escapes of YAML 1.2 with a fixed meaning (also used by the fast manifest parser). */
+export const SIMPLE_ESCAPES: Record<string, string> = {
   "0": "\0",
   a: "\x07",
   b: "\b",

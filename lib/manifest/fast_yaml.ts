@@ -22,6 +22,7 @@
  * @module
  */
 import { Document, Pair, type ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
 
 /** Thrown inside the parser when the text leaves the subset; never escapes this module. */
 class OutsideSubset extends Error {}
@@ -47,28 +48,6 @@ const GT = 62;
 /** Characters the fast path refuses anywhere: CR, controls (tab and newline aside), BOM, NEL, LS, PS. */
 // deno-lint-ignore no-control-regex -- finding control characters is the point
 const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
-
-/** Double-quoted escapes of YAML 1.2 with a fixed meaning. */
-const ESCAPES: Record<string, string> = {
-  "0": "\0",
-  a: "\x07",
-  b: "\b",
-  t: "\t",
-  "\t": "\t",
-  n: "\n",
-  v: "\v",
-  f: "\f",
-  r: "\r",
-  e: "\x1b",
-  " ": " ",
-  '"': '"',
-  "/": "/",
-  "\\": "\\",
-  N: "\u0085",
-  _: "\u00a0",
-  L: "\u2028",
-  P: "\u2029",
-};
 
 /** Options the loader passes to `parseDocument`; the result document carries the same. */
 const DOCUMENT_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
@@ -836,7 +815,7 @@ function unescapeDouble(inner: string): string {
   for (let i = inner.indexOf("\\"); i !== -1; i = inner.indexOf("\\", from)) {
     out += inner.slice(from, i);
     const code = inner[i + 1];
-    const simple = ESCAPES[code];
+    const simple = SIMPLE_ESCAPES[code];
     if (simple !== undefined) {
       out += simple;
       from = i + 2;

@@ -10,12 +10,10 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { cliArgv, type CliResult, repoRoot, twonex } from "./cli.ts";
+import { inCi, missingTools } from "./e2e.ts";
 
 /** Where the manifests and C sources of these tests live. */
 export const REPRO_FIXTURES = join(repoRoot, "tests/fixtures/repro");
-
-/** True in CI, where a missing tool is a failure and never a skip. */
-export const inCi = Deno.env.get("CI") === "true";
 
 /** Output of a CLI run: both streams together, in the order stdout then stderr. */
 export interface ReproResult extends CliResult {
@@ -201,24 +199,6 @@ export async function assertCaught(result: ReproResult, file: string): Promise<R
 /** Asserts that a run passed (exit 0), showing its output when it did not. */
 export function assertPassed(result: ReproResult): void {
   assert.equal(result.code, 0, `expected exit 0, got ${result.code}:\n${result.all}`);
-}
-
-/** The names of `tools` (programs on PATH) that this host lacks. */
-export async function missingTools(tools: string[]): Promise<string[]> {
-  const dirs = (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":");
-  const missing: string[] = [];
-  for (const tool of tools) {
-    let found = false;
-    for (const dir of dirs) {
-      const info = await Deno.stat(join(dir, tool)).catch(() => undefined);
-      if (info?.isFile) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) missing.push(tool);
-  }
-  return missing;
 }
 
 /**
