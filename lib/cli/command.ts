@@ -44,7 +44,10 @@ export const GLOBAL_HELP = `Global options:
   -v, --verbose        stream build logs
   -q, --quiet          only errors
       --no-color       no colours (NO_COLOR is honoured too)
-  -h, --help           this help`;
+  -h, --help           this help
+
+Environment:
+  TWONEX_LOAD_THREADS=N  threads that validate manifests (default: the cores, at most 8)`;
 
 export class CommandContext {
   #workspace?: Workspace;

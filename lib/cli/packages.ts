@@ -7,7 +7,8 @@ import type { CommandContext } from "./command.ts";
 import type { Diagnostic } from "../manifest/diagnostics.ts";
 import { sortDiagnostics } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
-import { discoverManifests, loadManifests } from "../workspace/discover.ts";
+import { discoverManifests } from "../workspace/discover.ts";
+import { loadManifestsInParallel } from "../workspace/parallel_load.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { type Graph, type GraphNode, resolveGraph } from "../graph/resolve.ts";
 import { selectPackage } from "../workspace/select.ts";
@@ -30,7 +31,7 @@ export async function loadPackages(context: CommandContext): Promise<LoadedPacka
   const ws = await context.workspace();
   const paths = await discoverManifests(ws.config.manifests);
   const cache = openManifestCache(ws);
-  const { manifests, diagnostics, failed } = loadManifests(paths, {}, cache);
+  const { manifests, diagnostics, failed } = await loadManifestsInParallel(paths, {}, cache);
   cache?.save();
   const { graph, diagnostics: graphDiagnostics } = resolveGraph(manifests);
   return { ws, manifests, failed, diagnostics, graph, graphDiagnostics };

@@ -21,6 +21,8 @@ const FORMAT = 1;
 interface Entry {
   digest: string;
   result: LoadResult;
+  /** `JSON.stringify(result)` when a worker thread made it already (not in the file). */
+  json?: string;
 }
 
 interface CacheFile {
@@ -54,6 +56,11 @@ export class ManifestCache {
     return new ManifestCache(file, fingerprint, readEntries(file, fingerprint));
   }
 
+  /** True when the cache has a result for `path` (for some bytes). */
+  has(path: string): boolean {
+    return this.#previous.has(path);
+  }
+
   /** The result cached for `path` when its bytes still have `digest`. */
   lookup(path: string, digest: string): LoadResult | undefined {
     const entry = this.#previous.get(path);
@@ -64,13 +71,11 @@ export class ManifestCache {
 
   /**
    * Remembers the result of loading `path`, unless JSON could not carry it
-   * exactly. Only `vars` can hold such values (`.inf`, `.nan` and `-0` from
-   * YAML); every other field of a manifest or diagnostic is text, a boolean or
-   * an integer, which a unit test checks by a round trip of real manifests.
+   * exactly. `json`, when given, is `JSON.stringify(result)`, written as it is.
    */
-  store(path: string, digest: string, result: LoadResult): void {
-    if (result.manifest && !isExactJson(result.manifest.vars)) return;
-    this.#current.set(path, { digest, result });
+  store(path: string, digest: string, result: LoadResult, json?: string): void {
+    if (!isCacheable(result)) return;
+    this.#current.set(path, json === undefined ? { digest, result } : { digest, result, json });
     this.#stored++;
   }
 
@@ -78,18 +83,13 @@ export class ManifestCache {
   save(): void {
     const unchanged = this.#stored === 0 && this.#current.size === this.#previous.size;
     if (unchanged) return;
-    const content: CacheFile = {
-      format: FORMAT,
-      fingerprint: this.fingerprint,
-      entries: Object.fromEntries(this.#current),
-    };
     // One name for every writer, so that a killed run leaves no litter: whatever
     // the interleaving, the renamed file is one writer's whole text or invalid JSON.
     const temporary = `${this.file}.tmp`;
     try {
       Deno.mkdirSync(dirname(this.file), { recursive: true });
       // Encoding first: one write of the bytes is quicker than writeTextFile's own path.
-      Deno.writeFileSync(temporary, new TextEncoder().encode(JSON.stringify(content)));
+      Deno.writeFileSync(temporary, new TextEncoder().encode(this.#text()));
       Deno.renameSync(temporary, this.file);
     } catch {
       // A read-only workspace or a full disk: the next run loads everything again.
@@ -100,6 +100,34 @@ export class ManifestCache {
       }
     }
   }
+
+  /**
+   * The file's JSON (a CacheFile), assembled entry by entry so that results
+   * a worker serialised already are not serialised again.
+   */
+  #text(): string {
+    const entries: string[] = [];
+    for (const [path, { digest, result, json }] of this.#current) {
+      entries.push(
+        `${JSON.stringify(path)}:{"digest":${JSON.stringify(digest)},"result":${
+          json ?? JSON.stringify(result)
+        }}`,
+      );
+    }
+    return `{"format":${FORMAT},"fingerprint":${JSON.stringify(this.fingerprint)},"entries":{${
+      entries.join(",")
+    }}}`;
+  }
+}
+
+/**
+ * True when JSON carries `result` exactly. Only `vars` can hold values it
+ * cannot (`.inf`, `.nan` and `-0` from YAML); every other field of a manifest
+ * or diagnostic is text, a boolean or an integer, which a unit test checks by
+ * a round trip of real manifests.
+ */
+export function isCacheable(result: LoadResult): boolean {
+  return !result.manifest || isExactJson(result.manifest.vars);
 }
 
 function readEntries(file: string, fingerprint: string): Map<string, Entry> {

@@ -9,7 +9,7 @@
  */
 import { type Diagnostic, DiagnosticBag } from "./diagnostics.ts";
 import { decodeUtf8, readFileBytes } from "./read.ts";
-import { digestBytes, type ManifestCache } from "./cache.ts";
+import { digestBytes } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
@@ -21,6 +21,15 @@ export interface LoadResult {
 }
 
 /**
+ * Where results are looked up and kept by path and the sha256 of the file's
+ * bytes: the ManifestCache, or a worker's collector of results to send back.
+ */
+export interface ResultStore {
+  lookup(path: string, digest: string): LoadResult | undefined;
+  store(path: string, digest: string, result: LoadResult): void;
+}
+
+/**
  * Loads and validates the manifest at `path` (absolute). With a `cache`
  * (which must hold results of the same `options`), a file whose bytes did not
  * change since the cache was written is neither parsed nor validated again.
@@ -28,19 +37,28 @@ export interface LoadResult {
 export function loadManifestFile(
   path: string,
   options: ValidateOptions = {},
-  cache?: ManifestCache,
+  cache?: ResultStore,
 ): LoadResult {
   const read = readFileBytes(path);
   if (!read.ok) return { diagnostics: read.bag.items };
   const digest = cache ? digestBytes(read.bytes) : "";
   const cached = cache?.lookup(path, digest);
   if (cached) return cached;
-  const decoded = decodeUtf8(path, read.bytes);
-  const result = decoded.ok
-    ? loadManifestText(path, decoded.text, options)
-    : { diagnostics: decoded.bag.items };
+  const result = loadManifestBytes(path, read.bytes, options);
   cache?.store(path, digest, result);
   return result;
+}
+
+/** Validates a manifest whose bytes were read already. */
+export function loadManifestBytes(
+  path: string,
+  bytes: Uint8Array,
+  options: ValidateOptions = {},
+): LoadResult {
+  const decoded = decodeUtf8(path, bytes);
+  return decoded.ok
+    ? loadManifestText(path, decoded.text, options)
+    : { diagnostics: decoded.bag.items };
 }
 
 /** Validates manifest text already in memory. */

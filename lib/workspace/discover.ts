@@ -4,7 +4,7 @@
  */
 import { join, resolve } from "node:path";
 import type { Diagnostic } from "../manifest/diagnostics.ts";
-import { loadManifestFile } from "../manifest/load.ts";
+import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ManifestCache } from "../manifest/cache.ts";
 import type { Manifest } from "../manifest/types.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
@@ -51,7 +51,11 @@ export function loadManifests(
   options: ValidateOptions = {},
   cache?: ManifestCache,
 ): LoadedManifests {
-  const results = paths.map((path) => loadManifestFile(path, options, cache));
+  return gatherResults(paths, paths.map((path) => loadManifestFile(path, options, cache)));
+}
+
+/** Splits the results of loading `paths` (same order) into manifests, diagnostics and failures. */
+export function gatherResults(paths: string[], results: LoadResult[]): LoadedManifests {
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];

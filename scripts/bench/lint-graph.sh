@@ -8,8 +8,9 @@
 # validated, then the cache written) and warm (the cache of the previous run:
 # every file read and hashed, none parsed).
 #
-# Side by side with two baselines: `cat` of every manifest (reading the bytes)
-# and `deno run` of an empty script (the runtime's start-up).
+# Side by side with three baselines: `cat` of every manifest (reading the
+# bytes), `deno run` of an empty script (the runtime's start-up), and cold lint
+# on one thread (TWONEX_LOAD_THREADS=1: no worker threads share the validation).
 #
 # Usage: scripts/bench/lint-graph.sh [N]
 #   RUNS=3 (hyperfine runs per command), WS=DIR (workspace; reused when it was
@@ -45,6 +46,7 @@ CACHE="$WS/.2nex/cache/manifests.json"
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$json" --style basic \
   --prepare "true" -n "cat manifests" "find '$WS/manifests' -name '*.yaml' -exec cat {} + >/dev/null" \
   --prepare "true" -n "deno empty" "deno run --quiet $EMPTY" \
+  --prepare "rm -f '$CACHE'" -n "2nex lint (cold, one thread)" "env TWONEX_LOAD_THREADS=1 $TWONEX -C '$WS' lint" \
   --prepare "rm -f '$CACHE'" -n "2nex lint (cold)" "$TWONEX -C '$WS' lint" \
   --prepare "rm -f '$CACHE'" -n "2nex graph (cold)" "$TWONEX -C '$WS' graph" \
   --prepare "true" -n "2nex lint (warm)" "$TWONEX -C '$WS' lint" \

@@ -4,17 +4,7 @@ import { codeFingerprint, ManifestCache } from "../../lib/manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../../lib/manifest/load.ts";
 import { discoverManifests } from "../../lib/workspace/discover.ts";
 import { repoRoot } from "../helpers/cli.ts";
-
-/** The value with every property whose value is `undefined` removed (absent and undefined read the same). */
-function withoutUndefined(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutUndefined);
-  if (typeof value !== "object" || value === null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) out[key] = withoutUndefined(item);
-  }
-  return out;
-}
+import { withoutUndefined } from "../helpers/data.ts";
 
 /** Loads `paths` through a cache at `file`, counting the files that were not found in it. */
 function loadThrough(file: string, paths: string[], fingerprint = "test") {

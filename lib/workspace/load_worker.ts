@@ -1,0 +1,73 @@
+/**
+ * A worker thread of the parallel loader (parallel_load.ts): takes files from
+ * the shared counter, reads, hashes, parses and validates them, and sends the
+ * results back in batches.
+ * @module
+ */
+import { digestBytes, isCacheable } from "../manifest/cache.ts";
+import { loadManifestBytes, type LoadResult } from "../manifest/load.ts";
+import { readFileBytes } from "../manifest/read.ts";
+import type { ValidateOptions } from "../manifest/validate.ts";
+
+export interface WorkerTask {
+  paths: string[];
+  /** The next position in `paths` that no thread has taken. */
+  counter: Int32Array;
+  chunk: number;
+  options: Omit<ValidateOptions, "dependencyInfo">;
+}
+
+/** The worker's messages: "ready" once its modules are loaded, then batches of results. */
+export type WorkerMessage = { ready: true } | WorkerReply;
+
+export interface WorkerReply {
+  ready?: undefined;
+  /**
+   * `digest` is the sha256 of the bytes validated, absent when the file could
+   * not be read. A result comes as JSON text when JSON carries it exactly (its
+   * copy is far cheaper to receive than a structured clone), else as itself.
+   */
+  results: Array<{ position: number; digest?: string; json?: string; result?: LoadResult }>;
+  done: boolean;
+}
+
+/** Results sent at a time: each is serialised soon after it is made, not all at the end. */
+const BATCH = 256;
+
+function load(
+  path: string,
+  options: WorkerTask["options"],
+): Omit<WorkerReply["results"][number], "position"> {
+  const read = readFileBytes(path);
+  if (!read.ok) return { json: JSON.stringify({ diagnostics: read.bag.items }) };
+  const result = loadManifestBytes(path, read.bytes, options);
+  const digest = digestBytes(read.bytes);
+  return isCacheable(result) ? { digest, json: JSON.stringify(result) } : { digest, result };
+}
+
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<WorkerTask>) => void) | null;
+  postMessage(message: WorkerMessage): void;
+};
+
+scope.onmessage = (event) => {
+  const { paths, counter, chunk, options } = event.data;
+  let results: WorkerReply["results"] = [];
+  for (;;) {
+    const start = Atomics.add(counter, 0, chunk);
+    if (start >= paths.length) break;
+    const end = Math.min(start + chunk, paths.length);
+    for (let position = start; position < end; position++) {
+      results.push({ position, ...load(paths[position], options) });
+    }
+    if (results.length >= BATCH) {
+      scope.postMessage({ results, done: false });
+      results = [];
+    }
+  }
+  scope.postMessage({ results, done: true });
+};
+
+// Loading this module took the main thread's help (it must turn its event
+// loop meanwhile); it can stop doing so now.
+scope.postMessage({ ready: true });
