@@ -32,8 +32,10 @@ export async function loadPackages(context: CommandContext): Promise<LoadedPacka
   const paths = await discoverManifests(ws.config.manifests);
   const cache = openManifestCache(ws);
   const { manifests, diagnostics, failed } = await loadManifestsInParallel(paths, {}, cache);
-  cache?.save();
+  // The cache file is written while the graph is resolved.
+  const saved = cache?.save();
   const { graph, diagnostics: graphDiagnostics } = resolveGraph(manifests);
+  await saved;
   return { ws, manifests, failed, diagnostics, graph, graphDiagnostics };
 }
 

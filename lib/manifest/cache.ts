@@ -79,25 +79,27 @@ export class ManifestCache {
     this.#stored++;
   }
 
-  /** Writes the entries of this run, replacing the file atomically, when anything changed. */
-  save(): void {
+  /**
+   * Writes the entries of this run, replacing the file atomically, when
+   * anything changed. The text is made at once; the write itself runs off this
+   * thread, so the caller can go on until it awaits the promise (which never
+   * rejects).
+   */
+  async save(): Promise<void> {
     const unchanged = this.#stored === 0 && this.#current.size === this.#previous.size;
     if (unchanged) return;
+    // Encoding first: one write of the bytes is quicker than writeTextFile's own path.
+    const bytes = new TextEncoder().encode(this.#text());
     // One name for every writer, so that a killed run leaves no litter: whatever
     // the interleaving, the renamed file is one writer's whole text or invalid JSON.
     const temporary = `${this.file}.tmp`;
     try {
-      Deno.mkdirSync(dirname(this.file), { recursive: true });
-      // Encoding first: one write of the bytes is quicker than writeTextFile's own path.
-      Deno.writeFileSync(temporary, new TextEncoder().encode(this.#text()));
-      Deno.renameSync(temporary, this.file);
+      await Deno.mkdir(dirname(this.file), { recursive: true });
+      await Deno.writeFile(temporary, bytes);
+      await Deno.rename(temporary, this.file);
     } catch {
       // A read-only workspace or a full disk: the next run loads everything again.
-      try {
-        Deno.removeSync(temporary);
-      } catch {
-        // Nothing was written.
-      }
+      await Deno.remove(temporary).catch(() => {});
     }
   }
 

@@ -7,7 +7,7 @@ import { repoRoot } from "../helpers/cli.ts";
 import { withoutUndefined } from "../helpers/data.ts";
 
 /** Loads `paths` through a cache at `file`, counting the files that were not found in it. */
-function loadThrough(file: string, paths: string[], fingerprint = "test") {
+async function loadThrough(file: string, paths: string[], fingerprint = "test") {
   const cache = ManifestCache.open(file, fingerprint);
   let misses = 0;
   const spy = {
@@ -19,7 +19,7 @@ function loadThrough(file: string, paths: string[], fingerprint = "test") {
     store: (path: string, digest: string, result: LoadResult) => cache.store(path, digest, result),
   } as unknown as ManifestCache;
   const results = paths.map((path) => loadManifestFile(path, {}, spy));
-  cache.save();
+  await cache.save();
   return { results, misses };
 }
 
@@ -33,9 +33,9 @@ Deno.test("cache: every real manifest and every bad-manifest result survives the
   const dir = await Deno.makeTempDir();
   try {
     const file = join(dir, "manifests.json");
-    const first = loadThrough(file, paths);
+    const first = await loadThrough(file, paths);
     assert.equal(first.misses, paths.length);
-    const second = loadThrough(file, paths);
+    const second = await loadThrough(file, paths);
     // Files that cannot be read or decoded are never cached; all others are hits.
     assert.ok(second.misses < 5, `${second.misses} misses on the second load`);
     const fresh = paths.map((path) => loadManifestFile(path));
@@ -53,15 +53,15 @@ Deno.test("cache: an edited file is loaded again, whatever its modification time
     const good = await Deno.readTextFile(join(repoRoot, "manifests/examples/hello-c.yaml"));
     await Deno.writeTextFile(manifest, good);
     const before = await Deno.stat(manifest);
-    loadThrough(file, [manifest]);
-    assert.equal(loadThrough(file, [manifest]).misses, 0);
+    await loadThrough(file, [manifest]);
+    assert.equal((await loadThrough(file, [manifest])).misses, 0);
 
     // Same length, same mtime: only the content tells the edit apart.
     const edited = good.replace("schema: 1", "schema: 2");
     assert.equal(edited.length, good.length);
     await Deno.writeTextFile(manifest, edited);
     await Deno.utime(manifest, before.atime!, before.mtime!);
-    const after = loadThrough(file, [manifest]);
+    const after = await loadThrough(file, [manifest]);
     assert.equal(after.misses, 1);
     assert.equal(after.results[0].manifest, undefined);
     assert.match(after.results[0].diagnostics[0].message, /unsupported schema "2"/);
@@ -75,9 +75,9 @@ Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an emp
   try {
     const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
     const file = join(dir, "cache.json");
-    loadThrough(file, [manifest], "one");
-    assert.equal(loadThrough(file, [manifest], "one").misses, 0);
-    assert.equal(loadThrough(file, [manifest], "two").misses, 1);
+    await loadThrough(file, [manifest], "one");
+    assert.equal((await loadThrough(file, [manifest], "one")).misses, 0);
+    assert.equal((await loadThrough(file, [manifest], "two")).misses, 1);
     for (
       const content of [
         "{not json",
@@ -89,7 +89,7 @@ Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an emp
       ]
     ) {
       await Deno.writeTextFile(file, content);
-      assert.equal(loadThrough(file, [manifest], "one").misses, 1, content);
+      assert.equal((await loadThrough(file, [manifest], "one")).misses, 1, content);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -103,9 +103,9 @@ Deno.test("cache: vars that JSON cannot carry exactly are not cached", async () 
     const good = await Deno.readTextFile(join(repoRoot, "manifests/examples/hello-c.yaml"));
     await Deno.writeTextFile(manifest, good.replace("vars:\n", "vars:\n  big: .inf\n"));
     const file = join(dir, "cache.json");
-    const first = loadThrough(file, [manifest]);
+    const first = await loadThrough(file, [manifest]);
     assert.equal(first.results[0].manifest?.vars.big, Infinity);
-    const second = loadThrough(file, [manifest]);
+    const second = await loadThrough(file, [manifest]);
     assert.equal(second.misses, 1);
     assert.equal(second.results[0].manifest?.vars.big, Infinity);
   } finally {
@@ -120,9 +120,9 @@ Deno.test("cache: an unwritable place loses nothing but time", async () => {
     await Deno.writeTextFile(blocker, "");
     const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
     // The cache's directory would have to be below a regular file.
-    const first = loadThrough(join(blocker, "cache.json"), [manifest]);
+    const first = await loadThrough(join(blocker, "cache.json"), [manifest]);
     assert.ok(first.results[0].manifest);
-    assert.equal(loadThrough(join(blocker, "cache.json"), [manifest]).misses, 1);
+    assert.equal((await loadThrough(join(blocker, "cache.json"), [manifest])).misses, 1);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -87,7 +87,7 @@ Deno.test("parallel load: what a worker fills the cache with is read back as the
     const stats = { workers: 0, loadedByWorkers: 0 };
     const first = ManifestCache.open(file, "test");
     await loadManifestsInParallel(paths, {}, first, { ...options, stats });
-    first.save();
+    await first.save();
     assert.ok(stats.loadedByWorkers > 0, "the worker loaded nothing");
 
     // The second run finds every readable file in the cache: no worker is started.
