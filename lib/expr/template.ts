@@ -5,7 +5,9 @@
  * A manifest repeats the same few templates in many places, and a workspace
  * loads many manifests, so each distinct template text is lexed and parsed once;
  * a syntax error is cached as well and replayed with the position of the scalar
- * at hand.
+ * at hand. Templates that differ only in their literal text (`lib-${{ vars.v }}`
+ * in one manifest, `libfoo-${{ vars.v }}` in the next) share the parse of their
+ * expressions as well: see {@link TemplateExpression.base}.
  * @module
  */
 import { ExprFailure, fail, plainLocator, rethrowLocated, type TextLocator } from "./error.ts";
@@ -28,6 +30,12 @@ const OPEN = "${{";
 export interface TemplateExpression {
   node: Node;
   open: number;
+  /**
+   * What to add to the offsets in `node` to get offsets in the template: the
+   * expression's start when it was parsed on its own (and is shared with every
+   * template holding the same expression text), else 0.
+   */
+  base: number;
 }
 
 /** A template split into literal text and expressions. */
@@ -45,6 +53,14 @@ const CACHE_ENTRIES = 8192;
 const CACHE_TEXT_LENGTH = 16 * 1024;
 const templateCache = new Map<string, CompiledTemplate | ExprFailure>();
 const expressionCache = new Map<string, Node | ExprFailure>();
+/** Expressions of templates, parsed on their own: offsets start at 0 where the expression does. */
+const templateExpressionCache = new Map<string, Node | ExprFailure>();
+
+/**
+ * An expression without quotes or braces ends at the first `}}`: no string
+ * literal can hide one. Only these are parsed on their own and shared.
+ */
+const SHAREABLE_EXPRESSION = /^[^"'{}]*$/;
 
 function remember<T>(cache: Map<string, T>, text: string, entry: T): void {
   if (text.length > CACHE_TEXT_LENGTH) return;
@@ -77,10 +93,10 @@ function compileUncached(text: string): CompiledTemplate {
     if (text.indexOf("}}", open + OPEN.length) === -1) {
       fail(open, 'unterminated "${{": no "}}" closes it', 'write "$${{" for a literal "${{"');
     }
-    const { node, end } = parseExpression(new Lexer(text, open + OPEN.length, true, open));
+    const { end, ...expression } = parseTemplateExpression(text, open);
     if (literal !== "") parts.push(literal);
     literal = "";
-    parts.push({ node, open });
+    parts.push(expression);
     pos = end;
   }
   if (literal !== "") parts.push(literal);
@@ -88,6 +104,52 @@ function compileUncached(text: string): CompiledTemplate {
   let literalBytes = 0;
   for (const part of parts) if (typeof part === "string") literalBytes += utf8Length(part);
   return { parts, single: only !== null && typeof only !== "string" ? only : null, literalBytes };
+}
+
+/** The ExprFailure moved by `base`; anything else unchanged. */
+function rebased(error: unknown, base: number): unknown {
+  if (base === 0 || !(error instanceof ExprFailure)) return error;
+  return new ExprFailure(error.offset + base, error.message, error.hint);
+}
+
+/**
+ * Parses the expression whose `${{` is at `open` (a closing `}}` exists);
+ * returns it and the offset after its `}}`. Throws ExprFailure.
+ */
+function parseTemplateExpression(
+  text: string,
+  open: number,
+): TemplateExpression & { end: number } {
+  const start = open + OPEN.length;
+  const close = text.indexOf("}}", start);
+  const source = text.slice(start, close);
+  if (SHAREABLE_EXPRESSION.test(source)) {
+    let entry = templateExpressionCache.get(source);
+    if (entry === undefined) {
+      try {
+        // Limit errors point at the `${{`, 3 characters before the expression.
+        const parsed = parseExpression(new Lexer(`${source}}}`, 0, true, -OPEN.length));
+        entry = parsed.node;
+      } catch (error) {
+        if (!(error instanceof ExprFailure)) throw error;
+        entry = error;
+      }
+      remember(templateExpressionCache, source, entry);
+    }
+    if (entry instanceof ExprFailure) throw rebased(entry, start);
+    return { node: entry, open, base: start, end: close + 2 };
+  }
+  const { node, end } = parseExpression(new Lexer(text, start, true, open));
+  return { node, open, base: 0, end };
+}
+
+/** The value of one expression of a template, its errors at offsets of the template. */
+function evaluatePart(evaluation: Evaluation, part: TemplateExpression): Value {
+  try {
+    return evaluation.value(part.node);
+  } catch (error) {
+    throw rebased(error, part.base);
+  }
 }
 
 /** The compiled form of a template text (from the cache when seen before); throws ExprFailure. */
@@ -135,7 +197,7 @@ export function expandTemplate(
     const evaluation = new Evaluation(scope);
     if (template.single) {
       at = template.single.open;
-      result = checkResult(evaluation.value(template.single.node), at);
+      result = checkResult(evaluatePart(evaluation, template.single), at);
     } else {
       // Bytes are summed piece by piece: counting the joined text would flatten it.
       let out = "";
@@ -146,7 +208,7 @@ export function expandTemplate(
           continue;
         }
         at = part.open;
-        const piece = toText(evaluation.value(part.node), at, MAX_STRING_BYTES - out.length);
+        const piece = toText(evaluatePart(evaluation, part), at, MAX_STRING_BYTES - out.length);
         bytes += utf8Length(piece);
         if (bytes > MAX_STRING_BYTES) failStringTooLong(at);
         out += piece;
@@ -197,7 +259,10 @@ export interface VarReference {
 export function templateVarReferences(template: CompiledTemplate): VarReference[] {
   const found: VarReference[] = [];
   for (const part of template.parts) {
-    if (typeof part !== "string") collectVarReferences(part.node, found);
+    if (typeof part === "string") continue;
+    const start = found.length;
+    collectVarReferences(part.node, found);
+    for (let i = start; i < found.length; i++) found[i].offset += part.base;
   }
   return found;
 }
