@@ -22,7 +22,7 @@ export interface LoadResult {
 
 /**
  * Where results are looked up and kept by path and the sha256 of the file's
- * bytes: the ManifestCache, or a worker's collector of results to send back.
+ * bytes: the ManifestCache (or, in tests, a spy around one).
  */
 export interface ResultStore {
   lookup(path: string, digest: string): LoadResult | undefined;
