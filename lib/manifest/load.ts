@@ -22,7 +22,7 @@ export interface LoadResult {
 
 /**
  * Where results are looked up and kept by path and the sha256 of the file's
- * bytes: the ManifestCache (or, in tests, a spy around one).
+ * bytes: the ManifestCache, or a worker's record of the digest it validated.
  */
 export interface ResultStore {
   lookup(path: string, digest: string): LoadResult | undefined;

@@ -4,9 +4,8 @@
  * results back in batches.
  * @module
  */
-import { digestBytes, isCacheable } from "../manifest/cache.ts";
-import { loadManifestBytes, type LoadResult } from "../manifest/load.ts";
-import { readFileBytes } from "../manifest/read.ts";
+import { isCacheable } from "../manifest/cache.ts";
+import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
 
 export interface WorkerTask {
@@ -38,10 +37,13 @@ function load(
   path: string,
   options: WorkerTask["options"],
 ): Omit<WorkerReply["results"][number], "position"> {
-  const read = readFileBytes(path);
-  if (!read.ok) return { json: JSON.stringify({ diagnostics: read.bag.items }) };
-  const result = loadManifestBytes(path, read.bytes, options);
-  const digest = digestBytes(read.bytes);
+  // The loader reports the digest of the bytes it validated through store();
+  // a file it could not read has none.
+  let digest: string | undefined;
+  const result = loadManifestFile(path, options, {
+    lookup: () => undefined,
+    store: (_path, validated) => digest = validated,
+  });
   return isCacheable(result) ? { digest, json: JSON.stringify(result) } : { digest, result };
 }
 
