@@ -52,24 +52,27 @@ export function resolveGraph(
   options: ResolveOptions = {},
 ): { graph: Graph; diagnostics: Diagnostic[] } {
   const arch = options.arch ?? "x86_64";
-  const sorted = [...manifests].sort((a, b) => compareManifests(a, b));
+  const sorted = [...manifests].sort(compareManifests);
   const nodes: GraphNode[] = sorted.map((manifest) => ({ manifest, id: manifest.path, deps: [] }));
-  const byPath = new Map(nodes.map((n) => [n.id, n]));
+  const byPath = new Map<string, GraphNode>();
   const bySlug = new Map<string, GraphNode[]>();
   for (const node of nodes) {
-    const list = bySlug.get(node.manifest.package.slug) ?? [];
-    list.push(node);
-    bySlug.set(node.manifest.package.slug, list);
+    byPath.set(node.id, node);
+    const slug = node.manifest.package.slug;
+    const list = bySlug.get(slug);
+    if (list) list.push(node);
+    else bySlug.set(slug, [node]);
   }
   const diagnostics: Diagnostic[] = [];
   const error = (spec: DependencySpec, message: string, hint?: string) =>
     diagnostics.push({ ...spec.position, severity: "error", message, hint });
+  const defaults = new DefaultParts();
 
   for (const node of nodes) {
     for (const spec of node.manifest.dependencies) {
       const resolved = spec.commit !== undefined
         ? resolveCommit(spec, spec.commit, bySlug, arch, error)
-        : resolveBySlug(spec, bySlug, error);
+        : resolveBySlug(spec, bySlug, defaults, error);
       if (resolved) node.deps.push(resolved);
     }
   }
@@ -83,6 +86,7 @@ type ErrorSink = (spec: DependencySpec, message: string, hint?: string) => void;
 function resolveBySlug(
   spec: DependencySpec,
   bySlug: Map<string, GraphNode[]>,
+  defaults: DefaultParts,
   error: ErrorSink,
 ): ResolvedDependency | undefined {
   const sameSlug = bySlug.get(spec.name) ?? [];
@@ -95,10 +99,12 @@ function resolveBySlug(
     );
     return undefined;
   }
-  const candidates = sameSlug.filter((n) =>
-    (spec.version === undefined || n.manifest.package.version === spec.version) &&
-    (spec.flavor === undefined || n.manifest.package.flavor === spec.flavor)
-  );
+  const candidates = spec.version === undefined && spec.flavor === undefined
+    ? sameSlug
+    : sameSlug.filter((n) =>
+      (spec.version === undefined || n.manifest.package.version === spec.version) &&
+      (spec.flavor === undefined || n.manifest.package.flavor === spec.flavor)
+    );
   const list = (nodes: GraphNode[]) =>
     nodes.map((n) => `${describe(n.manifest)} (${n.id})`).join(", ");
   if (candidates.length === 0) {
@@ -120,7 +126,9 @@ function resolveBySlug(
     return undefined;
   }
   const target = candidates[0];
-  const part = defaultPart(target.manifest, spec.bundle);
+  const part = spec.bundle === undefined
+    ? defaults.of(target)
+    : bundlePart(target.manifest, spec.bundle);
   if (!part) {
     const bundles = Object.keys(target.manifest.bundles);
     const close = closestNames(spec.bundle ?? "", bundles);
@@ -138,15 +146,32 @@ function resolveBySlug(
   return { spec, target, part };
 }
 
-/** The bundle a dependency gets: the named one, else "default", else the only one, else the whole result. */
-function defaultPart(manifest: Manifest, bundle: string | undefined): ResultPart | undefined {
-  const bundles = Object.keys(manifest.bundles);
-  if (bundle !== undefined) {
-    return bundles.includes(bundle) ? { kind: "bundles", name: bundle } : undefined;
+/** The named bundle of `manifest`, or undefined when it has none of that name. */
+function bundlePart(manifest: Manifest, bundle: string): ResultPart | undefined {
+  return Object.hasOwn(manifest.bundles, bundle) ? { kind: "bundles", name: bundle } : undefined;
+}
+
+/**
+ * The part a dependency without `bundle:` gets: "default", else the only
+ * bundle, else the whole result. Worked out once per package, as most
+ * packages are depended on many times; dependents share the (read-only) object.
+ */
+class DefaultParts {
+  readonly #parts = new Map<GraphNode, ResultPart>();
+
+  of(node: GraphNode): ResultPart {
+    let part = this.#parts.get(node);
+    if (part === undefined) {
+      const bundles = Object.keys(node.manifest.bundles);
+      part = bundles.includes("default")
+        ? { kind: "bundles", name: "default" }
+        : bundles.length === 1
+        ? { kind: "bundles", name: bundles[0] }
+        : { kind: "tree" };
+      this.#parts.set(node, part);
+    }
+    return part;
   }
-  if (bundles.includes("default")) return { kind: "bundles", name: "default" };
-  if (bundles.length === 1) return { kind: "bundles", name: bundles[0] };
-  return { kind: "tree" };
 }
 
 function resolveCommit(
@@ -274,13 +299,16 @@ export function buildOrder(graph: Graph, roots?: GraphNode[]): GraphNode[] {
   return order;
 }
 
+/** Orders by slug, version, flavor, then path. */
 function compareManifests(a: Manifest, b: Manifest): number {
-  const ka = [a.package.slug, a.package.version, a.package.flavor, a.path];
-  const kb = [b.package.slug, b.package.version, b.package.flavor, b.path];
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
-  }
-  return 0;
+  return compareText(a.package.slug, b.package.slug) ||
+    compareText(a.package.version, b.package.version) ||
+    compareText(a.package.flavor, b.package.flavor) ||
+    compareText(a.path, b.path);
+}
+
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 function describe(m: Manifest): string {

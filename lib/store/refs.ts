@@ -60,9 +60,13 @@ export function validateRef(ref: string): string {
   return ref;
 }
 
-/** True when `ref` is a syntactically valid ref. */
+/** Valid refs as one pattern (the `.` and `..` segments aside), for the common case. */
+const VALID_REF = /^[-._A-Za-z0-9]+(?:\/[-._A-Za-z0-9]+)*$/;
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/** True when `ref` is a syntactically valid ref: what refProblem finds nothing wrong with. */
 export function isValidRef(ref: string): boolean {
-  return refProblem(ref) === undefined;
+  return VALID_REF.test(ref) && !DOT_SEGMENT.test(ref);
 }
 
 /**
