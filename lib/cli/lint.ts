@@ -72,7 +72,7 @@ async function expandPaths(paths: string[]): Promise<string[]> {
     } catch {
       // Missing: the loader reports it as a diagnostic.
     }
-    if (isDir && !/\.ya?ml$/.test(path)) out.push(...await discoverManifests([path]));
+    if (isDir && !/\.ya?ml$/.test(path)) out.push(...discoverManifests([path]));
     else out.push(path);
   }
   return [...new Set(out)];

@@ -29,7 +29,7 @@ export interface LoadedPackages {
 /** Loads every manifest of the workspace and resolves the graph. */
 export async function loadPackages(context: CommandContext): Promise<LoadedPackages> {
   const ws = await context.workspace();
-  const paths = await discoverManifests(ws.config.manifests);
+  const paths = discoverManifests(ws.config.manifests);
   const cache = openManifestCache(ws);
   const { manifests, diagnostics, failed } = await loadManifestsInParallel(paths, {}, cache);
   // The cache file is written while the graph is resolved.

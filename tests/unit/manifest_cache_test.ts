@@ -24,7 +24,7 @@ async function loadThrough(file: string, paths: string[], fingerprint = "test") 
 }
 
 Deno.test("cache: every real manifest and every bad-manifest result survives the round trip", async () => {
-  const paths = await discoverManifests([
+  const paths = discoverManifests([
     join(repoRoot, "manifests"),
     join(repoRoot, "tests/fixtures/bad-manifests"),
     join(repoRoot, "tests/fixtures/workspaces"),
