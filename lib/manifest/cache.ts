@@ -21,8 +21,6 @@ const FORMAT = 1;
 interface Entry {
   digest: string;
   result: LoadResult;
-  /** `JSON.stringify(result)` when a worker thread made it already (not in the file). */
-  json?: string;
 }
 
 interface CacheFile {
@@ -39,8 +37,10 @@ export function digestBytes(bytes: Uint8Array): string {
 export class ManifestCache {
   /** Entries read from the file. */
   readonly #previous: Map<string, Entry>;
-  /** Entries of the files loaded by this run: what `save` writes. */
+  /** Entries of the files loaded by this run: what `save` writes, with #serialized. */
   readonly #current = new Map<string, Entry>();
+  /** Entries of this run serialised already: {@link EntriesPart}s, in UTF-8. */
+  readonly #serialized: Uint8Array[] = [];
   #stored = 0;
 
   private constructor(
@@ -69,32 +69,41 @@ export class ManifestCache {
     return entry.result;
   }
 
-  /**
-   * Remembers the result of loading `path`, unless JSON could not carry it
-   * exactly. `json`, when given, is `JSON.stringify(result)`, written as it is.
-   */
-  store(path: string, digest: string, result: LoadResult, json?: string): void {
+  /** Remembers the result of loading `path`, unless JSON could not carry it exactly. */
+  store(path: string, digest: string, result: LoadResult): void {
     if (!isCacheable(result)) return;
-    this.#current.set(path, json === undefined ? { digest, result } : { digest, result, json });
+    this.#current.set(path, { digest, result });
     this.#stored++;
   }
 
   /**
+   * Remembers `count` entries serialised by the caller as one
+   * {@link EntriesPart}, encoded: threads that load many files serialise what
+   * they load as they go, rather than leave it all to `save`.
+   */
+  storeSerialized(part: Uint8Array, count: number): void {
+    if (count === 0) return;
+    this.#serialized.push(part);
+    this.#stored += count;
+  }
+
+  /**
    * Writes the entries of this run, replacing the file atomically, when
-   * anything changed. The text is made at once; the write itself runs off this
-   * thread, so the caller can go on until it awaits the promise (which never
-   * rejects).
+   * anything changed. The text is made at once and its write starts at once,
+   * on another thread, so the caller can go on until it awaits the promise
+   * (which never rejects); only the rename waits for that.
    */
   async save(): Promise<void> {
     const unchanged = this.#stored === 0 && this.#current.size === this.#previous.size;
     if (unchanged) return;
-    // Encoding first: one write of the bytes is quicker than writeTextFile's own path.
-    const bytes = new TextEncoder().encode(this.#text());
+    const bytes = this.#bytes();
     // One name for every writer, so that a killed run leaves no litter: whatever
     // the interleaving, the renamed file is one writer's whole text or invalid JSON.
     const temporary = `${this.file}.tmp`;
     try {
-      await Deno.mkdir(dirname(this.file), { recursive: true });
+      // Synchronous up to here: the write has started on another thread when
+      // the caller gets the promise, not only when it awaits it.
+      Deno.mkdirSync(dirname(this.file), { recursive: true });
       await Deno.writeFile(temporary, bytes);
       await Deno.rename(temporary, this.file);
     } catch {
@@ -103,22 +112,61 @@ export class ManifestCache {
     }
   }
 
-  /**
-   * The file's JSON (a CacheFile), assembled entry by entry so that results
-   * a worker serialised already are not serialised again.
-   */
-  #text(): string {
-    const entries: string[] = [];
-    for (const [path, { digest, result, json }] of this.#current) {
-      entries.push(
-        `${JSON.stringify(path)}:{"digest":${JSON.stringify(digest)},"result":${
-          json ?? JSON.stringify(result)
-        }}`,
-      );
+  /** The file's JSON (a CacheFile) in UTF-8: the parts serialised already, then the other entries. */
+  #bytes(): Uint8Array {
+    const encoder = new TextEncoder();
+    const header = encoder.encode(
+      `{"format":${FORMAT},"fingerprint":${JSON.stringify(this.fingerprint)},"entries":{`,
+    );
+    const parts = [...this.#serialized];
+    const others = [...this.#current].map(([path, { digest, result }]) =>
+      entryText(path, digest, JSON.stringify(result))
+    );
+    if (others.length > 0) parts.push(encoder.encode(others.join(",")));
+    const comma = encoder.encode(",");
+    const footer = encoder.encode("}}");
+    const pieces = [
+      header,
+      ...parts.flatMap((part, index) => index === 0 ? [part] : [comma, part]),
+    ];
+    pieces.push(footer);
+    const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, offset);
+      offset += piece.length;
     }
-    return `{"format":${FORMAT},"fingerprint":${JSON.stringify(this.fingerprint)},"entries":{${
-      entries.join(",")
-    }}}`;
+    return bytes;
+  }
+}
+
+/** One entry of the cache file's `entries` object: `"PATH":{"digest":…,"result":RESULT_JSON}`. */
+function entryText(path: string, digest: string, resultJson: string): string {
+  return `${JSON.stringify(path)}:{"digest":${JSON.stringify(digest)},"result":${resultJson}}`;
+}
+
+/**
+ * Serialises loaded results as a part for {@link ManifestCache.storeSerialized}:
+ * their entries, comma-separated; results JSON cannot carry exactly are left
+ * out. `json`, when given, is `JSON.stringify(result)` made already.
+ */
+export class EntriesPart {
+  readonly #texts: string[] = [];
+
+  get count(): number {
+    return this.#texts.length;
+  }
+
+  add(path: string, digest: string, result: LoadResult, json?: string): void {
+    if (!isCacheable(result)) return;
+    this.#texts.push(entryText(path, digest, json ?? JSON.stringify(result)));
+  }
+
+  /** The entries added so far, in UTF-8; the part is empty again afterwards. */
+  take(): Uint8Array<ArrayBuffer> {
+    const bytes = new TextEncoder().encode(this.#texts.join(","));
+    this.#texts.length = 0;
+    return bytes;
   }
 }
 

@@ -4,7 +4,7 @@
  * results back in batches.
  * @module
  */
-import { isCacheable } from "../manifest/cache.ts";
+import { EntriesPart, isCacheable } from "../manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
 
@@ -16,60 +16,64 @@ export interface WorkerTask {
   options: Omit<ValidateOptions, "dependencyInfo">;
 }
 
-/** The worker's messages: "ready" once its modules are loaded, then batches of results. */
-export type WorkerMessage = { ready: true } | WorkerReply;
-
+/** The worker's messages: batches of results, the last one `done`. */
 export interface WorkerReply {
-  ready?: undefined;
   /**
-   * `digest` is the sha256 of the bytes validated, absent when the file could
-   * not be read. A result comes as JSON text when JSON carries it exactly (its
-   * copy is far cheaper to receive than a structured clone), else as itself.
+   * A result comes as JSON text when JSON carries it exactly (its copy is far
+   * cheaper to receive than a structured clone), else as itself.
    */
-  results: Array<{ position: number; digest?: string; json?: string; result?: LoadResult }>;
+  results: Array<{ position: number; json?: string; result?: LoadResult }>;
+  /** The cache entries of these results (of the files that could be read), for ManifestCache.storeSerialized. */
+  entries: Uint8Array<ArrayBuffer>;
+  entryCount: number;
   done: boolean;
 }
 
 /** Results sent at a time: each is serialised soon after it is made, not all at the end. */
 const BATCH = 256;
 
+/** Loads one file; its cache entry goes to `entries`. */
 function load(
   path: string,
   options: WorkerTask["options"],
+  entries: EntriesPart,
 ): Omit<WorkerReply["results"][number], "position"> {
   // The loader reports the digest of the bytes it validated through store();
-  // a file it could not read has none.
+  // a file it could not read has none, and no cache entry.
   let digest: string | undefined;
   const result = loadManifestFile(path, options, {
     lookup: () => undefined,
     store: (_path, validated) => digest = validated,
   });
-  return isCacheable(result) ? { digest, json: JSON.stringify(result) } : { digest, result };
+  if (!isCacheable(result)) return { result };
+  const json = JSON.stringify(result);
+  if (digest !== undefined) entries.add(path, digest, result, json);
+  return { json };
 }
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<WorkerTask>) => void) | null;
-  postMessage(message: WorkerMessage): void;
+  postMessage(message: WorkerReply, transfer: Transferable[]): void;
 };
 
 scope.onmessage = (event) => {
   const { paths, counter, chunk, options } = event.data;
   let results: WorkerReply["results"] = [];
+  const entries = new EntriesPart();
+  const send = (done: boolean) => {
+    const entryCount = entries.count;
+    const reply: WorkerReply = { results, entries: entries.take(), entryCount, done };
+    scope.postMessage(reply, [reply.entries.buffer]);
+    results = [];
+  };
   for (;;) {
     const start = Atomics.add(counter, 0, chunk);
     if (start >= paths.length) break;
     const end = Math.min(start + chunk, paths.length);
     for (let position = start; position < end; position++) {
-      results.push({ position, ...load(paths[position], options) });
+      results.push({ position, ...load(paths[position], options, entries) });
     }
-    if (results.length >= BATCH) {
-      scope.postMessage({ results, done: false });
-      results = [];
-    }
+    if (results.length >= BATCH) send(false);
   }
-  scope.postMessage({ results, done: true });
+  send(true);
 };
-
-// Loading this module took the main thread's help (it must turn its event
-// loop meanwhile); it can stop doing so now.
-scope.postMessage({ ready: true });

@@ -9,12 +9,17 @@
  * thread loads what it did not send back.
  * @module
  */
-import { digestBytes, type ManifestCache } from "../manifest/cache.ts";
-import { loadManifestBytes, loadManifestFile, type LoadResult } from "../manifest/load.ts";
+import { digestBytes, EntriesPart, type ManifestCache } from "../manifest/cache.ts";
+import {
+  loadManifestBytes,
+  loadManifestFile,
+  type LoadResult,
+  type ResultStore,
+} from "../manifest/load.ts";
 import { readFileBytes } from "../manifest/read.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
 import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
-import type { WorkerMessage, WorkerReply, WorkerTask } from "./load_worker.ts";
+import type { WorkerReply, WorkerTask } from "./load_worker.ts";
 
 /** Names the number of load threads (this one included); 1 turns the workers off. */
 export const LOAD_THREADS_VARIABLE = "TWONEX_LOAD_THREADS";
@@ -82,18 +87,29 @@ export async function loadManifestsInParallel(
   // Many known files changed: workers after all.
   if (workers.length === 0) workers.push(...startWorkers(workersFor(pending.length), workerUrl));
 
+  // This thread serialises its results for the cache file as they come, as the
+  // workers do theirs: that work is then shared, not left to this thread after
+  // the loop.
+  const entries = new EntriesPart();
+  const store: ResultStore | undefined = cache && {
+    lookup: (path, digest) => cache.lookup(path, digest),
+    store: (path, digest, result) => entries.add(path, digest, result),
+  };
+  const flushEntries = () => {
+    const count = entries.count;
+    if (count > 0) cache?.storeSerialized(entries.take(), count);
+  };
   const loadHere = (item: Pending) => {
     const path = paths[item.index];
     if (!item.read) {
-      results[item.index] = loadManifestFile(path, options, cache);
+      results[item.index] = loadManifestFile(path, options, store);
       return;
     }
     const result = loadManifestBytes(path, item.read.bytes, options);
-    cache?.store(path, item.read.digest, result);
+    store?.store(path, item.read.digest, result);
     results[item.index] = result;
   };
   let loadedByWorkers = 0;
-  let starting = workers.length;
   const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const task: WorkerTask = {
     paths: pending.map((item) => paths[item.index]),
@@ -102,25 +118,31 @@ export async function loadManifestsInParallel(
     options,
   };
   const finished = workers.map((worker) =>
-    runWorker(worker, task, () => starting--, ({ position, digest, json, result: sent }) => {
-      const index = pending[position].index;
-      const result = json === undefined ? sent! : JSON.parse(json) as LoadResult;
-      results[index] = result;
-      if (digest !== undefined) cache?.store(paths[index], digest, result, json);
-      loadedByWorkers++;
+    runWorker(worker, task, (reply) => {
+      for (const { position, json, result } of reply.results) {
+        results[pending[position].index] = json === undefined ? result! : JSON.parse(json);
+      }
+      loadedByWorkers += reply.results.length;
+      cache?.storeSerialized(reply.entries, reply.entryCount);
     })
   );
+  const turns = new EventLoopTurns();
   for (;;) {
     const start = Atomics.add(counter, 0, CHUNK);
     if (start >= pending.length) break;
     pending.slice(start, start + CHUNK).forEach(loadHere);
-    // A worker's modules load only while this thread's event loop turns.
-    if (starting > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    flushEntries();
+    // The event loop turns after each chunk: a starting worker's modules load
+    // only then, and the workers' results are taken in as they come rather
+    // than all after this loop.
+    await turns.next();
   }
+  turns.close();
   await Promise.all(finished);
   for (const worker of workers) worker.terminate();
   // Files a failed worker had taken but not sent back.
   for (const item of pending) if (results[item.index] === undefined) loadHere(item);
+  flushEntries();
   if (parallel.stats) Object.assign(parallel.stats, { workers: workers.length, loadedByWorkers });
   return gatherResults(paths, results as LoadResult[]);
 }
@@ -142,31 +164,17 @@ function startWorkers(count: number, url: URL): Worker[] {
   return workers;
 }
 
-/**
- * Hands `task` to `worker`; calls `started` once, when it is ready or has
- * failed; resolves when it is done or has failed.
- */
+/** Hands `task` to `worker`; resolves when it is done or has failed. */
 function runWorker(
   worker: Worker,
   task: WorkerTask,
-  started: () => void,
-  accept: (reply: WorkerReply["results"][number]) => void,
+  accept: (reply: WorkerReply) => void,
 ): Promise<void> {
-  let waiting = true;
-  const ready = () => {
-    if (waiting) started();
-    waiting = false;
-  };
   return new Promise((resolve) => {
-    const end = () => {
-      ready();
-      resolve();
-    };
-    worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
-      const message = event.data;
-      if (message.ready) return ready();
-      for (const reply of message.results) accept(reply);
-      if (message.done) end();
+    const end = () => resolve();
+    worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      accept(event.data);
+      if (event.data.done) end();
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -179,4 +187,29 @@ function runWorker(
       end();
     }
   });
+}
+
+/**
+ * Lets the event loop turn once, about 40 µs: a message to oneself. A timer
+ * would do the same but waits at least a millisecond (several, nested).
+ */
+class EventLoopTurns {
+  readonly #channel = new MessageChannel();
+  #resolve = () => {};
+
+  constructor() {
+    this.#channel.port1.onmessage = () => this.#resolve();
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      this.#channel.port2.postMessage(null);
+    });
+  }
+
+  close(): void {
+    this.#channel.port1.close();
+    this.#channel.port2.close();
+  }
 }

@@ -7,6 +7,7 @@ import {
   loadManifests,
 } from "../../lib/workspace/discover.ts";
 import { loadManifestsInParallel } from "../../lib/workspace/parallel_load.ts";
+import type { WorkerTask } from "../../lib/workspace/load_worker.ts";
 import { repoRoot, twonex } from "../helpers/cli.ts";
 import { withoutUndefined } from "../helpers/data.ts";
 
@@ -14,9 +15,9 @@ import { withoutUndefined } from "../helpers/data.ts";
  * Every manifest of the repository, good and bad, then the good ones repeated
  * until there are at least `count`: enough work for a worker to join in.
  */
-async function manyPaths(count: number): Promise<string[]> {
-  const good = await discoverManifests([join(repoRoot, "manifests")]);
-  const paths = await discoverManifests([
+function manyPaths(count: number): string[] {
+  const good = discoverManifests([join(repoRoot, "manifests")]);
+  const paths = discoverManifests([
     join(repoRoot, "manifests"),
     join(repoRoot, "tests/fixtures/bad-manifests"),
     join(repoRoot, "tests/fixtures/workspaces"),
@@ -28,15 +29,24 @@ async function manyPaths(count: number): Promise<string[]> {
 }
 
 /**
- * Starts the load worker once and waits until it is ready. The test runner
- * type-checks a worker's module when the first one starts, which takes longer
- * than these loads: without this, the worker would find nothing left to do.
+ * Starts the load worker once and waits for its answer to an empty task. The
+ * test runner type-checks a worker's module when the first one starts, which
+ * takes longer than these loads: without this, the worker would find nothing
+ * left to do.
  */
 async function warmUpWorker(): Promise<void> {
   const worker = new Worker(new URL("../../lib/workspace/load_worker.ts", import.meta.url), {
     type: "module",
   });
-  await new Promise((resolve) => worker.onmessage = resolve);
+  const empty: WorkerTask = {
+    paths: [],
+    counter: new Int32Array(new SharedArrayBuffer(4)),
+    chunk: 16,
+    options: {},
+  };
+  const answered = new Promise((resolve) => worker.onmessage = resolve);
+  worker.postMessage(empty);
+  await answered;
   worker.terminate();
 }
 
@@ -64,7 +74,7 @@ function sequential(paths: string[]): unknown {
 
 Deno.test("parallel load: the same results in the same order as loading on one thread", async () => {
   await warmUpWorker();
-  const paths = await manyPaths(3000);
+  const paths = manyPaths(3000);
   const stats = { workers: 0, loadedByWorkers: 0 };
   const loaded = await loadManifestsInParallel(paths, {}, undefined, {
     threads: 2,
@@ -79,7 +89,7 @@ Deno.test("parallel load: the same results in the same order as loading on one t
 
 Deno.test("parallel load: what a worker fills the cache with is read back as the same results", async () => {
   await warmUpWorker();
-  const paths = await manyPaths(3000);
+  const paths = manyPaths(3000);
   const dir = await Deno.makeTempDir();
   try {
     const file = join(dir, "manifests.json");
@@ -103,7 +113,7 @@ Deno.test("parallel load: what a worker fills the cache with is read back as the
 
 // Deno prints the failing worker's error; the test passes when nothing is lost.
 Deno.test("parallel load: files taken by a failing worker are loaded by this thread", async () => {
-  const paths = await manyPaths(3000);
+  const paths = manyPaths(3000);
   const stats = { workers: 0, loadedByWorkers: 0 };
   const loaded = await loadManifestsInParallel(paths, {}, undefined, {
     threads: 2,
@@ -117,7 +127,7 @@ Deno.test("parallel load: files taken by a failing worker are loaded by this thr
 });
 
 Deno.test("parallel load: a worker module that cannot be loaded leaves all to this thread", async () => {
-  const paths = await manyPaths(3000);
+  const paths = manyPaths(3000);
   const loaded = await loadManifestsInParallel(paths, {}, undefined, {
     threads: 3,
     minFilesPerThread: 1,
@@ -127,7 +137,7 @@ Deno.test("parallel load: a worker module that cannot be loaded leaves all to th
 });
 
 Deno.test("parallel load: few files are loaded on this thread alone", async () => {
-  const paths = await manyPaths(100);
+  const paths = manyPaths(100);
   const stats = { workers: -1, loadedByWorkers: -1 };
   await loadManifestsInParallel(paths, {}, undefined, { threads: 4, stats });
   // The default minimum per thread is far above 100 files: no worker, stats untouched.
