@@ -1,13 +1,13 @@
 /**
- * `${{ EXPR }}` templates inside strings: compiling (cached by text), expanding,
- * and finding the vars a template refers to.
+ * `${{ EXPR }}` templates inside strings: compiling, expanding, and finding the
+ * vars a template refers to.
  *
- * A manifest repeats the same few templates in many places, and a workspace
- * loads many manifests, so each distinct template text is lexed and parsed once;
- * a syntax error is cached as well and replayed with the position of the scalar
- * at hand. Templates that differ only in their literal text (`lib-${{ vars.v }}`
- * in one manifest, `libfoo-${{ vars.v }}` in the next) share the parse of their
- * expressions as well: see {@link TemplateExpression.base}.
+ * A workspace repeats a few expressions in many templates (`lib-${{ vars.v }}`
+ * in one manifest, `libfoo-${{ vars.v }}` in the next), so an expression
+ * without quotes or braces is lexed and parsed once and shared by every
+ * template holding it (see {@link TemplateExpression.base}); a syntax error
+ * is kept as well and replayed at the position of the template at hand. The
+ * first few thousand templates are also kept whole, by their text.
  * @module
  */
 import { ExprFailure, fail, plainLocator, rethrowLocated, type TextLocator } from "./error.ts";
@@ -47,7 +47,7 @@ export interface CompiledTemplate {
   literalBytes: number;
 }
 
-/** Most templates kept; the cache restarts when full, which bounds its memory. */
+/** Most templates (or expressions) kept; an expression cache restarts when full, which bounds its memory. */
 const CACHE_ENTRIES = 8192;
 /** Longer texts are compiled every time rather than kept. */
 const CACHE_TEXT_LENGTH = 16 * 1024;
@@ -90,14 +90,23 @@ function compileUncached(text: string): CompiledTemplate {
       continue;
     }
     literal += text.slice(pos, open);
-    if (text.indexOf("}}", open + OPEN.length) === -1) {
+    const close = text.indexOf("}}", open + OPEN.length);
+    if (close === -1) {
       fail(open, 'unterminated "${{": no "}}" closes it', 'write "$${{" for a literal "${{"');
     }
-    const { end, ...expression } = parseTemplateExpression(text, open);
+    const source = text.slice(open + OPEN.length, close);
+    let expression: TemplateExpression;
+    if (SHAREABLE_EXPRESSION.test(source)) {
+      expression = sharedExpression(source, open);
+      pos = close + 2;
+    } else {
+      const { node, end } = parseExpression(new Lexer(text, open + OPEN.length, true, open));
+      expression = { node, open, base: 0 };
+      pos = end;
+    }
     if (literal !== "") parts.push(literal);
     literal = "";
     parts.push(expression);
-    pos = end;
   }
   if (literal !== "") parts.push(literal);
   const only = parts.length === 1 ? parts[0] : null;
@@ -113,34 +122,26 @@ function rebased(error: unknown, base: number): unknown {
 }
 
 /**
- * Parses the expression whose `${{` is at `open` (a closing `}}` exists);
- * returns it and the offset after its `}}`. Throws ExprFailure.
+ * The expression `source` (without quotes or braces) of a template, its `${{`
+ * at `open`: parsed on its own once for every template holding it. Throws
+ * ExprFailure at offsets of the template.
  */
-function parseTemplateExpression(
-  text: string,
-  open: number,
-): TemplateExpression & { end: number } {
+function sharedExpression(source: string, open: number): TemplateExpression {
   const start = open + OPEN.length;
-  const close = text.indexOf("}}", start);
-  const source = text.slice(start, close);
-  if (SHAREABLE_EXPRESSION.test(source)) {
-    let entry = templateExpressionCache.get(source);
-    if (entry === undefined) {
-      try {
-        // Limit errors point at the `${{`, 3 characters before the expression.
-        const parsed = parseExpression(new Lexer(`${source}}}`, 0, true, -OPEN.length));
-        entry = parsed.node;
-      } catch (error) {
-        if (!(error instanceof ExprFailure)) throw error;
-        entry = error;
-      }
-      remember(templateExpressionCache, source, entry);
+  let entry = templateExpressionCache.get(source);
+  if (entry === undefined) {
+    try {
+      // Limit errors point at the `${{`, 3 characters before the expression.
+      const parsed = parseExpression(new Lexer(`${source}}}`, 0, true, -OPEN.length));
+      entry = parsed.node;
+    } catch (error) {
+      if (!(error instanceof ExprFailure)) throw error;
+      entry = error;
     }
-    if (entry instanceof ExprFailure) throw rebased(entry, start);
-    return { node: entry, open, base: start, end: close + 2 };
+    remember(templateExpressionCache, source, entry);
   }
-  const { node, end } = parseExpression(new Lexer(text, start, true, open));
-  return { node, open, base: 0, end };
+  if (entry instanceof ExprFailure) throw rebased(entry, start);
+  return { node: entry, open, base: start };
 }
 
 /** The value of one expression of a template, its errors at offsets of the template. */
@@ -162,7 +163,13 @@ export function compileTemplate(text: string): CompiledTemplate {
       if (!(error instanceof ExprFailure)) throw error;
       entry = error;
     }
-    remember(templateCache, text, entry);
+    // Kept until the cache is full, then no more: most templates of a large
+    // workspace are seen once (they name their package), and restarting the
+    // cache to keep each of them cost more (inserts, longer-lived objects for
+    // the collector) than compiling them, their expressions being shared.
+    if (text.length <= CACHE_TEXT_LENGTH && templateCache.size < CACHE_ENTRIES) {
+      templateCache.set(text, entry);
+    }
   }
   if (entry instanceof ExprFailure) throw entry;
   return entry;

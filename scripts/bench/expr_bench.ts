@@ -1,9 +1,9 @@
 /**
  * What templates cost the manifest loader: 100,000 typical template strings
  * (mostly `${{ package.version }}`-style substitutions, a few function calls),
- * with parsed templates cached by text as in a real workspace load; the same
- * simple substitution 100,000 times; 100,000 distinct (never cached) templates;
- * and the checks the loader makes on every string.
+ * drawn from a few hundred texts, with the parse of each expression shared as
+ * in a real workspace load; the same simple substitution 100,000 times;
+ * 100,000 distinct templates; and the checks the loader makes on every string.
  *
  * `deno bench scripts/bench/expr_bench.ts` runs the cases; run the file directly
  * (`deno run scripts/bench/expr_bench.ts`) for substitutions per second.
@@ -117,7 +117,7 @@ Deno.bench("100,000 simple substitutions ${{ package.version }}", () => {
   simpleSubstitutions();
 });
 
-Deno.bench("100,000 distinct templates (each lexed and parsed once)", () => {
+Deno.bench("100,000 distinct templates (their expressions shared)", () => {
   coldTemplates();
 });
 
