@@ -1,13 +1,20 @@
 /**
- * A fast parser for the YAML subset that 2nex manifests use, producing the same
- * node objects (classes, values, `range`, `type`, `source`, `flow`, `format`,
- * `minFractionDigits`) as the `yaml` library's `parseDocument` with the default
- * YAML 1.2 core schema, about ten times faster. It is a shortcut, never a second
- * opinion: any text outside the subset (anchors, aliases, tags, directives,
- * several documents, complex keys, multi-line plain or quoted scalars, tabs in
- * indentation, duplicate keys, anything that would be an error, ...) makes it
- * return `undefined`, and the caller parses with the `yaml` library, so error
- * messages and positions always come from there.
+ * A fast parser for the YAML subset that 2nex manifests use. Its nodes hold the
+ * same data as the nodes of the `yaml` library's `parseDocument` with the
+ * default YAML 1.2 core schema (`items`, `key`, `value`, `range`, `type`,
+ * `source`, `flow`, `format`, `minFractionDigits`, and the library's node-type
+ * symbol, so that its `isMap`, `isSeq`, `isScalar` and `isPair` recognise them),
+ * about ten times faster. They are plain objects, read-only data for the
+ * loader: the library's classes and their methods (`toJS`, `setIn`, …) are not
+ * there, which saves a `Document` and a schema for every file and makes each
+ * node cheaper to build and to read.
+ *
+ * It is a shortcut, never a second opinion: any text outside the subset
+ * (anchors, aliases, tags, directives, several documents, complex keys,
+ * multi-line plain or quoted scalars, tabs in indentation, duplicate keys,
+ * anything that would be an error, ...) makes it return `undefined`, and the
+ * caller parses with the `yaml` library, so error messages and positions
+ * always come from there.
  *
  * Not reproduced: comments (`comment`, `commentBefore`, `spaceBefore`), which
  * nothing in the loader reads. Comments still move node ranges exactly as the
@@ -17,11 +24,11 @@
  *
  * @example
  * ```ts
- * const doc = fastParseDocument("package:\n  slug: m4\n") ?? parseDocument(text);
+ * const root = fastParseDocument("package:\n  slug: m4\n")?.contents;
  * ```
  * @module
  */
-import { Document, Pair, type ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
 
 /** Thrown inside the parser when the text leaves the subset; never escapes this module. */
@@ -49,9 +56,6 @@ const GT = 62;
 // deno-lint-ignore no-control-regex -- finding control characters is the point
 const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
-/** Options the loader passes to `parseDocument`; the result document carries the same. */
-const DOCUMENT_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true } as const;
-
 type FastNode = Scalar | YAMLMap | YAMLSeq;
 
 /** The library's registered symbols that `isScalar`, `isPair`, ... read. */
@@ -61,73 +65,45 @@ const PAIR_TYPE = Symbol.for("yaml.pair");
 const MAP_TYPE = Symbol.for("yaml.map");
 const SEQ_TYPE = Symbol.for("yaml.seq");
 
-/**
- * `new Scalar(value)` without its constructor: the library's constructors set
- * the node-type symbol with Object.defineProperty, which costs about 0.4 µs a
- * node, most of this parser's time. The object is the same otherwise (same
- * prototype, same own properties); only that symbol property is enumerable here.
- */
+// The nodes are typed as the library's classes, whose data they hold; the
+// casts stand for "the same data, without the methods".
+
 function newScalar(value: unknown): Scalar {
-  const node = Object.create(Scalar.prototype) as Scalar & Record<symbol, symbol>;
-  node[NODE_TYPE] = SCALAR_TYPE;
-  node.value = value;
-  return node;
+  return { [NODE_TYPE]: SCALAR_TYPE, value } as unknown as Scalar;
 }
 
-/**
- * `new YAMLMap(schema)` / `new YAMLSeq(schema)` with one defineProperty call
- * instead of two: `schema` stays a non-enumerable own property, as the library has it.
- */
-function newCollection<T extends YAMLMap | YAMLSeq>(
-  prototype: T,
-  type: symbol,
-  schema: Document.Parsed["schema"],
-): T {
-  const node = Object.create(prototype) as T & Record<symbol, symbol>;
-  node[NODE_TYPE] = type;
-  Object.defineProperty(node, "schema", {
-    value: schema,
-    configurable: true,
-    enumerable: false,
-    writable: true,
-  });
-  node.items = [];
-  return node;
+function newMap(): YAMLMap {
+  return { [NODE_TYPE]: MAP_TYPE, items: [] } as unknown as YAMLMap;
 }
 
-function newMap(schema: Document.Parsed["schema"]): YAMLMap {
-  return newCollection(YAMLMap.prototype, MAP_TYPE, schema);
+function newSeq(): YAMLSeq {
+  return { [NODE_TYPE]: SEQ_TYPE, items: [] } as unknown as YAMLSeq;
 }
 
-function newSeq(schema: Document.Parsed["schema"]): YAMLSeq {
-  return newCollection(YAMLSeq.prototype, SEQ_TYPE, schema);
-}
-
-/** `new Pair(key, value)` without its constructor (see newScalar). */
 function newPair(key: Scalar, value: FastNode): Pair {
-  const pair = Object.create(Pair.prototype) as Pair & Record<symbol, symbol>;
-  pair[NODE_TYPE] = PAIR_TYPE;
-  pair.key = key;
-  pair.value = value;
-  return pair;
+  return { [NODE_TYPE]: PAIR_TYPE, key, value } as unknown as Pair;
 }
+
 type Range = [number, number, number];
+
+/** A parsed document: its root node, and its range as `parseDocument` gives it. */
+export interface FastDocument {
+  contents: ParsedNode;
+  range: Range;
+}
 
 /**
  * Parses `text` when it lies within the supported subset; returns undefined
- * otherwise (the caller then uses `parseDocument`). The document has no errors
- * and no warnings.
+ * otherwise (the caller then uses `parseDocument`).
  */
-export function fastParseDocument(text: string): Document.Parsed | undefined {
+export function fastParseDocument(text: string): FastDocument | undefined {
   if (REFUSED_CHARS.test(text)) return undefined;
-  const doc = new Document(undefined, DOCUMENT_OPTIONS) as Document.Parsed;
   try {
-    new FastParser(text, doc).parse();
+    return new FastParser(text).parse();
   } catch (error) {
     if (error === OUTSIDE) return undefined;
     throw error;
   }
-  return doc;
 }
 
 /** The resolved value of a plain scalar under the core schema, with the node's extra properties. */
@@ -208,7 +184,6 @@ function isFlowIndicator(code: number): boolean {
 class FastParser {
   readonly text: string;
   readonly length: number;
-  readonly doc: Document.Parsed;
   /** Offset of the next token to read. */
   pos = 0;
   /** Start of the line `pos` is on (kept exact after a gap scan). */
@@ -222,13 +197,12 @@ class FastParser {
   /** True when the last value read was empty (the library then gives the document no trailer). */
   lastValueEmpty = false;
 
-  constructor(text: string, doc: Document.Parsed) {
+  constructor(text: string) {
     this.text = text;
     this.length = text.length;
-    this.doc = doc;
   }
 
-  parse(): void {
+  parse(): FastDocument {
     const text = this.text;
     this.scanGap(0, -1, null, true);
     if (this.eof) throw OUTSIDE; // an empty document: rare, left to the library
@@ -237,7 +211,6 @@ class FastParser {
     if (
       this.pos === this.lineStart && text.startsWith("---", this.pos) && blankAt(text, this.pos + 3)
     ) {
-      this.doc.directives.docStart = true;
       const lineEnd = this.restOfLine(this.pos + 3);
       this.scanGap(lineEnd, -1, null, false);
       if (this.eof) throw OUTSIDE;
@@ -248,10 +221,11 @@ class FastParser {
     else if (this.keyColon(this.pos) >= 0) root = this.blockMap(column);
     else throw OUTSIDE;
     if (!this.eof) throw OUTSIDE;
-    // The nodes are built like the library builds parsed ones; its types cannot tell.
-    this.doc.contents = root as unknown as ParsedNode;
     const end = root.range![2];
-    this.doc.range = [docStart, end, this.lastValueEmpty ? end : this.length];
+    return {
+      contents: root as unknown as ParsedNode,
+      range: [docStart, end, this.lastValueEmpty ? end : this.length],
+    };
   }
 
   /** Offset after the line break ending the line at `from` (spaces then maybe a comment), else the end. */
@@ -410,7 +384,7 @@ class FastParser {
 
   /** A block mapping whose first key is at `pos`, at column `indent`. */
   blockMap(indent: number): YAMLMap {
-    const map = newMap(this.doc.schema);
+    const map = newMap();
     const start = this.pos;
     let end = start;
     for (;;) {
@@ -546,7 +520,7 @@ class FastParser {
   /** A block sequence whose first `-` is at `pos`, at column `indent`. */
   blockSeq(indent: number, underMapKey: boolean): YAMLSeq {
     const text = this.text;
-    const seq = newSeq(this.doc.schema);
+    const seq = newSeq();
     const start = this.pos;
     let end = start;
     for (;;) {
@@ -690,7 +664,7 @@ class FastParser {
     const start = this.pos;
     const isMap = text.charCodeAt(start) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
-    const collection = isMap ? newMap(this.doc.schema) : newSeq(this.doc.schema);
+    const collection = isMap ? newMap() : newSeq();
     collection.flow = true;
     this.pos = start + 1;
     this.flowSpace(indent);

@@ -25,16 +25,17 @@ import { fastParseDocument } from "./fast_yaml.ts";
 export const MAX_NODES = 1_000_000;
 
 export interface ParsedYaml {
-  doc: Document.Parsed;
+  /** The library's document; absent when the fast parser read the text (it makes no aliases). */
+  doc?: Document.Parsed;
   root: Node | null;
 }
 
 /** Parses text into a document, reporting syntax errors (all of them) into `bag`. */
 export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefined {
-  // The manifest subset parses about ten times faster into the same nodes; the
-  // rest (and every error, so every message) goes through the library.
+  // The manifest subset parses about ten times faster into nodes of the same
+  // data; the rest (and every error, so every message) goes through the library.
   const fast = fastParseDocument(text);
-  if (fast) return { doc: fast, root: fast.contents };
+  if (fast) return { root: fast.contents };
   const doc = parseDocument(text, {
     lineCounter: new LineCounter(),
     uniqueKeys: true,
@@ -84,7 +85,8 @@ export class NodeReader {
   #exhausted = false;
   readonly #aliasTargets = new Map<Alias, Node | undefined>();
 
-  constructor(readonly doc: Document.Parsed, readonly bag: DiagnosticBag) {}
+  /** `doc` is the library's document the nodes come from, needed for its aliases. */
+  constructor(readonly doc: Document.Parsed | undefined, readonly bag: DiagnosticBag) {}
 
   /**
    * Follows an alias to its target. Memoised: the library finds an alias's
@@ -94,7 +96,7 @@ export class NodeReader {
   resolve(node: Node | null | undefined): Node | null | undefined {
     if (node && isAlias(node)) {
       let target = this.#aliasTargets.get(node);
-      if (target === undefined && !this.#aliasTargets.has(node)) {
+      if (target === undefined && !this.#aliasTargets.has(node) && this.doc) {
         target = node.resolve(this.doc) as Node | undefined;
         this.#aliasTargets.set(node, target);
       }
