@@ -120,8 +120,10 @@ export interface RunVariation {
   ) => Promise<{ path: string; release(): Promise<void> }>;
 }
 
-/** Most colliding paths named per pair of dependencies. */
+/** Most colliding paths named per group of dependencies. */
 const COLLISIONS_SHOWN = 5;
+/** Most colliding paths looked for: past this, the warning says the count stopped. */
+const COLLISIONS_COUNTED = 100;
 
 /**
  * Paths that several dependencies provide with different contents: the union
@@ -134,24 +136,31 @@ async function collisionWarnings(
   deps: DependencyResult[],
 ): Promise<string[]> {
   if (deps.length < 2) return [];
-  const limit = 100;
-  const collisions = await store.collisions(deps.map((dep) => dep.commit), limit);
-  const byDeps = new Map<string, string[]>();
+  const collisions = await store.collisions(
+    deps.map((dep) => dep.commit),
+    COLLISIONS_COUNTED,
+  );
+  // Grouped by the dependencies involved, which the collision lists in order.
+  const byDeps = new Map<string, { names: string[]; paths: string[] }>();
   for (const collision of collisions) {
-    const names = collision.trees.map((index) => deps[index].name).join(", ");
-    const paths = byDeps.get(names) ?? [];
-    paths.push(collision.path);
-    byDeps.set(names, paths);
+    const names = collision.trees.map((index) => deps[index].name);
+    const key = names.join(", ");
+    const group = byDeps.get(key) ?? { names, paths: [] };
+    group.paths.push(collision.path);
+    byDeps.set(key, group);
   }
-  return [...byDeps].map(([names, paths]) => {
+  return [...byDeps].map(([key, { names, paths }]) => {
     const shown = paths.slice(0, COLLISIONS_SHOWN).join(", ");
     const more = paths.length > COLLISIONS_SHOWN
       ? ` and ${paths.length - COLLISIONS_SHOWN} more`
       : "";
-    const last = names.split(", ").at(-1);
-    return `dependencies ${names} provide different files at ${shown}${more}; the build sees ${last}'s`;
+    return `dependencies ${key} provide different files at ${shown}${more}; the build sees ${
+      names.at(-1)
+    }'s`;
   }).concat(
-    collisions.length >= limit ? [`(only the first ${limit} colliding paths counted)`] : [],
+    collisions.length >= COLLISIONS_COUNTED
+      ? [`(only the first ${COLLISIONS_COUNTED} colliding paths counted)`]
+      : [],
   );
 }
 

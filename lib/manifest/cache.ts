@@ -40,7 +40,7 @@ export class ManifestCache {
   /** Entries of the files loaded by this run: what `save` writes, with #serialized. */
   readonly #current = new Map<string, Entry>();
   /** Entries of this run serialised already: {@link EntriesPart}s, in UTF-8. */
-  readonly #serialized: Uint8Array[] = [];
+  readonly #serialized: Uint8Array<ArrayBuffer>[] = [];
   #stored = 0;
 
   private constructor(
@@ -77,14 +77,14 @@ export class ManifestCache {
   }
 
   /**
-   * Remembers `count` entries serialised by the caller as one
-   * {@link EntriesPart}, encoded: threads that load many files serialise what
-   * they load as they go, rather than leave it all to `save`.
+   * Remembers entries serialised by the caller ({@link EntriesPart.take}):
+   * threads that load many files serialise what they load as they go, rather
+   * than leave it all to `save`.
    */
-  storeSerialized(part: Uint8Array, count: number): void {
-    if (count === 0) return;
-    this.#serialized.push(part);
-    this.#stored += count;
+  storeSerialized(part: SerializedEntries): void {
+    if (part.count === 0) return;
+    this.#serialized.push(part.bytes);
+    this.#stored += part.count;
   }
 
   /**
@@ -118,18 +118,20 @@ export class ManifestCache {
     const header = encoder.encode(
       `{"format":${FORMAT},"fingerprint":${JSON.stringify(this.fingerprint)},"entries":{`,
     );
-    const parts = [...this.#serialized];
-    const others = [...this.#current].map(([path, { digest, result }]) =>
-      entryText(path, digest, JSON.stringify(result))
-    );
-    if (others.length > 0) parts.push(encoder.encode(others.join(",")));
+    // Entries in #current were checked when stored, or read back from the file.
+    const others = new EntriesPart();
+    for (const [path, { digest, result }] of this.#current) {
+      others.addJson(path, digest, JSON.stringify(result));
+    }
+    const rest = others.take();
+    const parts = rest.count > 0 ? [...this.#serialized, rest.bytes] : this.#serialized;
     const comma = encoder.encode(",");
-    const footer = encoder.encode("}}");
-    const pieces = [
-      header,
-      ...parts.flatMap((part, index) => index === 0 ? [part] : [comma, part]),
-    ];
-    pieces.push(footer);
+    const pieces = [header];
+    for (const [index, part] of parts.entries()) {
+      if (index > 0) pieces.push(comma);
+      pieces.push(part);
+    }
+    pieces.push(encoder.encode("}}"));
     const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
     let offset = 0;
     for (const piece of pieces) {
@@ -145,28 +147,34 @@ function entryText(path: string, digest: string, resultJson: string): string {
   return `${JSON.stringify(path)}:{"digest":${JSON.stringify(digest)},"result":${resultJson}}`;
 }
 
-/**
- * Serialises loaded results as a part for {@link ManifestCache.storeSerialized}:
- * their entries, comma-separated; results JSON cannot carry exactly are left
- * out. `json`, when given, is `JSON.stringify(result)` made already.
- */
+/** Cache entries serialised together: `count` of them, comma-separated, in UTF-8. */
+export interface SerializedEntries {
+  bytes: Uint8Array<ArrayBuffer>;
+  count: number;
+}
+
+/** Serialises loaded results for {@link ManifestCache.storeSerialized}. */
 export class EntriesPart {
   readonly #texts: string[] = [];
 
-  get count(): number {
-    return this.#texts.length;
+  /** Adds the entry of `result`, unless JSON cannot carry it exactly ({@link isCacheable}). */
+  add(path: string, digest: string, result: LoadResult): void {
+    if (isCacheable(result)) this.addJson(path, digest, JSON.stringify(result));
   }
 
-  add(path: string, digest: string, result: LoadResult, json?: string): void {
-    if (!isCacheable(result)) return;
-    this.#texts.push(entryText(path, digest, json ?? JSON.stringify(result)));
+  /** Adds an entry whose result the caller checked with isCacheable and serialised. */
+  addJson(path: string, digest: string, resultJson: string): void {
+    this.#texts.push(entryText(path, digest, resultJson));
   }
 
-  /** The entries added so far, in UTF-8; the part is empty again afterwards. */
-  take(): Uint8Array<ArrayBuffer> {
-    const bytes = new TextEncoder().encode(this.#texts.join(","));
+  /** The entries added so far; the part is empty again afterwards. */
+  take(): SerializedEntries {
+    const part = {
+      bytes: new TextEncoder().encode(this.#texts.join(",")),
+      count: this.#texts.length,
+    };
     this.#texts.length = 0;
-    return bytes;
+    return part;
   }
 }
 

@@ -4,7 +4,7 @@
  * results back in batches.
  * @module
  */
-import { EntriesPart, isCacheable } from "../manifest/cache.ts";
+import { EntriesPart, isCacheable, type SerializedEntries } from "../manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
 
@@ -24,8 +24,7 @@ export interface WorkerReply {
    */
   results: Array<{ position: number; json?: string; result?: LoadResult }>;
   /** The cache entries of these results (of the files that could be read), for ManifestCache.storeSerialized. */
-  entries: Uint8Array<ArrayBuffer>;
-  entryCount: number;
+  entries: SerializedEntries;
   done: boolean;
 }
 
@@ -47,7 +46,7 @@ function load(
   });
   if (!isCacheable(result)) return { result };
   const json = JSON.stringify(result);
-  if (digest !== undefined) entries.add(path, digest, result, json);
+  if (digest !== undefined) entries.addJson(path, digest, json);
   return { json };
 }
 
@@ -61,9 +60,8 @@ scope.onmessage = (event) => {
   let results: WorkerReply["results"] = [];
   const entries = new EntriesPart();
   const send = (done: boolean) => {
-    const entryCount = entries.count;
-    const reply: WorkerReply = { results, entries: entries.take(), entryCount, done };
-    scope.postMessage(reply, [reply.entries.buffer]);
+    const reply: WorkerReply = { results, entries: entries.take(), done };
+    scope.postMessage(reply, [reply.entries.bytes.buffer]);
     results = [];
   };
   for (;;) {

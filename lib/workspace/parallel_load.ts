@@ -64,13 +64,14 @@ export async function loadManifestsInParallel(
 
   // Files the cache does not know will be validated: their workers start now,
   // so that their modules load while this thread reads the known ones.
-  const unknown = cache ? paths.filter((path) => !cache.has(path)).length : paths.length;
+  const known = paths.map((path) => cache?.has(path) ?? false);
+  const unknown = known.filter((isKnown) => !isKnown).length;
   const workers = startWorkers(workersFor(unknown), workerUrl);
 
   const results: Array<LoadResult | undefined> = new Array(paths.length);
   const pending: Pending[] = [];
   paths.forEach((path, index) => {
-    if (!cache?.has(path)) {
+    if (!cache || !known[index]) {
       pending.push({ index });
       return;
     }
@@ -95,10 +96,7 @@ export async function loadManifestsInParallel(
     lookup: (path, digest) => cache.lookup(path, digest),
     store: (path, digest, result) => entries.add(path, digest, result),
   };
-  const flushEntries = () => {
-    const count = entries.count;
-    if (count > 0) cache?.storeSerialized(entries.take(), count);
-  };
+  const flushEntries = () => cache?.storeSerialized(entries.take());
   const loadHere = (item: Pending) => {
     const path = paths[item.index];
     if (!item.read) {
@@ -123,7 +121,7 @@ export async function loadManifestsInParallel(
         results[pending[position].index] = json === undefined ? result! : JSON.parse(json);
       }
       loadedByWorkers += reply.results.length;
-      cache?.storeSerialized(reply.entries, reply.entryCount);
+      cache?.storeSerialized(reply.entries);
     })
   );
   const turns = new EventLoopTurns();
