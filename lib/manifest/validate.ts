@@ -62,6 +62,10 @@ const VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX64_PATTERN = /^[0-9a-fA-F]{64}$/;
 const FLAVOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
+/** Text made only of characters that ostree refs allow (refSafe has nothing to say). */
+const REF_SAFE_TEXT = /^[-._A-Za-z0-9/]*$/;
+/** A path with a ".." segment. */
+const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
 
 /** What the expression scope's `deps` holds for one dependency. */
 export interface DependencyScopeEntry {
@@ -134,9 +138,7 @@ class ManifestValidator {
     const sources = this.sources(sections.get("sources")?.value, scope);
     scope.sources = sourcesValue(sources);
     const dependencies = this.dependencies(sections.get("dependencies")?.value, scope);
-    scope.deps = Object.fromEntries(
-      dependencies.map((d) => [d.name, this.dependencyScope(d) as unknown as Value]),
-    );
+    scope.deps = depsValue(dependencies, this.options);
     const buildSection = sections.get("build");
     let build: BuildSpec | undefined;
     if (!buildSection) {
@@ -160,16 +162,6 @@ class ManifestValidator {
       build,
       outputs: outputs.values,
       bundles,
-    };
-  }
-
-  private dependencyScope(dep: DependencySpec): DependencyScopeEntry {
-    return this.options.dependencyInfo?.(dep) ?? {
-      slug: dep.name,
-      version: dep.version ?? null,
-      flavor: dep.flavor ?? null,
-      bundle: dep.bundle ?? null,
-      hash: null,
     };
   }
 
@@ -266,7 +258,7 @@ class ManifestValidator {
    * or "~" that the patterns accept would only fail after the build.
    */
   private refSafe(text: string | undefined, what: string, node: Node | null | undefined): void {
-    if (text === undefined) return;
+    if (text === undefined || REF_SAFE_TEXT.test(text)) return;
     const bad = [...new Set(text.replace(/[-._A-Za-z0-9/]/g, ""))];
     if (bad.length === 0 || (what !== "flavor" && text.includes("/"))) return;
     if (bad.some((c) => c !== "+" && c !== "~")) return; // the pattern check reports those
@@ -375,7 +367,7 @@ class ManifestValidator {
           "sources are fetched over https:// or http:// (the sha256 makes either safe)",
         );
       }
-      if (file !== undefined && (file === "" || file.split("/").includes(".."))) {
+      if (file !== undefined && (file === "" || DOT_DOT_SEGMENT.test(file))) {
         this.bag.error(
           offsetOf(fields.get("file")),
           `invalid file path "${file}"`,
@@ -537,7 +529,7 @@ class ManifestValidator {
             `output path "${text}" is not absolute`,
             `paths are inside OUT_DIR and start with "/", e.g. "/${text.replace(/^\.?\/*/, "")}"`,
           );
-        } else if (text.split("/").includes("..")) {
+        } else if (DOT_DOT_SEGMENT.test(text)) {
           this.bag.error(offset, `output path "${text}" contains ".."`);
         }
       }
@@ -815,15 +807,32 @@ export function sourceSandboxPath(source: { name: string; url?: string; file?: s
 /** The file name of a source: the URL's last path segment, or the file's base name. */
 export function sourceFileName(source: { name: string; url?: string; file?: string }): string {
   const raw = source.url !== undefined
-    ? (() => {
-      try {
-        return decodeURIComponent(new URL(source.url).pathname.split("/").pop() ?? "");
-      } catch {
-        return source.url.split("/").pop() ?? "";
-      }
-    })()
+    ? urlFileName(source.url)
     : (source.file ?? "").split("/").pop() ?? "";
   return raw === "" || raw === "." || raw === ".." ? source.name : raw;
+}
+
+/**
+ * A host, then a path of printable ASCII: the URL parser would give the path's
+ * last segment back unchanged, once decoded, unless `?`, `#`, `\` or `%` is
+ * in it (see {@link urlFileName}).
+ */
+const PLAIN_URL = /^https?:\/\/[!-.0-~]+\/[!-~]*$/;
+const URL_SPECIAL_CHARS = /[?#\\%]/;
+
+/** The last segment of a URL's path, decoded; of the text itself when it is no valid URL. */
+export function urlFileName(url: string): string {
+  // Most sources: the last segment as written, without the cost of parsing the URL.
+  if (PLAIN_URL.test(url) && !URL_SPECIAL_CHARS.test(url)) {
+    const last = url.slice(url.lastIndexOf("/") + 1);
+    // The parser resolves a last "." or ".." segment, leaving the path ending in "/".
+    return last === "." || last === ".." ? "" : last;
+  }
+  try {
+    return decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+  } catch {
+    return url.split("/").pop() ?? "";
+  }
 }
 
 /** The expression scope of a loaded manifest, as its templates saw it (for `2nex eval --package`). */
@@ -833,19 +842,31 @@ export function manifestScope(m: Manifest, options: ValidateOptions = {}): Scope
     package: packageValue(m.package),
     vars: m.vars as Value,
     sources: sourcesValue(m.sources),
-    deps: Object.fromEntries(m.dependencies.map((d) => [
-      d.name,
-      (options.dependencyInfo?.(d) ?? {
-        slug: d.name,
-        version: d.version ?? null,
-        flavor: d.flavor ?? null,
-        bundle: d.bundle ?? null,
-        hash: null,
-      }) as unknown as Value,
-    ])),
+    deps: depsValue(m.dependencies, options),
     host: { arch },
     target: options.target ?? `${arch}-pc-linux-gnu`,
   };
+}
+
+/**
+ * The `deps` map of the expression scope. Its keys are dependency names, which
+ * differ from one manifest to the next: an object without a prototype is a
+ * dictionary from the start, where an object literal (or Object.fromEntries)
+ * would make the engine build a new hidden class for every manifest.
+ */
+function depsValue(dependencies: DependencySpec[], options: ValidateOptions): Value {
+  const deps: Record<string, Value> = Object.create(null);
+  for (const dep of dependencies) {
+    const entry = options.dependencyInfo?.(dep) ?? {
+      slug: dep.name,
+      version: dep.version ?? null,
+      flavor: dep.flavor ?? null,
+      bundle: dep.bundle ?? null,
+      hash: null,
+    };
+    deps[dep.name] = entry as unknown as Value;
+  }
+  return deps;
 }
 
 function sourcesValue(sources: SourceSpec[]): Value {
