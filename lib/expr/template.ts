@@ -6,8 +6,7 @@
  * in one manifest, `libfoo-${{ vars.v }}` in the next), so an expression
  * without quotes or braces is lexed and parsed once and shared by every
  * template holding it (see {@link TemplateExpression.base}); a syntax error
- * is kept as well and replayed at the position of the template at hand. The
- * first few thousand templates are also kept whole, by their text.
+ * is kept as well and replayed at the position of the template at hand.
  * @module
  */
 import { ExprFailure, fail, plainLocator, rethrowLocated, type TextLocator } from "./error.ts";
@@ -47,11 +46,10 @@ export interface CompiledTemplate {
   literalBytes: number;
 }
 
-/** Most templates (or expressions) kept; an expression cache restarts when full, which bounds its memory. */
+/** Most expressions kept; a cache restarts when full, which bounds its memory. */
 const CACHE_ENTRIES = 8192;
 /** Longer texts are compiled every time rather than kept. */
 const CACHE_TEXT_LENGTH = 16 * 1024;
-const templateCache = new Map<string, CompiledTemplate | ExprFailure>();
 const expressionCache = new Map<string, Node | ExprFailure>();
 /** Expressions of templates, parsed on their own: offsets start at 0 where the expression does. */
 const templateExpressionCache = new Map<string, Node | ExprFailure>();
@@ -73,7 +71,13 @@ export function hasTemplate(text: string): boolean {
   return text.includes(OPEN);
 }
 
-function compileUncached(text: string): CompiledTemplate {
+/**
+ * The compiled form of a template text; throws ExprFailure. Whole templates are
+ * not cached: most of those in a large workspace name their package and are
+ * seen once, and looking each up in a large map cost more than compiling it,
+ * its expressions being shared.
+ */
+export function compileTemplate(text: string): CompiledTemplate {
   const parts: Array<string | TemplateExpression> = [];
   let literal = "";
   let pos = 0;
@@ -151,28 +155,6 @@ function evaluatePart(evaluation: Evaluation, part: TemplateExpression): Value {
   } catch (error) {
     throw rebased(error, part.base);
   }
-}
-
-/** The compiled form of a template text (from the cache when seen before); throws ExprFailure. */
-export function compileTemplate(text: string): CompiledTemplate {
-  let entry = templateCache.get(text);
-  if (entry === undefined) {
-    try {
-      entry = compileUncached(text);
-    } catch (error) {
-      if (!(error instanceof ExprFailure)) throw error;
-      entry = error;
-    }
-    // Kept until the cache is full, then no more: most templates of a large
-    // workspace are seen once (they name their package), and restarting the
-    // cache to keep each of them cost more (inserts, longer-lived objects for
-    // the collector) than compiling them, their expressions being shared.
-    if (text.length <= CACHE_TEXT_LENGTH && templateCache.size < CACHE_ENTRIES) {
-      templateCache.set(text, entry);
-    }
-  }
-  if (entry instanceof ExprFailure) throw entry;
-  return entry;
 }
 
 /** Checks a final result against the limits; returns it. */
