@@ -48,8 +48,17 @@ Example:
       }
     }
     const order = buildOrder(loaded.graph, positionals.length > 0 ? selected : undefined);
-    const label = (n: GraphNode) =>
-      `${n.manifest.package.slug}@${n.manifest.package.version}:${n.manifest.package.flavor}`;
+    // Made once per package: a package is named once for itself and once per dependent.
+    const labels = new Map<GraphNode, string>();
+    const label = (n: GraphNode) => {
+      let text = labels.get(n);
+      if (text === undefined) {
+        const { slug, version, flavor } = n.manifest.package;
+        text = `${slug}@${version}:${flavor}`;
+        labels.set(n, text);
+      }
+      return text;
+    };
     if (format === "json") {
       context.out.json(order.map((n) => ({
         slug: n.manifest.package.slug,

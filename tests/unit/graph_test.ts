@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildOrder, resolveGraph } from "../../lib/graph/resolve.ts";
 import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
-import { repoRoot } from "../helpers/cli.ts";
+import { copyFixture, repoRoot, twonex } from "../helpers/cli.ts";
 
 function loadFixture(name: string) {
   const dir = join(repoRoot, "tests/fixtures/workspaces", name);
@@ -83,5 +83,46 @@ Deno.test("build order is deterministic and puts dependencies first", () => {
     for (const dep of node.deps) {
       if (dep.target) assert(ids.indexOf(dep.target.id) < ids.indexOf(node.id));
     }
+  }
+});
+
+Deno.test("graph prints the build order with each package's dependencies, as text and as dot", async () => {
+  // A copy: the command writes its manifest cache into the workspace.
+  const dir = await copyFixture("original");
+  try {
+    const text = await twonex(["-C", dir, "graph"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(
+      text.stdout,
+      [
+        "1. bootstrap_tools@2.42:bootstrap/phase0",
+        "2. toolchain@13.2.0:bootstrap/phase0",
+        "3. toolchain@13.2.0:bootstrap/phase1  <- bootstrap_tools@2.42:bootstrap/phase0[bundles/dev], " +
+        "toolchain@13.2.0:bootstrap/phase0[bundles/dev]",
+        "4. many_files@1.0:bootstrap/phase1  <- toolchain@13.2.0:bootstrap/phase1[bundles/dev]",
+        "",
+      ].join("\n"),
+    );
+    const dot = await twonex(["-C", dir, "graph", "--format", "dot"]);
+    assert.equal(dot.code, 0, dot.stderr);
+    const p1 = '"toolchain@13.2.0:bootstrap/phase1"';
+    assert.equal(
+      dot.stdout,
+      [
+        "digraph 2nex {",
+        "  rankdir=LR;",
+        '  "bootstrap_tools@2.42:bootstrap/phase0";',
+        '  "toolchain@13.2.0:bootstrap/phase0";',
+        `  ${p1};`,
+        `  ${p1} -> "bootstrap_tools@2.42:bootstrap/phase0" [label="bundles/dev"];`,
+        `  ${p1} -> "toolchain@13.2.0:bootstrap/phase0" [label="bundles/dev"];`,
+        '  "many_files@1.0:bootstrap/phase1";',
+        `  "many_files@1.0:bootstrap/phase1" -> ${p1} [label="bundles/dev"];`,
+        "}",
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
