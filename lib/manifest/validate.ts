@@ -62,8 +62,8 @@ const VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const HEX64_PATTERN = /^[0-9a-fA-F]{64}$/;
 const FLAVOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
-/** Text made only of characters that ostree refs allow (refSafe has nothing to say). */
-const REF_SAFE_TEXT = /^[-._A-Za-z0-9/]*$/;
+/** A character that ostree refs do not allow. */
+const REF_UNSAFE_CHAR = /[^._A-Za-z0-9/-]/g;
 /** A path with a ".." segment. */
 const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
 
@@ -258,9 +258,11 @@ class ManifestValidator {
    * or "~" that the patterns accept would only fail after the build.
    */
   private refSafe(text: string | undefined, what: string, node: Node | null | undefined): void {
-    if (text === undefined || REF_SAFE_TEXT.test(text)) return;
-    const bad = [...new Set(text.replace(/[-._A-Za-z0-9/]/g, ""))];
-    if (bad.length === 0 || (what !== "flavor" && text.includes("/"))) return;
+    if (text === undefined) return;
+    // No match, the usual case, allocates nothing.
+    const unsafe = text.match(REF_UNSAFE_CHAR);
+    if (!unsafe || (what !== "flavor" && text.includes("/"))) return;
+    const bad = [...new Set(unsafe)];
     if (bad.some((c) => c !== "+" && c !== "~")) return; // the pattern check reports those
     this.bag.error(
       offsetOf(node),
