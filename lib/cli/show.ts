@@ -1,11 +1,11 @@
 /** `2nex show PKG`: the evaluated manifest, its refs, dependencies and status. */
-import { stringify } from "yaml";
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
 import { ExitCode } from "../util/errors.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import { displayPath } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
+import { loadYamlLibrary } from "../manifest/yaml_library.ts";
 import { describePackageStatus, type PackageStatus } from "../build/status.ts";
 
 export const showCommand: Command = {
@@ -59,6 +59,7 @@ Example:
       });
       return ExitCode.ok;
     }
+    const { stringify } = await loadYamlLibrary();
     context.out.print(`# ${displayPath(m.path, context.cwd)} (evaluated)`);
     context.out.print(stringify(manifestDocument(m), { lineWidth: 0 }).trimEnd());
     context.out.print("");

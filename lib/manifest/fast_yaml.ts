@@ -30,6 +30,7 @@
  */
 import type { Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
+import { MAP_TYPE, NODE_TYPE, PAIR_TYPE, SCALAR_TYPE, SEQ_TYPE } from "./yaml_library.ts";
 
 /** Thrown inside the parser when the text leaves the subset; never escapes this module. */
 class OutsideSubset extends Error {}
@@ -57,13 +58,6 @@ const GT = 62;
 const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
 type FastNode = Scalar | YAMLMap | YAMLSeq;
-
-/** The library's registered symbols that `isScalar`, `isPair`, ... read. */
-const NODE_TYPE = Symbol.for("yaml.node.type");
-const SCALAR_TYPE = Symbol.for("yaml.scalar");
-const PAIR_TYPE = Symbol.for("yaml.pair");
-const MAP_TYPE = Symbol.for("yaml.map");
-const SEQ_TYPE = Symbol.for("yaml.seq");
 
 // The nodes are typed as the library's classes, whose data they hold; the
 // casts stand for "the same data, without the methods".

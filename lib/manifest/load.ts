@@ -1,9 +1,15 @@
 /**
  * Loads one manifest file: read, parse with positions, validate, evaluate.
  *
+ * A text outside the fast parser's subset needs the YAML library, which is
+ * loaded only on demand: until it is, these functions throw
+ * YamlLibraryNotLoaded for such a text. Call them through `withYamlLibrary`.
+ *
  * @example
  * ```ts
- * const { manifest, diagnostics } = await loadManifestFile("/ws/manifests/hello.yaml");
+ * const { manifest, diagnostics } = await withYamlLibrary(() =>
+ *   loadManifestFile("/ws/manifests/hello.yaml")
+ * );
  * ```
  * @module
  */

@@ -4,12 +4,13 @@
  * text in place, so comments, quoting and layout stay exactly as written.
  * @module
  */
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, loadYamlLibrary, yamlLibrary } from "./yaml_library.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { FailureError } from "../util/errors.ts";
 
-/** The manifest text with `package.checksum` set to `hash`. */
+/** The manifest text with `package.checksum` set to `hash` (the YAML library must be loaded). */
 export function withChecksum(text: string, hash: string): string {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const doc = parseDocument(text, { lineCounter: new LineCounter() });
   const top = doc.contents;
   if (!isMap(top)) throw new FailureError("cannot update the hash: the manifest is not a map");
@@ -56,5 +57,6 @@ export function withChecksum(text: string, hash: string): string {
 /** Rewrites the manifest file at `path` with `hash` as its expected output hash. */
 export async function updateManifestHash(path: string, hash: string): Promise<void> {
   const text = await Deno.readTextFile(path);
+  await loadYamlLibrary();
   await writeFileAtomic(path, withChecksum(text, hash));
 }

@@ -4,7 +4,8 @@
  * Every problem of the file is reported, not only the first.
  * @module
  */
-import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from "yaml";
+import type { Node, Scalar, YAMLMap } from "yaml";
+import { isMap, isScalar, isSeq } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { diagnosticOfError } from "./diagnostics.ts";
 import { describeNode, isNullNode, type NodeReader, offsetOf, scalarText } from "./yaml.ts";

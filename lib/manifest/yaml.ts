@@ -3,20 +3,8 @@
  * resulting nodes that report problems into a DiagnosticBag instead of throwing.
  * @module
  */
-import {
-  type Alias,
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type Scalar,
-  type YAMLMap,
-  type YAMLSeq,
-} from "yaml";
+import type { Alias, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, yamlLibrary } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { fastParseDocument } from "./fast_yaml.ts";
@@ -30,12 +18,17 @@ export interface ParsedYaml {
   root: Node | null;
 }
 
-/** Parses text into a document, reporting syntax errors (all of them) into `bag`. */
+/**
+ * Parses text into a document, reporting syntax errors (all of them) into
+ * `bag`. Throws YamlLibraryNotLoaded when the text needs the library and it
+ * is not loaded yet (see yaml_library.ts).
+ */
 export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefined {
   // The manifest subset parses about ten times faster into nodes of the same
   // data; the rest (and every error, so every message) goes through the library.
   const fast = fastParseDocument(text);
   if (fast) return { root: fast.contents };
+  const { LineCounter, parseDocument } = yamlLibrary();
   const doc = parseDocument(text, {
     lineCounter: new LineCounter(),
     uniqueKeys: true,

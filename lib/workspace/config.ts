@@ -9,7 +9,8 @@
  * ```
  * @module
  */
-import { isScalar, type Node } from "yaml";
+import type { Node } from "yaml";
+import { isScalar, withYamlLibrary } from "../manifest/yaml_library.ts";
 import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
 import { readTextFile } from "../manifest/read.ts";
 import {
@@ -105,8 +106,10 @@ export async function loadWorkspace(root: string): Promise<Workspace> {
   }
   const read = readTextFile(configPath, 1024 * 1024);
   if (!read.ok) throw new WorkspaceConfigError(read.bag.items);
-  const bag = new DiagnosticBag(configPath, read.text);
-  const config = parseConfig(root, read.text, bag);
+  const { config, bag } = await withYamlLibrary(() => {
+    const bag = new DiagnosticBag(configPath, read.text);
+    return { config: parseConfig(root, read.text, bag), bag };
+  });
   if (!config || bag.hasErrors) throw new WorkspaceConfigError(bag.items);
   return { root, configPath, config };
 }

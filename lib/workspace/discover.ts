@@ -8,6 +8,7 @@ import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ManifestCache } from "../manifest/cache.ts";
 import type { Manifest } from "../manifest/types.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
+import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { CONFIG_FILE } from "./config.ts";
 
 /**
@@ -48,12 +49,16 @@ export interface LoadedManifests {
 }
 
 /** Loads many manifests, through `cache` when given; results are in path order. */
-export function loadManifests(
+export async function loadManifests(
   paths: string[],
   options: ValidateOptions = {},
   cache?: ManifestCache,
-): LoadedManifests {
-  return gatherResults(paths, paths.map((path) => loadManifestFile(path, options, cache)));
+): Promise<LoadedManifests> {
+  const results: LoadResult[] = [];
+  for (const path of paths) {
+    results.push(await withYamlLibrary(() => loadManifestFile(path, options, cache)));
+  }
+  return gatherResults(paths, results);
 }
 
 /** Splits the results of loading `paths` (same order) into manifests, diagnostics and failures. */

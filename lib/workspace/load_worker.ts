@@ -7,6 +7,7 @@
 import { EntriesPart, isCacheable, type SerializedEntries } from "../manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
+import { withYamlLibrary } from "../manifest/yaml_library.ts";
 
 export interface WorkerTask {
   paths: string[];
@@ -55,7 +56,7 @@ const scope = self as unknown as {
   postMessage(message: WorkerReply, transfer: Transferable[]): void;
 };
 
-scope.onmessage = (event) => {
+scope.onmessage = async (event) => {
   const { paths, counter, chunk, options } = event.data;
   let results: WorkerReply["results"] = [];
   const entries = new EntriesPart();
@@ -69,7 +70,8 @@ scope.onmessage = (event) => {
     if (start >= paths.length) break;
     const end = Math.min(start + chunk, paths.length);
     for (let position = start; position < end; position++) {
-      results.push({ position, ...load(paths[position], options, entries) });
+      const loaded = await withYamlLibrary(() => load(paths[position], options, entries));
+      results.push({ position, ...loaded });
     }
     if (results.length >= BATCH) send(false);
   }

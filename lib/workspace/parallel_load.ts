@@ -18,6 +18,7 @@ import {
 } from "../manifest/load.ts";
 import { readFileBytes } from "../manifest/read.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
+import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
 import type { WorkerReply, WorkerTask } from "./load_worker.ts";
 
@@ -128,7 +129,9 @@ export async function loadManifestsInParallel(
   for (;;) {
     const start = Atomics.add(counter, 0, CHUNK);
     if (start >= pending.length) break;
-    pending.slice(start, start + CHUNK).forEach(loadHere);
+    for (const item of pending.slice(start, start + CHUNK)) {
+      await withYamlLibrary(() => loadHere(item));
+    }
     flushEntries();
     // The event loop turns after each chunk: a starting worker's modules load
     // only then, and the workers' results are taken in as they come rather
@@ -139,7 +142,9 @@ export async function loadManifestsInParallel(
   await Promise.all(finished);
   for (const worker of workers) worker.terminate();
   // Files a failed worker had taken but not sent back.
-  for (const item of pending) if (results[item.index] === undefined) loadHere(item);
+  for (const item of pending) {
+    if (results[item.index] === undefined) await withYamlLibrary(() => loadHere(item));
+  }
   flushEntries();
   if (parallel.stats) Object.assign(parallel.stats, { workers: workers.length, loadedByWorkers });
   return gatherResults(paths, results as LoadResult[]);

@@ -4,15 +4,15 @@ import { buildOrder, resolveGraph } from "../../lib/graph/resolve.ts";
 import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
 import { copyFixture, repoRoot, twonex } from "../helpers/cli.ts";
 
-function loadFixture(name: string) {
+async function loadFixture(name: string) {
   const dir = join(repoRoot, "tests/fixtures/workspaces", name);
-  const loaded = loadManifests(discoverManifests([join(dir, "manifests")]));
+  const loaded = await loadManifests(discoverManifests([join(dir, "manifests")]));
   assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === "error"), []);
   return { dir, ...resolveGraph(loaded.manifests) };
 }
 
-Deno.test("original format: commit: deps resolve to manifests, same slug in two flavors", () => {
-  const { dir, graph, diagnostics } = loadFixture("original");
+Deno.test("original format: commit: deps resolve to manifests, same slug in two flavors", async () => {
+  const { dir, graph, diagnostics } = await loadFixture("original");
   assert.deepEqual(diagnostics, []);
   const phase1 = graph.byPath.get(join(dir, "manifests/phase1/toolchain.yaml"))!;
   assert.deepEqual(
@@ -44,8 +44,8 @@ Deno.test("original format: commit: deps resolve to manifests, same slug in two 
   assert.equal(many.manifest.package.version, "1.0", "a number is read as written");
 });
 
-Deno.test("a cycle is reported whole, in order, with positions", () => {
-  const { dir, diagnostics } = loadFixture("cycle");
+Deno.test("a cycle is reported whole, in order, with positions", async () => {
+  const { dir, diagnostics } = await loadFixture("cycle");
   assert.equal(diagnostics.length, 1);
   const [d] = diagnostics;
   assert.equal(d.message, "dependency cycle: a -> b -> c -> a");
@@ -58,23 +58,23 @@ Deno.test("a cycle is reported whole, in order, with positions", () => {
   );
 });
 
-Deno.test("a missing dependency suggests the closest slug", () => {
-  const { diagnostics } = loadFixture("missing");
+Deno.test("a missing dependency suggests the closest slug", async () => {
+  const { diagnostics } = await loadFixture("missing");
   assert.equal(diagnostics.length, 1);
   assert.equal(diagnostics[0].message, 'dependency "libfooo" is not a package of this workspace');
   assert.equal(diagnostics[0].hint, 'did you mean "libfoo"?');
 });
 
-Deno.test("an ambiguous dependency lists the candidates", () => {
-  const { diagnostics } = loadFixture("ambiguous");
+Deno.test("an ambiguous dependency lists the candidates", async () => {
+  const { diagnostics } = await loadFixture("ambiguous");
   assert.equal(diagnostics.length, 1);
   assert.equal(diagnostics[0].message, 'dependency "libc" is ambiguous: 2 packages match');
   assert.match(diagnostics[0].hint!, /libc@1 \(glibc\).*libc@1 \(musl\)/);
 });
 
-Deno.test("build order is deterministic and puts dependencies first", () => {
+Deno.test("build order is deterministic and puts dependencies first", async () => {
   const dir = join(repoRoot, "tests/fixtures/workspaces/original");
-  const { manifests } = loadManifests(discoverManifests([join(dir, "manifests")]));
+  const { manifests } = await loadManifests(discoverManifests([join(dir, "manifests")]));
   const forward = buildOrder(resolveGraph(manifests).graph);
   const backward = buildOrder(resolveGraph([...manifests].reverse()).graph);
   assert.deepEqual(forward.map((n) => n.id), backward.map((n) => n.id));

@@ -65,9 +65,9 @@ function assertSameLoad(actual: LoadedManifests, expected: unknown): void {
 
 /** What loading on one thread gives, kept for the tests below: loading thousands takes seconds. */
 const references = new Map<number, unknown>();
-function sequential(paths: string[]): unknown {
+async function sequential(paths: string[]): Promise<unknown> {
   if (!references.has(paths.length)) {
-    references.set(paths.length, withoutUndefined(loadManifests(paths)));
+    references.set(paths.length, withoutUndefined(await loadManifests(paths)));
   }
   return references.get(paths.length);
 }
@@ -84,7 +84,7 @@ Deno.test("parallel load: the same results in the same order as loading on one t
   assert.equal(stats.workers, 1);
   assert.ok(stats.loadedByWorkers > 0, "the worker loaded nothing");
   assert.ok(stats.loadedByWorkers < paths.length, "this thread loaded nothing");
-  assertSameLoad(loaded, sequential(paths));
+  assertSameLoad(loaded, await sequential(paths));
 });
 
 Deno.test("parallel load: what a worker fills the cache with is read back as the same results", async () => {
@@ -105,7 +105,7 @@ Deno.test("parallel load: what a worker fills the cache with is read back as the
     const again = { workers: 0, loadedByWorkers: 0 };
     const loaded = await loadManifestsInParallel(paths, {}, second, { ...options, stats: again });
     assert.equal(again.workers, 0);
-    assertSameLoad(loaded, sequential(paths));
+    assertSameLoad(loaded, await sequential(paths));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -123,7 +123,7 @@ Deno.test("parallel load: files taken by a failing worker are loaded by this thr
   });
   assert.equal(stats.workers, 1);
   assert.equal(stats.loadedByWorkers, 0);
-  assertSameLoad(loaded, sequential(paths));
+  assertSameLoad(loaded, await sequential(paths));
 });
 
 Deno.test("parallel load: a worker module that cannot be loaded leaves all to this thread", async () => {
@@ -133,7 +133,7 @@ Deno.test("parallel load: a worker module that cannot be loaded leaves all to th
     minFilesPerThread: 1,
     workerUrl: new URL("../fixtures/workers/no_such_worker.ts", import.meta.url),
   });
-  assertSameLoad(loaded, sequential(paths));
+  assertSameLoad(loaded, await sequential(paths));
 });
 
 Deno.test("parallel load: few files are loaded on this thread alone", async () => {

@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { withChecksum } from "../../lib/manifest/update_hash.ts";
+import { loadYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 
 const HASH = "ab".repeat(32);
+
+// withChecksum edits through the library's document, which updateManifestHash loads first.
+await loadYamlLibrary();
 
 Deno.test("--update-hash replaces an existing checksum and keeps everything else", () => {
   const text = `# top comment

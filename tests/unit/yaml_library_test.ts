@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as Yaml from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  loadYamlLibrary,
+  withYamlLibrary,
+  YamlLibraryNotLoaded,
+} from "../../lib/manifest/yaml_library.ts";
+import { fastParseDocument } from "../../lib/manifest/fast_yaml.ts";
+import { repoRoot } from "../helpers/cli.ts";
+
+/** Every node and pair below `node`, itself included. */
+function allNodes(node: unknown): unknown[] {
+  const found = [node];
+  if (Yaml.isPair(node)) found.push(...allNodes(node.key), ...allNodes(node.value));
+  if (Yaml.isMap(node) || Yaml.isSeq(node)) {
+    for (const item of node.items) found.push(...allNodes(item));
+  }
+  return found;
+}
+
+Deno.test("yaml_library: the kind tests agree with the library's on its nodes, fast nodes and other values", () => {
+  const text = "a: &x [1, {b: c}]\nd: *x\ne: |\n  text\nf: null\n";
+  const fast = fastParseDocument("a: [1, {b: c}]\ne: |\n  text\nf: null\n")!.contents;
+  const values = [
+    ...allNodes(Yaml.parseDocument(text).contents),
+    ...allNodes(fast),
+    null,
+    undefined,
+    0,
+    "",
+    "map",
+    {},
+    [],
+    new Map(),
+  ];
+  type KindTest = (node: unknown) => boolean;
+  const kinds: Array<[KindTest, KindTest]> = [
+    [isMap, Yaml.isMap],
+    [isSeq, Yaml.isSeq],
+    [isScalar, Yaml.isScalar],
+    [isAlias, Yaml.isAlias],
+    [isPair, Yaml.isPair],
+  ];
+  for (const [ours, theirs] of kinds) {
+    for (const value of values) assert.equal(ours(value), theirs(value), `${ours.name}`);
+    // Each kind is seen at least once, so that a test answering false always would fail.
+    assert.ok(values.some((value) => theirs(value)), `no ${theirs.name} node in the sample`);
+  }
+});
+
+Deno.test("yaml_library: withYamlLibrary runs the work again once the library is loaded", async () => {
+  let runs = 0;
+  const result = await withYamlLibrary(() => {
+    runs++;
+    if (runs === 1) throw new YamlLibraryNotLoaded();
+    return "done";
+  });
+  assert.equal(result, "done");
+  assert.equal(runs, 2);
+  // Other errors pass through, and the work is not run again.
+  let failures = 0;
+  await assert.rejects(
+    withYamlLibrary(() => {
+      failures++;
+      throw new RangeError("not about the library");
+    }),
+    RangeError,
+  );
+  assert.equal(failures, 1);
+  assert.equal(typeof (await loadYamlLibrary()).parseDocument, "function");
+});
+
+Deno.test("yaml_library: loading the repository's manifests never loads the library", async () => {
+  // In a process of its own, whose module state is fresh: every manifest of
+  // the repository lies in the fast parser's subset, so a lint of a workspace
+  // like it costs no thread the library's loading.
+  const lib = (path: string) => JSON.stringify(new URL(`lib/${path}`, `file://${repoRoot}/`).href);
+  const script = `
+    const { discoverManifests, loadManifests } = await import(${lib("workspace/discover.ts")});
+    const { yamlLibrary } = await import(${lib("manifest/yaml_library.ts")});
+    const loaded = await loadManifests(discoverManifests([${
+    JSON.stringify(join(repoRoot, "manifests"))
+  }]));
+    let libraryLoaded = true;
+    try { yamlLibrary(); } catch { libraryLoaded = false; }
+    console.log(JSON.stringify({ manifests: loaded.manifests.length, libraryLoaded }));
+  `;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--config", join(repoRoot, "deno.json"), script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const { manifests, libraryLoaded } = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.ok(manifests >= 10, `only ${manifests} manifests loaded`);
+  assert.equal(libraryLoaded, false);
+});
