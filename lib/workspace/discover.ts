@@ -2,7 +2,7 @@
  * Finds the manifests of a workspace and loads them all.
  * @module
  */
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Diagnostic } from "../manifest/diagnostics.ts";
 import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ManifestCache } from "../manifest/cache.ts";
@@ -11,13 +11,16 @@ import type { ValidateOptions } from "../manifest/validate.ts";
 import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { CONFIG_FILE } from "./config.ts";
 
+/** A manifest's file name: *.yaml or *.yml. */
+const MANIFEST_NAME = /\.ya?ml$/;
+
 /**
  * Every *.yaml / *.yml below `dirs` (recursively; hidden entries skipped), sorted, absolute.
  * Synchronous: one call per directory, where the asynchronous reads took an
  * await per entry and were slower even with every directory read at once.
  */
 export function discoverManifests(dirs: string[]): string[] {
-  const found = new Set<string>();
+  const found: string[] = [];
   const walk = (dir: string): void => {
     let entries: Iterable<Deno.DirEntry>;
     try {
@@ -26,18 +29,25 @@ export function discoverManifests(dirs: string[]): string[] {
       if (error instanceof Deno.errors.NotFound) return;
       throw error;
     }
+    // `dir` is absolute and normal, and a name has no "/": joined by hand,
+    // which costs a fraction of path.join's normalising for 10,000 entries.
+    const prefix = dir.endsWith("/") ? dir : `${dir}/`;
     for (const entry of entries) {
-      if (entry.name.startsWith(".")) continue;
-      const path = join(dir, entry.name);
+      const name = entry.name;
+      if (name.startsWith(".")) continue;
+      const path = prefix + name;
+      const manifestName = MANIFEST_NAME.test(name);
       // A directory named like a manifest is listed so that loading reports it.
-      if (entry.isDirectory && /\.ya?ml$/.test(entry.name)) found.add(path);
-      else if (entry.isDirectory) walk(path);
-      else if (/\.ya?ml$/.test(entry.name) && entry.name !== CONFIG_FILE) found.add(path);
-      else if (entry.isSymlink && /\.ya?ml$/.test(entry.name)) found.add(path);
+      if (entry.isDirectory) {
+        if (manifestName) found.push(path);
+        else walk(path);
+      } else if (manifestName && (name !== CONFIG_FILE || entry.isSymlink)) found.push(path);
     }
   };
   for (const dir of dirs) walk(resolve(dir));
-  return [...found].sort();
+  // Directories given twice, or one inside another, list a file twice.
+  found.sort();
+  return found.filter((path, index) => index === 0 || path !== found[index - 1]);
 }
 
 export interface LoadedManifests {

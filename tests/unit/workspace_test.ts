@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { defaultConfig, parseConfig } from "../../lib/workspace/config.ts";
 import { selectPackage } from "../../lib/workspace/select.ts";
+import { discoverManifests } from "../../lib/workspace/discover.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
 import type { Manifest } from "../../lib/manifest/types.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
@@ -89,4 +90,25 @@ Deno.test("input key: changes with the script and env, not with the description"
   assert.notEqual(key(base("", "make -k")), plain);
   assert.notEqual(key(base(""), { CFLAGS: "-O1" }), plain);
   assert.match(plain, /^[0-9a-f]{64}$/);
+});
+
+Deno.test("discovery: manifests below the dirs, sorted, each once; hidden entries and 2nex.yaml skipped", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const files = ["b.yaml", "a.yml", "sub/c.yaml", "sub/deeper/d.yaml", "notes.txt", "2nex.yaml"];
+    const hidden = [".hidden.yaml", ".git/e.yaml"];
+    for (const file of [...files, ...hidden]) {
+      await Deno.mkdir(join(root, file, ".."), { recursive: true });
+      await Deno.writeTextFile(join(root, file), "");
+    }
+    await Deno.mkdir(join(root, "dir.yaml")); // listed, so that loading reports it
+    await Deno.symlink(join(root, "b.yaml"), join(root, "link.yaml"));
+    const found = discoverManifests([join(root, "sub"), root, `${root}/`, join(root, "missing")]);
+    assert.deepEqual(
+      found.map((path) => path.slice(root.length + 1)),
+      ["a.yml", "b.yaml", "dir.yaml", "link.yaml", "sub/c.yaml", "sub/deeper/d.yaml"],
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
