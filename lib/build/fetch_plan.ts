@@ -92,7 +92,7 @@ export function fetchItems(manifests: Manifest[]): FetchItem[] {
       url: s.url,
       file: s.file,
       manifestDir: dirname(m.path),
-      position: s.position,
+      position: { file: m.path, ...s.position },
     }))
   );
 }

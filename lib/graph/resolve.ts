@@ -64,11 +64,12 @@ export function resolveGraph(
     else bySlug.set(slug, [node]);
   }
   const diagnostics: Diagnostic[] = [];
-  const error = (spec: DependencySpec, message: string, hint?: string) =>
-    diagnostics.push({ ...spec.position, severity: "error", message, hint });
   const defaults = new DefaultParts();
 
   for (const node of nodes) {
+    // A dependency's position is in its dependent's file.
+    const error = (spec: DependencySpec, message: string, hint?: string) =>
+      diagnostics.push({ file: node.id, ...spec.position, severity: "error", message, hint });
     for (const spec of node.manifest.dependencies) {
       const resolved = spec.commit !== undefined
         ? resolveCommit(spec, spec.commit, bySlug, arch, error)
@@ -250,16 +251,16 @@ function findCycles(graph: Graph): Diagnostic[] {
           ...steps.map((s) => s.node.manifest.package.slug),
           next.manifest.package.slug,
         ];
-        const first = steps[0].dep.spec.position;
         diagnostics.push({
-          ...first,
+          file: steps[0].node.id,
+          ...steps[0].dep.spec.position,
           severity: "error",
           message: `dependency cycle: ${names.join(" -> ")}`,
           hint: steps
             .map((s) =>
               `${s.node.manifest.package.slug} depends on ${
                 s.dep.target!.manifest.package.slug
-              } at ${s.dep.spec.position.file}:${s.dep.spec.position.line}:${s.dep.spec.position.col}`
+              } at ${s.node.id}:${s.dep.spec.position.line}:${s.dep.spec.position.col}`
             )
             .join("; "),
         });

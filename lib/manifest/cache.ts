@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import type { LoadResult } from "./load.ts";
 import { VERSION } from "../version.ts";
 
-const FORMAT = 1;
+/** 2: positions of sources and dependencies without the file. */
+const FORMAT = 2;
 
 interface Entry {
   digest: string;

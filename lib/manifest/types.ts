@@ -3,9 +3,18 @@
  * Data from YAML only gets these types after validation.
  * @module
  */
-import type { SourcePosition } from "../util/errors.ts";
 
 export type SandboxMode = "hermetic" | "host";
+
+/**
+ * A 1-based line and column in the manifest's own file (`Manifest.path`).
+ * Positions leave the path out: it is the same for all of them, and a cached
+ * or transferred manifest was a fifth path strings.
+ */
+export interface LineCol {
+  line: number;
+  col: number;
+}
 
 export interface PackageInfo {
   schema: 1;
@@ -29,7 +38,7 @@ export interface SourceSpec {
   /** Path relative to the manifest, the workspace or a mirror directory. */
   file?: string;
   sha256: string;
-  position: SourcePosition;
+  position: LineCol;
 }
 
 export interface DependencySpec {
@@ -40,7 +49,7 @@ export interface DependencySpec {
   bundle?: string;
   /** The original form: an ostree ref of a bundle or output. */
   commit?: string;
-  position: SourcePosition;
+  position: LineCol;
 }
 
 export interface BuildSpec {

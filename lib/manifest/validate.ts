@@ -394,7 +394,7 @@ class ManifestValidator {
         url,
         file,
         sha256,
-        position: { file: this.path, ...this.bag.position(offsetOf(map)) },
+        position: this.bag.position(offsetOf(map)),
       });
     }
     return out;
@@ -438,7 +438,7 @@ class ManifestValidator {
         flavor,
         bundle,
         commit,
-        position: { file: this.path, ...this.bag.position(offsetOf(map)) },
+        position: this.bag.position(offsetOf(map)),
       });
     }
     return out;

@@ -59,8 +59,13 @@ Deno.test("a cycle is reported whole, in order, with positions", async () => {
 });
 
 Deno.test("a missing dependency suggests the closest slug", async () => {
-  const { diagnostics } = await loadFixture("missing");
+  const { dir, diagnostics } = await loadFixture("missing");
   assert.equal(diagnostics.length, 1);
+  // At the dependency, in the dependent's file.
+  assert.deepEqual(
+    [diagnostics[0].file, diagnostics[0].line, diagnostics[0].col],
+    [join(dir, "manifests/app.yaml"), 6, 5],
+  );
   assert.equal(diagnostics[0].message, 'dependency "libfooo" is not a package of this workspace');
   assert.equal(diagnostics[0].hint, 'did you mean "libfoo"?');
 });
