@@ -98,16 +98,17 @@ export async function loadManifestsInParallel(
     store: (path, digest, result) => entries.add(path, digest, result),
   };
   const flushEntries = () => cache?.storeSerialized(entries.take());
-  const loadHere = (item: Pending) => {
-    const path = paths[item.index];
-    if (!item.read) {
-      results[item.index] = loadManifestFile(path, options, store);
-      return;
-    }
-    const result = loadManifestBytes(path, item.read.bytes, options);
-    store?.store(path, item.read.digest, result);
-    results[item.index] = result;
-  };
+  const loadHere = (item: Pending) =>
+    withYamlLibrary(() => {
+      const path = paths[item.index];
+      if (!item.read) {
+        results[item.index] = loadManifestFile(path, options, store);
+        return;
+      }
+      const result = loadManifestBytes(path, item.read.bytes, options);
+      store?.store(path, item.read.digest, result);
+      results[item.index] = result;
+    });
   let loadedByWorkers = 0;
   const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const task: WorkerTask = {
@@ -129,9 +130,7 @@ export async function loadManifestsInParallel(
   for (;;) {
     const start = Atomics.add(counter, 0, CHUNK);
     if (start >= pending.length) break;
-    for (const item of pending.slice(start, start + CHUNK)) {
-      await withYamlLibrary(() => loadHere(item));
-    }
+    for (const item of pending.slice(start, start + CHUNK)) await loadHere(item);
     flushEntries();
     // The event loop turns after each chunk: a starting worker's modules load
     // only then, and the workers' results are taken in as they come rather
@@ -142,9 +141,7 @@ export async function loadManifestsInParallel(
   await Promise.all(finished);
   for (const worker of workers) worker.terminate();
   // Files a failed worker had taken but not sent back.
-  for (const item of pending) {
-    if (results[item.index] === undefined) await withYamlLibrary(() => loadHere(item));
-  }
+  for (const item of pending) if (results[item.index] === undefined) await loadHere(item);
   flushEntries();
   if (parallel.stats) Object.assign(parallel.stats, { workers: workers.length, loadedByWorkers });
   return gatherResults(paths, results as LoadResult[]);
