@@ -73,7 +73,9 @@ Example:
         })),
       })));
     } else if (format === "dot") {
-      const lines = ["digraph 2nex {", "  rankdir=LR;"];
+      // A DOT ID that starts with a digit must be a number or a quoted string:
+      // an unquoted `2nex` is a syntax error for Graphviz.
+      const lines = ['digraph "2nex" {', "  rankdir=LR;"];
       for (const n of order) {
         lines.push(`  ${JSON.stringify(label(n))};`);
         for (const d of n.deps) {

@@ -114,7 +114,7 @@ Deno.test("graph prints the build order with each package's dependencies, as tex
     assert.equal(
       dot.stdout,
       [
-        "digraph 2nex {",
+        'digraph "2nex" {',
         "  rankdir=LR;",
         '  "bootstrap_tools@2.42:bootstrap/phase0";',
         '  "toolchain@13.2.0:bootstrap/phase0";',
