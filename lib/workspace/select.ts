@@ -1,6 +1,6 @@
 /**
  * Package selectors (SPEC section 2): a manifest path, `SLUG`, `SLUG@VERSION`,
- * narrowed by `--flavor`. Unknown or ambiguous selectors are errors (exit 2)
+ * narrowed by `--flavor`, and `SLUG@VERSION:FLAVOR`, the name `graph` prints. Unknown or ambiguous selectors are errors (exit 2)
  * that list the candidates or the closest names.
  * @module
  */
@@ -17,8 +17,25 @@ export interface SelectOptions {
   failed?: string[];
 }
 
+/**
+ * `SLUG@VERSION:FLAVOR`, the full name of a package as `graph` and build
+ * summaries print it. Versions never contain ":" and slugs never "@", so the
+ * first "@" and the first ":" after it split it unambiguously.
+ */
+const FULL_NAME = /^([^@/:]+)@([^@/:]+):([^@:]+)$/;
+
+/** The slug, version and flavor of a full package name; undefined for any other selector. */
+export function parseFullName(
+  selector: string,
+): { slug: string; version: string; flavor: string } | undefined {
+  if (/\.ya?ml$/.test(selector)) return undefined;
+  const match = FULL_NAME.exec(selector);
+  return match ? { slug: match[1], version: match[2], flavor: match[3] } : undefined;
+}
+
 /** True when the selector is meant as a file path rather than a slug. */
 export function looksLikePath(selector: string): boolean {
+  if (parseFullName(selector)) return false;
   return selector.includes("/") || /\.ya?ml$/.test(selector);
 }
 
@@ -43,9 +60,17 @@ export function selectPackage(
       });
     }
   }
+  const full = parseFullName(selector);
+  if (full && options.flavor !== undefined && options.flavor !== full.flavor) {
+    throw new InvalidInputError(
+      `"${selector}" names flavor ${full.flavor}, but --flavor ${options.flavor} was given`,
+      { hint: "drop --flavor, or the :FLAVOR part of the name" },
+    );
+  }
   const at = selector.lastIndexOf("@");
-  const slug = at > 0 ? selector.slice(0, at) : selector;
-  const version = at > 0 ? selector.slice(at + 1) : undefined;
+  const slug = full?.slug ?? (at > 0 ? selector.slice(0, at) : selector);
+  const version = full?.version ?? (at > 0 ? selector.slice(at + 1) : undefined);
+  const flavor = full?.flavor ?? options.flavor;
   const bySlug = manifests.filter((m) => m.package.slug === slug);
   if (bySlug.length === 0) {
     const close = closestNames(slug, [...new Set(manifests.map((m) => m.package.slug))]);
@@ -64,7 +89,7 @@ export function selectPackage(
   }
   const candidates = bySlug.filter((m) =>
     (version === undefined || m.package.version === version) &&
-    (options.flavor === undefined || m.package.flavor === options.flavor)
+    (flavor === undefined || m.package.flavor === flavor)
   );
   if (candidates.length === 1) return candidates[0];
   const describe = (list: Manifest[]) =>
@@ -72,7 +97,7 @@ export function selectPackage(
   if (candidates.length === 0) {
     throw new InvalidInputError(
       `no package "${slug}"${version ? ` at version ${version}` : ""}${
-        options.flavor ? ` in flavor ${options.flavor}` : ""
+        flavor ? ` in flavor ${flavor}` : ""
       }`,
       { hint: `candidates:\n${describe(bySlug)}` },
     );

@@ -62,6 +62,21 @@ Deno.test("selectors: path, slug, slug@version, flavor; errors list candidates",
     assert.match(error.hint!, /gcc@13\.2\.0 \(bootstrap\/phase0\)/);
     return true;
   });
+  // The full names `graph` prints are selectors too, flavors with "/" included.
+  assert.equal(selectPackage(all, "gcc@13.2.0:main", { cwd }).path, "/ws/m/gcc-13.yaml");
+  assert.equal(
+    selectPackage(all, "gcc@13.2.0:bootstrap/phase0", { cwd }).path,
+    "/ws/m/gcc-p0.yaml",
+  );
+  assert.throws(
+    () => selectPackage(all, "gcc@13.2.0:main", { cwd, flavor: "bootstrap/phase0" }),
+    /names flavor main, but --flavor bootstrap\/phase0 was given/,
+  );
+  assert.throws(() => selectPackage(all, "gcc@12.3.0:bootstrap/phase0", { cwd }), (e: unknown) => {
+    assert(e instanceof InvalidInputError);
+    assert.equal(e.message, 'no package "gcc" at version 12.3.0 in flavor bootstrap/phase0');
+    return true;
+  });
   assert.throws(() => selectPackage(all, "gc", { cwd }), (error: unknown) => {
     assert(error instanceof InvalidInputError);
     assert.equal(error.message, 'unknown package "gc"');
