@@ -4,6 +4,7 @@ import { initCommand } from "./init.ts";
 import { lintCommand } from "./lint.ts";
 import { showCommand } from "./show.ts";
 import { graphCommand } from "./graph.ts";
+import { whyDependsCommand } from "./why_depends.ts";
 import { evalCommand } from "./eval.ts";
 import { buildCommand } from "./build.ts";
 import { diffCommand } from "./diff.ts";
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   lintCommand,
   showCommand,
   graphCommand,
+  whyDependsCommand,
   evalCommand,
   fetchCommand,
   vendorCommand,

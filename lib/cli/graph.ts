@@ -2,30 +2,43 @@
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
 import { buildOrder, type GraphNode, type ResultPart } from "../graph/resolve.ts";
+import { dependentsOf } from "../graph/query.ts";
 import { ExitCode, InvalidInputError } from "../util/errors.ts";
 import { displayPath } from "../manifest/diagnostics.ts";
 
 export const graphCommand: Command = {
   name: "graph",
   summary: "print the dependency graph; text gives a build order",
-  usage: "2nex graph [PKG…] [--flavor F] [--format text|dot|json]",
+  usage: "2nex graph [PKG…] [--reverse] [--flavor F] [--format text|dot|json]",
   help: `Prints the packages (all, or PKG and what it depends on) in build order,
-dependencies first, each with its direct dependencies.
+dependencies first, each with its direct dependencies. With --reverse, PKG and
+every package that depends on it instead: what a change to PKG rebuilds.
 
 Options:
+      --reverse    the packages that depend on PKG, not those PKG depends on
       --format F   text (default), dot (Graphviz) or json
       --flavor F   narrow package selectors to flavor F
 
 Example:
   2nex graph hello
+  2nex graph --reverse m4
   2nex graph --format dot | dot -Tsvg > graph.svg`,
-  options: { format: { type: "string" }, flavor: { type: "string" } },
+  options: {
+    format: { type: "string" },
+    flavor: { type: "string" },
+    reverse: { type: "boolean" },
+  },
   maxPositionals: Infinity,
   async run(context, positionals, options) {
     const format = (options.json ? "json" : options.format ?? "text") as string;
     if (!["text", "dot", "json"].includes(format)) {
       throw new InvalidInputError(`unknown --format "${format}"`, {
         hint: "use text, dot or json",
+      });
+    }
+    if (options.reverse && positionals.length === 0) {
+      throw new InvalidInputError("graph --reverse needs at least one PKG", {
+        hint: "e.g. 2nex graph --reverse m4",
       });
     }
     const { loaded, selected } = await loadSelected(
@@ -47,7 +60,9 @@ Example:
         );
       }
     }
-    const order = buildOrder(loaded.graph, positionals.length > 0 ? selected : undefined);
+    const order = options.reverse
+      ? dependentsOf(loaded.graph, selected)
+      : buildOrder(loaded.graph, positionals.length > 0 ? selected : undefined);
     // Made once per package: a package is named once for itself and once per dependent.
     const labels = new Map<GraphNode, string>();
     const label = (n: GraphNode) => {
