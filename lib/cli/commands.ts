@@ -8,6 +8,7 @@ import { whyDependsCommand } from "./why_depends.ts";
 import { evalCommand } from "./eval.ts";
 import { buildCommand } from "./build.ts";
 import { diffCommand } from "./diff.ts";
+import { completionsCommand } from "./completions.ts";
 import {
   checkoutCommand,
   fetchCommand,
@@ -32,4 +33,5 @@ export const COMMANDS: Command[] = [
   logCommand,
   diffCommand,
   gcCommand,
+  completionsCommand,
 ];
