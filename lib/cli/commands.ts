@@ -9,6 +9,7 @@ import { evalCommand } from "./eval.ts";
 import { buildCommand } from "./build.ts";
 import { diffCommand } from "./diff.ts";
 import { completionsCommand } from "./completions.ts";
+import { doctorCommand } from "./doctor.ts";
 import {
   checkoutCommand,
   fetchCommand,
@@ -33,5 +34,6 @@ export const COMMANDS: Command[] = [
   logCommand,
   diffCommand,
   gcCommand,
+  doctorCommand,
   completionsCommand,
 ];
