@@ -62,7 +62,7 @@ export class CommandContext {
   async workspace(): Promise<Workspace> {
     if (!this.#workspace) {
       const root = this.globals.workspace
-        ? resolve(this.cwd, this.globals.workspace)
+        ? await existingDirectory(resolve(this.cwd, this.globals.workspace), "-C")
         : await findWorkspaceRoot(this.cwd);
       const ws = await loadWorkspace(root);
       if (this.globals.repo) ws.config.repo = resolve(this.cwd, this.globals.repo);
@@ -70,6 +70,18 @@ export class CommandContext {
     }
     return this.#workspace;
   }
+}
+
+/** `path` when it is a directory; a usage error naming `option` otherwise. */
+async function existingDirectory(path: string, option: string): Promise<string> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    throw new InvalidInputError(`${option} ${path}: no such directory`);
+  }
+  if (!info.isDirectory) throw new InvalidInputError(`${option} ${path}: not a directory`);
+  return path;
 }
 
 /** Parses a command's argv (global options allowed anywhere). */
