@@ -4,6 +4,13 @@ import type { Command } from "./command.ts";
 import { CONFIG_FILE, loadWorkspace, STARTER_CONFIG } from "../workspace/config.ts";
 import { Store } from "../store/repo.ts";
 import { ExitCode } from "../util/errors.ts";
+import {
+  EXAMPLE_MANIFEST_PATH,
+  EXAMPLE_SOURCE,
+  EXAMPLE_SOURCE_PATH,
+  exampleManifest,
+} from "./init_example.ts";
+import { discoverManifests } from "../workspace/discover.ts";
 
 export const initCommand: Command = {
   name: "init",
@@ -11,7 +18,9 @@ export const initCommand: Command = {
   usage: "2nex init [DIR]",
   help: `Creates DIR (default: the workspace, else the current directory), writes a
 commented 2nex.yaml there unless one exists, creates the manifests directory and
-the ostree repository. Running it again changes nothing.
+the ostree repository. Into a workspace with no manifest yet it writes an example,
+manifests/hello.yaml: a C program built with the host's compiler, offline.
+Running it again changes nothing.
 
 Example:
   2nex init my-distro && cd my-distro && 2nex lint`,
@@ -35,6 +44,7 @@ Example:
     const ws = await loadWorkspace(dir);
     if (context.globals.repo) ws.config.repo = resolve(context.cwd, context.globals.repo);
     for (const manifests of ws.config.manifests) await Deno.mkdir(manifests, { recursive: true });
+    const example = await writeExample(ws.config.manifests);
     await Store.open(ws.config.repo, { create: true });
     if (context.out.options.json) {
       context.out.json({
@@ -42,11 +52,27 @@ Example:
         config: configPath,
         created: wrote,
         repo: ws.config.repo,
+        example: example ?? null,
       });
     } else {
       context.out.info(`${wrote ? "wrote" : "kept"} ${configPath}`);
       context.out.info(`repository ${ws.config.repo}`);
+      if (example) context.out.info(`wrote the example ${example} (try: 2nex build hello)`);
     }
     return ExitCode.ok;
   },
 };
+
+/**
+ * Writes the example package into the first manifests directory when the
+ * workspace has no manifest at all; returns the manifest's path if it did.
+ */
+async function writeExample(manifestDirs: string[]): Promise<string | undefined> {
+  if (manifestDirs.length === 0 || discoverManifests(manifestDirs).length > 0) return undefined;
+  const dir = manifestDirs[0];
+  await Deno.mkdir(join(dir, "hello"), { recursive: true });
+  await Deno.writeTextFile(join(dir, EXAMPLE_SOURCE_PATH), EXAMPLE_SOURCE, { createNew: true });
+  const manifest = join(dir, EXAMPLE_MANIFEST_PATH);
+  await Deno.writeTextFile(manifest, exampleManifest(), { createNew: true });
+  return manifest;
+}
