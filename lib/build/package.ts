@@ -18,11 +18,21 @@ import { FailureError, VerificationError } from "../util/errors.ts";
 import { removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
 import { VERSION } from "../version.ts";
-import type { Sandbox, SandboxRequest } from "../sandbox/mod.ts";
-import { fixedEnvironment } from "../sandbox/mod.ts";
+import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
+import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import type { Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
+import { originalChecksum } from "../original/checksum.ts";
+import { fillInputsDir, prepareOriginalRoot } from "../original/root.ts";
+import {
+  describeOriginalMode,
+  ORIGINAL_HOSTNAME,
+  ORIGINAL_SHELL_OPTIONS,
+  originalEnvironment,
+  type OriginalMode,
+  originalMode,
+} from "../original/semantics.ts";
 
 /** What the build of one package produced, or why it was not needed. */
 export interface PackageOutcome {
@@ -76,6 +86,7 @@ export function inputKeyOf(ws: Workspace, manifest: Manifest, deps: DependencyRe
     sourceDateEpoch: manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch,
     arch: hostArch(),
     target: hostTarget(),
+    originalMode: originalModeOf(ws, manifest),
   });
 }
 
@@ -96,6 +107,11 @@ export interface BuildRun {
   outDir: string;
   plan: OutputPlan;
   outputHash: string;
+  /**
+   * What the manifest's expected hash is compared with: the output hash, or with
+   * `semantics: original` the original builder's checksum of the result.
+   */
+  checkedHash: string;
   logPath: string;
   durationMs: number;
   warnings: string[];
@@ -178,6 +194,7 @@ export async function runBuild(
 ): Promise<BuildRun> {
   const manifest = node.manifest;
   const { ws, store } = services;
+  const original = originalModeOf(ws, manifest);
   const layout = cacheLayout(ws.config.cache);
   await Deno.mkdir(layout.builds, { recursive: true });
   const label = variation.label ? `-${variation.label}` : "";
@@ -194,6 +211,7 @@ export async function runBuild(
       out: join(buildDir, "out"),
       root: join(buildDir, "root"),
       script: join(buildDir, "script"),
+      inputs: join(buildDir, "inputs"),
     };
     await Promise.all(
       [dirs.sources, dirs.work, dirs.out].map((d) => Deno.mkdir(d, { recursive: true })),
@@ -204,11 +222,12 @@ export async function runBuild(
     const readOnlyMounts: SandboxRequest["readOnlyMounts"] = [];
     const writableMounts: SandboxRequest["writableMounts"] = [];
     const warnings: string[] = [];
-    if (deps.length > 0 || manifest.build.sandbox === "hermetic") {
+    if (original || deps.length > 0 || manifest.build.sandbox === "hermetic") {
       await Deno.mkdir(dirs.root, { recursive: true });
-      // Host mode copies (its /bootstrap is writable); hermetic mode hardlinks,
-      // and the sandbox mounts the root read-only so no build can alter the repository.
-      const hardlink = manifest.build.sandbox === "hermetic";
+      // Host mode and the original semantics copy (their roots are writable); hermetic
+      // mode hardlinks, and the sandbox mounts the root read-only so no build can alter
+      // the repository.
+      const hardlink = !original && manifest.build.sandbox === "hermetic";
       warnings.push(...await collisionWarnings(store, deps));
       for (const dep of deps) {
         await store.checkout(dep.commit, dirs.root, {
@@ -217,7 +236,21 @@ export async function runBuild(
         });
       }
     }
-    if (manifest.build.sandbox === "host") {
+    if (original) {
+      warnings.push(...await prepareOriginalRoot(dirs.root, original));
+      if (original === "chroot") {
+        warnings.push(
+          ...await fillInputsDir(
+            dirs.inputs,
+            manifest.sources.map((s) => ({
+              name: s.name,
+              fileName: sourceFileName(s),
+              hostPath: cachedPath(ws.config.cache, s.sha256),
+            })),
+          ),
+        );
+      }
+    } else if (manifest.build.sandbox === "host") {
       await mountHostModeDependencies(
         dirs.root,
         deps.length > 0,
@@ -239,34 +272,29 @@ export async function runBuild(
     await pointLatestLog(ws.config.cache, manifest, logPath);
 
     const jobs = variation.jobs ?? services.jobsPerBuild;
-    let env = fixedEnvironment({
-      mode: manifest.build.sandbox,
-      sourceDateEpoch: manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch,
-      sources: manifest.sources.map((s, index) => ({
-        name: s.name,
-        index,
-        path: `/2nex/sources/${s.name}/${sourceFileName(s)}`,
-      })),
-      target: hostTarget(),
-      jobs,
-      workspaceEnv: Object.entries(ws.config.env),
-      buildEnv: Object.entries(manifest.build.env),
-    });
+    let env = buildEnvironment(ws, manifest, jobs);
     if (variation.reorderEnv) env = variation.reorderEnv(env);
     const sandbox = await services.sandbox();
     const work = variation.workDir
       ? await variation.workDir(dirs.work, buildDir)
       : { path: dirs.work, release: async () => {} };
+    const mode = sandboxModeOf(manifest, original);
     const result = await sandbox.run({
-      mode: manifest.build.sandbox,
-      rootDir: manifest.build.sandbox === "hermetic" ? dirs.root : undefined,
+      mode,
+      rootDir: original || mode === "hermetic" ? dirs.root : undefined,
       readOnlyMounts,
       writableMounts,
       sourcesDir: dirs.sources,
       workDir: work.path,
       outDir: dirs.out,
       scriptPath: dirs.script,
-      shell: manifest.build.shell ?? await defaultShell(manifest, dirs.root),
+      shell: manifest.build.shell ?? await defaultShell(manifest, mode, dirs.root),
+      ...(original && {
+        writableRoot: true,
+        hostname: ORIGINAL_HOSTNAME,
+        shellOptions: ORIGINAL_SHELL_OPTIONS,
+      }),
+      ...(original === "chroot" && { inputsDir: dirs.inputs, consoleDevice: true }),
       env,
       timeoutMs: (manifest.build.timeout ?? ws.config.timeout) * 1000,
       logPath,
@@ -287,6 +315,8 @@ export async function runBuild(
           (keep ? `\nbuild tree kept at ${buildDir}` : ""),
       });
     }
+    // The original builder checksummed the output directory as the script left it.
+    const originalHash = original ? await originalChecksum(dirs.out) : undefined;
     const plan = await planOutputs(dirs.out, manifest.outputs);
     if (plan.missing.length > 0) {
       keep = services.keepFailed;
@@ -313,6 +343,7 @@ export async function runBuild(
       outDir: dirs.out,
       plan,
       outputHash,
+      checkedHash: originalHash ?? outputHash,
       logPath,
       durationMs: performance.now() - started,
       warnings,
@@ -355,9 +386,64 @@ async function mountHostModeDependencies(
 const HOST_DIRS = new Set(["usr", "bin", "sbin", "lib", "lib64"]);
 const RESERVED_DIRS = new Set(["2nex", "tmp", "dev", "proc"]);
 
+/** The complete environment a build of `manifest` gets, with `jobs` in MAKEFLAGS. */
+export function buildEnvironment(
+  ws: Workspace,
+  manifest: Manifest,
+  jobs: number,
+): Array<[string, string]> {
+  const original = originalModeOf(ws, manifest);
+  const sources = manifest.sources.map((s, index) => ({
+    name: s.name,
+    index,
+    path: `${SandboxPaths.sources}/${s.name}/${sourceFileName(s)}`,
+  }));
+  const sourceDateEpoch = manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch;
+  if (original) {
+    return originalEnvironment({
+      mode: original,
+      sourceDateEpoch,
+      jobs,
+      sources,
+      workDir: SandboxPaths.work,
+      outDir: SandboxPaths.out,
+      extra: [...Object.entries(ws.config.env), ...Object.entries(manifest.build.env)],
+    });
+  }
+  return fixedEnvironment({
+    mode: manifest.build.sandbox,
+    sourceDateEpoch,
+    sources,
+    target: hostTarget(),
+    jobs,
+    workspaceEnv: Object.entries(ws.config.env),
+    buildEnv: Object.entries(manifest.build.env),
+  });
+}
+
+/** How `show` names the mode a package builds in. */
+export function describeBuildMode(ws: Workspace, manifest: Manifest): string {
+  const original = originalModeOf(ws, manifest);
+  if (original) return `${describeOriginalMode(original)} (semantics: original)`;
+  return manifest.build.sandbox === "host"
+    ? "host mode: the host's /usr, /bin, /sbin, /lib, /lib64 read-only, a writable /bootstrap"
+    : "hermetic mode: / is the union of the dependencies, read-only";
+}
+
+/** The original builder's mode of `manifest`, when the workspace has its semantics. */
+export function originalModeOf(ws: Workspace, manifest: Manifest): OriginalMode | undefined {
+  return ws.config.semantics === "original" ? originalMode(manifest.package.flavor) : undefined;
+}
+
+/** The sandbox mode a build runs in: the manifest's, or the original mode's counterpart. */
+function sandboxModeOf(manifest: Manifest, original: OriginalMode | undefined): SandboxMode {
+  if (original) return original === "bootstrap" ? "host" : "hermetic";
+  return manifest.build.sandbox;
+}
+
 /** The dependencies' own bash in hermetic mode; the host's in host mode. */
-async function defaultShell(manifest: Manifest, root: string): Promise<string> {
-  if (manifest.build.sandbox === "host") return "/bin/bash";
+async function defaultShell(manifest: Manifest, mode: SandboxMode, root: string): Promise<string> {
+  if (mode === "host") return "/bin/bash";
   for (const candidate of ["/usr/bin/bash", "/bin/bash"]) {
     try {
       await Deno.stat(join(root, candidate));
@@ -489,6 +575,7 @@ export async function commitRun(
   const record: ResultRecord = {
     inputKey,
     outputHash: run.outputHash,
+    ...(run.checkedHash !== run.outputHash && { checkedHash: run.checkedHash }),
     commit: tree.commit,
     parts,
     manifest: manifest.path,

@@ -11,6 +11,11 @@ export interface ResultRecord {
   inputKey: string;
   /** Output hash: the content checksum of the whole result. */
   outputHash: string;
+  /**
+   * With `semantics: original`: the original builder's checksum, which the
+   * manifest's expected hash is compared with. Absent means `outputHash`.
+   */
+  checkedHash?: string;
   /** Commit of the whole result (the `tree` ref). */
   commit: string;
   /** Commits of each output and bundle: "outputs/NAME" / "bundles/NAME" → commit. */

@@ -191,14 +191,15 @@ async function buildNode(
           outputHash: cached.outputHash,
           durationMs: 0,
         };
-        const differs = expectedHash !== cached.outputHash;
+        const checked = cached.checkedHash ?? cached.outputHash;
+        const differs = expectedHash !== checked;
         if (options.updateHash.has(node) && differs) {
-          await updateManifestHash(manifest.path, cached.outputHash);
+          await updateManifestHash(manifest.path, checked);
           report.hashUpdated = true;
         } else if (expectedHash && differs && manifest.package.stableChecksum) {
           // The manifest's hash changed after this result was committed: refuse it again,
           // without pointing the package's refs at it.
-          return mismatchReport(report, cached.outputHash, expectedHash);
+          return mismatchReport(report, checked, expectedHash);
         }
         await restoreRefs(node, cached, services.store);
         lastResults.set(node, cached);
@@ -229,7 +230,7 @@ async function buildNode(
             durationMs: performance.now() - started,
           };
         }
-        const mismatch = expectedHash !== undefined && expectedHash !== run.outputHash;
+        const mismatch = expectedHash !== undefined && expectedHash !== run.checkedHash;
         let hashUpdated = false;
         if (mismatch && manifest.package.stableChecksum && !options.updateHash.has(node)) {
           const report: NodeReport = {
@@ -244,7 +245,7 @@ async function buildNode(
           const lastGood = await lastGoodReport(node, run, services);
           return mismatchReport(
             report,
-            run.outputHash,
+            run.checkedHash,
             expectedHash!,
             keepTree ? run.buildDir : undefined,
             lastGood,
@@ -254,17 +255,17 @@ async function buildNode(
           base.warnings.push(
             `${
               describe(manifest)
-            }: output hash ${run.outputHash} differs from the manifest's ${expectedHash} (stable_checksum: false, committed anyway)`,
+            }: output hash ${run.checkedHash} differs from the manifest's ${expectedHash} (stable_checksum: false, committed anyway)`,
           );
         }
         if ((mismatch || expectedHash === undefined) && options.updateHash.has(node)) {
-          await updateManifestHash(manifest.path, run.outputHash);
+          await updateManifestHash(manifest.path, run.checkedHash);
           hashUpdated = true;
         } else if (expectedHash === undefined) {
           base.warnings.push(
             `${
               describe(manifest)
-            } has no expected hash; its output hash is ${run.outputHash} (add it with \`2nex build --update-hash\`)`,
+            } has no expected hash; its output hash is ${run.checkedHash} (add it with \`2nex build --update-hash\`)`,
           );
         }
         const record = await commitRun(node, run, services, inputKey);

@@ -48,7 +48,13 @@ export async function describePackageStatus(
     const deps = await dependencyResults(node, services);
     const inputKey = inputKeyOf(ws, m, deps);
     const cached = await cachedResult(services, inputKey);
-    return { inputKey, expectedHash, lastBuiltHash, status: cached ? "cached" : "needs build" };
+    return {
+      inputKey,
+      expectedHash,
+      // With `semantics: original` the expected hash is the original checksum: show that one.
+      lastBuiltHash: cached?.checkedHash ?? lastBuiltHash,
+      status: cached ? "cached" : "needs build",
+    };
   } catch (error) {
     if (!(error instanceof TwonexError)) throw error;
     return {

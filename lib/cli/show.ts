@@ -7,6 +7,7 @@ import { displayPath } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { loadYamlLibrary } from "../manifest/yaml_library.ts";
 import { describePackageStatus, type PackageStatus } from "../build/status.ts";
+import { buildEnvironment, describeBuildMode } from "../build/package.ts";
 
 export const showCommand: Command = {
   name: "show",
@@ -49,12 +50,20 @@ Example:
       ),
       bundles: Object.fromEntries(Object.keys(m.bundles).map((b) => [b, refs.bundle(b)])),
     };
+    const mode = describeBuildMode(loaded.ws, m);
+    const environment = buildEnvironment(
+      loaded.ws,
+      m,
+      Math.max(1, navigator.hardwareConcurrency || 1),
+    );
     if (context.out.options.json) {
       context.out.json({
         manifest: displayPath(m.path, context.cwd),
         evaluated: manifestDocument(m),
         refs: refList,
         dependencies: deps,
+        mode,
+        environment: Object.fromEntries(environment),
         ...status,
       });
       return ExitCode.ok;
@@ -73,6 +82,9 @@ Example:
     );
     context.out.print(`last built:    ${status.lastBuiltHash ?? "never"}`);
     context.out.print(`status:        ${status.status}`);
+    context.out.print(`mode:          ${mode}`);
+    context.out.print("environment:");
+    for (const [name, value] of environment) context.out.print(`  ${name}=${value}`);
     return ExitCode.ok;
   },
 };

@@ -7,6 +7,7 @@ import { ExitCode, FailureError, InvalidInputError } from "../util/errors.ts";
 import { fetchItems, fetchManifestSources } from "../build/fetch_plan.ts";
 import { dropNetworkPermission, parseMirrors, vendorSources } from "../source/mod.ts";
 import { hashTree, Store } from "../store/mod.ts";
+import { originalChecksum } from "../original/checksum.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import { openWorkspaceState } from "../build/state.ts";
 import { latestLogPath } from "../build/layout.ts";
@@ -98,20 +99,35 @@ Example:
   },
 };
 
+/** The algorithms `2nex hash --algorithm` knows. */
+const HASH_ALGORITHMS = ["ostree", "original"] as const;
+
 export const hashCommand: Command = {
   name: "hash",
   summary: "print the output hash DIR would get as a build result",
-  usage: "2nex hash DIR",
+  usage: "2nex hash DIR [--algorithm ostree|original]",
   help: `Prints the ostree content checksum of DIR as committed with
 --canonical-permissions --no-xattrs: the output hash a build result with exactly
 these files gets, and what \`ostree show\` prints on its ContentChecksum line.
 
+  --algorithm original   the original builder's checksum instead: sha256 over
+                         every regular file in sorted path order (its relative
+                         path, NUL, its bytes, NUL), which the manifests of a
+                         workspace with \`semantics: original\` record
+
 Example:
-  2nex checkout hello /tmp/hello && 2nex hash /tmp/hello`,
-  options: {},
+  2nex checkout hello /tmp/hello && 2nex hash /tmp/hello
+  2nex hash --algorithm original /tmp/hello`,
+  options: { algorithm: { type: "string" } },
   maxPositionals: 1,
   minPositionals: 1,
-  async run(context, positionals) {
+  async run(context, positionals, options) {
+    const algorithm = (options.algorithm as string | undefined) ?? "ostree";
+    if (!(HASH_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw new InvalidInputError(`unknown hash algorithm "${algorithm}"`, {
+        hint: `use ${HASH_ALGORITHMS.map((a) => `"${a}"`).join(" or ")}`,
+      });
+    }
     const dir = resolve(context.cwd, positionals[0]);
     let info: Deno.FileInfo;
     try {
@@ -120,9 +136,11 @@ Example:
       throw new InvalidInputError(`no such directory: ${positionals[0]}`);
     }
     if (!info.isDirectory) throw new InvalidInputError(`not a directory: ${positionals[0]}`);
-    const { contentChecksum } = await hashTree(dir);
-    if (context.out.options.json) context.out.json({ directory: dir, hash: contentChecksum });
-    else context.out.print(contentChecksum);
+    const hash = algorithm === "original"
+      ? await originalChecksum(dir)
+      : (await hashTree(dir)).contentChecksum;
+    if (context.out.options.json) context.out.json({ directory: dir, algorithm, hash });
+    else context.out.print(hash);
     return ExitCode.ok;
   },
 };

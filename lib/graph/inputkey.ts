@@ -33,6 +33,11 @@ export interface InputKeyParts {
   sourceDateEpoch: number;
   arch: string;
   target?: string;
+  /**
+   * With `semantics: original`, the original builder's mode of the package: its
+   * environment and layout replace 2nex's, so the key must differ.
+   */
+  originalMode?: string;
 }
 
 /** The effective build environment: the workspace's, then the manifest's. */
@@ -55,6 +60,8 @@ export function inputDocument(parts: InputKeyParts): Record<string, unknown> {
     version: m.package.version,
     flavor: m.package.flavor,
     sandbox: m.build.sandbox,
+    // Only present with the original semantics: the keys of other workspaces stay as they were.
+    ...(parts.originalMode !== undefined && { semantics: "original", mode: parts.originalMode }),
     shell: m.build.shell ?? null,
     script: m.build.script,
     sourceDateEpoch: parts.sourceDateEpoch,

@@ -56,7 +56,11 @@ const DEPENDENCY_KEYS = ["name", "version", "flavor", "bundle", "commit"] as con
 const BUILD_KEYS = ["sandbox", "env", "source_date_epoch", "script", "shell", "timeout"] as const;
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._+_-]*$/;
-const SOURCE_NAME_PATTERN = /^[A-Za-z0-9_]+$/;
+/**
+ * Any text but "/", NUL, "=" and line breaks, and not "." or "..": a directory
+ * name under /2nex/sources, and an environment variable name after SOURCE_.
+ */
+const SOURCE_NAME_PATTERN = /^(?!\.\.?$)[^/\0\n\r=]+$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OUTPUT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -234,7 +238,8 @@ class ManifestValidator {
     };
     const name = this.optionalText(fields, "name", { scope: textScope });
     const description = this.optionalText(fields, "description", { scope: textScope });
-    const homepage = this.optionalText(fields, "homepage", { scope: textScope });
+    // The original format writes `homepage: ""` for packages without one.
+    const homepage = this.optionalText(fields, "homepage", { scope: textScope, allowEmpty: true });
     void keyNode;
     if (this.bag.items.length > errorsBefore && (slug === undefined || version === undefined)) {
       return undefined;
@@ -339,8 +344,8 @@ class ManifestValidator {
       if (name !== undefined && !SOURCE_NAME_PATTERN.test(name)) {
         this.bag.error(
           offsetOf(fields.get("name")),
-          `invalid source name "${name}"`,
-          "source names are letters, digits and _ (they become $SOURCE_<name>)",
+          `invalid source name ${JSON.stringify(name)}`,
+          'a source name is any text without "/", "=", NUL or a line break, and not "." or ".." (the build sees $SOURCE_<name> and $SOURCE<i>)',
         );
       }
       if (name !== undefined) {
@@ -407,7 +412,7 @@ class ManifestValidator {
     const seq = this.reader.seq(node, "`dependencies`");
     if (!seq) return [];
     const out: DependencySpec[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, { identity: string; offset: number }>();
     for (const item of seq.items) {
       const map = this.reader.map(item as Node, "each dependency");
       if (!map) continue;
@@ -427,11 +432,30 @@ class ManifestValidator {
         );
       }
       if (name === undefined) continue;
-      if (seen.has(name)) {
-        this.bag.error(offsetOf(fields.get("name")), `duplicate dependency "${name}"`);
+      const identity = JSON.stringify([name, version, flavor, bundle, commit]);
+      const earlier = seen.get(name);
+      if (earlier !== undefined) {
+        // The original builder accepted a dependency listed twice; it is one edge.
+        if (earlier.identity === identity) {
+          this.bag.warning(
+            offsetOf(map),
+            `dependency "${name}" is listed twice`,
+            `the first one is on line ${
+              this.bag.position(earlier.offset).line
+            }; it is one dependency`,
+          );
+        } else {
+          this.bag.error(
+            offsetOf(fields.get("name")),
+            `duplicate dependency "${name}"`,
+            `the first one, on line ${
+              this.bag.position(earlier.offset).line
+            }, names another package or part`,
+          );
+        }
         continue;
       }
-      seen.add(name);
+      seen.set(name, { identity, offset: offsetOf(map) });
       out.push({
         name,
         version,

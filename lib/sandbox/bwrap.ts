@@ -38,7 +38,7 @@ export class BwrapSandbox implements Sandbox {
 /** The helper command line (without variation prefix) for a layout, environment and shell. */
 export function bwrapArgv(
   steps: readonly LayoutStep[],
-  request: Pick<SandboxRequest, "env" | "shell">,
+  request: Pick<SandboxRequest, "env" | "shell" | "hostname" | "shellOptions">,
 ): string[] {
   const argv = [
     "unshare",
@@ -60,7 +60,7 @@ export function bwrapArgv(
     "--gid",
     "0",
     "--hostname",
-    SANDBOX_HOSTNAME,
+    request.hostname ?? SANDBOX_HOSTNAME,
     "--die-with-parent",
     "--new-session",
     "--cap-drop",
@@ -69,7 +69,12 @@ export function bwrapArgv(
   ];
   for (const [name, value] of request.env) argv.push("--setenv", name, value);
   for (const step of steps) argv.push(...bwrapOptions(step));
-  argv.push("--chdir", SandboxPaths.work, "--", ...innerCommand(request.shell));
+  argv.push(
+    "--chdir",
+    SandboxPaths.work,
+    "--",
+    ...innerCommand(request.shell, request.shellOptions),
+  );
   return argv;
 }
 
@@ -81,6 +86,8 @@ function bwrapOptions(step: LayoutStep): string[] {
       return ["--ro-bind", step.source, step.path];
     case "bind":
       return ["--bind", step.source, step.path];
+    case "dev-bind":
+      return ["--dev-bind", step.source, step.path];
     case "symlink":
       return ["--symlink", step.target, step.path];
     case "tmpfs":

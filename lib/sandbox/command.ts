@@ -14,16 +14,22 @@ export const SANDBOX_HOSTNAME = "2nex";
 /**
  * Fixed shell text: umask 022, stderr into stdout (one ordered stream for the
  * log), then the script, read into this very shell (already under `-euo
- * pipefail`). Sourcing rather than `exec`ing a second shell matters: bash passes
+ * pipefail` or the request's own shell options). Sourcing rather than `exec`ing a second shell matters: bash passes
  * its environment on in its own order, so a second shell would undo the
  * environment-order variation of --rounds. Nothing of a request is ever part of
  * this text; `$0` is the shell's path.
  */
 const SCRIPT_LAUNCHER = `umask 022 && exec 2>&1 && . ${SandboxPaths.script}`;
 
+/** The shell options of a 2nex build. */
+export const DEFAULT_SHELL_OPTIONS = ["-euo", "pipefail"] as const;
+
 /** argv run inside the sandbox for `shell` (a path inside the sandbox). */
-export function innerCommand(shell: string): string[] {
-  return [shell, "-euo", "pipefail", "-c", SCRIPT_LAUNCHER, shell];
+export function innerCommand(
+  shell: string,
+  options: readonly string[] = DEFAULT_SHELL_OPTIONS,
+): string[] {
+  return [shell, ...options, "-c", SCRIPT_LAUNCHER, shell];
 }
 
 /** Parses a kernel CPU list such as "0-3,8,10-11" into CPU numbers, ascending. */

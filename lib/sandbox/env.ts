@@ -35,7 +35,10 @@ export const BASE_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
 
 /** One source as the build sees it. */
 export interface SourceVariable {
-  /** The manifest's source name ([A-Za-z0-9_]+): becomes SOURCE_<name>. */
+  /**
+   * The manifest's source name: becomes SOURCE_<name> as it is, even when that is
+   * no shell variable name (programs still see it; scripts use SOURCE<index>).
+   */
   name: string;
   /** 0-based position in the manifest's `sources` list: becomes SOURCE<index>. */
   index: number;
@@ -58,6 +61,8 @@ export interface FixedEnvironmentOptions {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What execve and both helpers accept as a name: anything but "=" and NUL. */
+const ENVIRONMENT_NAME = /^[^=\0]+$/;
 
 /**
  * The complete environment of a build, in order: PATH, HOME, TMPDIR, LC_ALL, TZ,
@@ -79,8 +84,8 @@ export function fixedEnvironment(options: FixedEnvironmentOptions): Array<[strin
     );
   }
   const env = new Map<string, string>();
-  const set = (name: string, value: string) => {
-    if (!NAME.test(name)) {
+  const set = (name: string, value: string, anyName = false) => {
+    if (anyName ? !ENVIRONMENT_NAME.test(name) : !NAME.test(name)) {
       throw new InvalidInputError(`invalid environment variable name "${name}"`, {
         hint: "names are letters, digits and underscores, not starting with a digit",
       });
@@ -101,7 +106,7 @@ export function fixedEnvironment(options: FixedEnvironmentOptions): Array<[strin
   set("WORK_DIR", SandboxPaths.work);
   set("OUT_DIR", SandboxPaths.out);
   for (const source of options.sources) {
-    set(`SOURCE_${source.name}`, source.path);
+    set(`SOURCE_${source.name}`, source.path, true);
     set(`SOURCE${source.index}`, source.path);
   }
   set("TARGET", options.target ?? DEFAULT_TARGET);

@@ -15,6 +15,7 @@ export type LayoutStep =
   | { kind: "dir"; path: string; mode: string }
   | { kind: "ro-bind"; source: string; path: string }
   | { kind: "bind"; source: string; path: string }
+  | { kind: "dev-bind"; source: string; path: string }
   | { kind: "symlink"; target: string; path: string }
   | { kind: "tmpfs"; path: string; mode: string }
   | { kind: "proc"; path: string }
@@ -29,8 +30,17 @@ export type TopLevelEntry =
 /** The host directories host-mode builds see (SPEC section 5). */
 export const HOST_SYSTEM_DIRS = ["usr", "bin", "sbin", "lib", "lib64"] as const;
 
+/** Where `inputsDir` is shown. */
+const INPUTS_PATH = "/inputs";
+
 /** Top-level names the sandbox itself provides; a root's entries of these names are hidden. */
 const SANDBOX_OWNED = new Set(["2nex", "tmp", "dev", "proc"]);
+
+/**
+ * Top-level names a writable root must not hold: the sandbox mounts there, and
+ * a helper making a mount point must not follow a symlink a dependency put there.
+ */
+export const WRITABLE_ROOT_RESERVED = [...SANDBOX_OWNED, INPUTS_PATH.slice(1)] as const;
 
 /**
  * Lists the top-level entries of `dir` (only `names` when given, skipping missing
@@ -79,14 +89,22 @@ export function sandboxLayout(
     | "workDir"
     | "outDir"
     | "scriptPath"
+    | "writableRoot"
+    | "inputsDir"
+    | "consoleDevice"
   >,
   rootEntries: readonly TopLevelEntry[],
   symlinkedMounts: ReadonlyMap<string, string> = new Map(),
 ): LayoutStep[] {
   const steps: LayoutStep[] = [];
   const base = request.mode === "hermetic" ? requireRootDir(request.rootDir) : "";
+  if (request.writableRoot) {
+    // The whole root, writable, below everything else the sandbox mounts.
+    steps.push({ kind: "bind", source: requireRootDir(request.rootDir), path: "/" });
+  }
   for (const entry of rootEntries) {
     if (SANDBOX_OWNED.has(entry.name)) continue;
+    if (request.writableRoot && request.mode === "hermetic") break;
     if (request.mode === "host" && !(HOST_SYSTEM_DIRS as readonly string[]).includes(entry.name)) {
       continue;
     }
@@ -95,6 +113,9 @@ export function sandboxLayout(
     else steps.push({ kind: "ro-bind", source: `${base}/${entry.name}`, path });
   }
 
+  if (request.inputsDir !== undefined) {
+    steps.push({ kind: "ro-bind", source: request.inputsDir, path: INPUTS_PATH });
+  }
   if (request.mode === "hermetic") {
     if (request.readOnlyMounts.length > 0 || request.writableMounts.length > 0) {
       throw new FailureError(
@@ -130,10 +151,12 @@ export function sandboxLayout(
     { kind: "dev", path: "/dev" },
     // /dev itself read-only; POSIX shared memory needs a writable /dev/shm.
     { kind: "tmpfs", path: "/dev/shm", mode: "1777" },
-    { kind: "remount-ro", path: "/dev" },
-    { kind: "proc", path: "/proc" },
-    { kind: "remount-ro", path: "/" },
   );
+  if (request.consoleDevice) {
+    steps.push({ kind: "dev-bind", source: "/dev/null", path: "/dev/console" });
+  }
+  steps.push({ kind: "remount-ro", path: "/dev" }, { kind: "proc", path: "/proc" });
+  if (!request.writableRoot) steps.push({ kind: "remount-ro", path: "/" });
   return steps;
 }
 
@@ -145,7 +168,18 @@ function requireRootDir(rootDir: string | undefined): string {
 }
 
 /** Paths a dependency mount may neither be nor lie under. */
-const RESERVED = ["/usr", "/bin", "/sbin", "/lib", "/lib64", "/2nex", "/tmp", "/dev", "/proc"];
+const RESERVED = [
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib64",
+  "/2nex",
+  "/tmp",
+  "/dev",
+  "/proc",
+  INPUTS_PATH,
+];
 
 function checkExtraMount(mount: Mount): void {
   const path = mount.sandboxPath;

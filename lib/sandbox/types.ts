@@ -84,6 +84,22 @@ export interface SandboxRequest {
   onOutput?: (chunk: Uint8Array) => void;
   /** Aborting kills the whole sandbox; run() then resolves with `aborted: true`. */
   signal?: AbortSignal;
+  /**
+   * `rootDir` is bound writable at "/" as a whole (the original builder's
+   * layout) instead of its entries read-only on a tmpfs; in host mode it holds
+   * the build's own top-level directories. The caller owns it, and leaves no
+   * entry at a path the sandbox mounts (2nex, tmp, dev, proc, inputs; in host
+   * mode the host's system directories).
+   */
+  writableRoot?: boolean;
+  /** Read-only at /inputs: each source by its file name (the original builder's layout). */
+  inputsDir?: string;
+  /** A /dev/console that behaves like /dev/null (the original builder's /dev has one). */
+  consoleDevice?: boolean;
+  /** Hostname inside; default SANDBOX_HOSTNAME. */
+  hostname?: string;
+  /** Options the shell gets before `-c`; default `-euo pipefail`. */
+  shellOptions?: readonly string[];
   /** Reproducibility variation: the build sees only this many CPUs (`nproc`). */
   cpus?: number;
   /** Reproducibility variation: address space layout randomisation off. */

@@ -149,7 +149,7 @@ export class UnshareSandbox implements Sandbox {
 export function unshareArgv(
   stage: string,
   steps: readonly LayoutStep[],
-  request: Pick<SandboxRequest, "env" | "shell">,
+  request: Pick<SandboxRequest, "env" | "shell" | "hostname" | "shellOptions">,
 ): string[] {
   const argv = [
     "unshare",
@@ -175,11 +175,11 @@ export function unshareArgv(
   for (const step of steps) {
     argv.push(...setupWords(step));
     // Without hostname(1) the setup writes the sandbox's own procfs, so this follows the proc step.
-    if (step.kind === "proc") argv.push("hostname", SANDBOX_HOSTNAME);
+    if (step.kind === "proc") argv.push("hostname", request.hostname ?? SANDBOX_HOSTNAME);
   }
   argv.push(EXEC_MARK, CHROOT_MARK);
   for (const [name, value] of request.env) argv.push(`${name}=${value}`);
-  argv.push(CHROOT_MARK, ...innerCommand(request.shell));
+  argv.push(CHROOT_MARK, ...innerCommand(request.shell, request.shellOptions));
   return argv;
 }
 
@@ -190,6 +190,8 @@ function setupWords(step: LayoutStep): string[] {
     case "ro-bind":
       return ["ro-bind", step.source, step.path];
     case "bind":
+    case "dev-bind":
+      // Binds in the user namespace keep the host's device access (as the /dev nodes do).
       return ["bind", step.source, step.path];
     case "symlink":
       return ["symlink", step.target, step.path];

@@ -28,6 +28,16 @@ export const CONFIG_FILE = "2nex.yaml";
 
 export type SandboxPreference = "auto" | "bwrap" | "unshare";
 
+/**
+ * Whose semantics a workspace's manifests are built with: 2nex's own, or the
+ * original builder's (`lib/original/`), for trees written for it.
+ */
+export type Semantics = "2nex" | "original";
+const SEMANTICS: readonly Semantics[] = ["2nex", "original"];
+
+/** Where the original builder looked up `file:` sources: next to the manifests' tree. */
+export const ORIGINAL_INPUTS_CACHE = "inputs_cache";
+
 export interface WorkspaceConfig {
   /** Absolute directories scanned for manifests. */
   manifests: string[];
@@ -41,6 +51,7 @@ export interface WorkspaceConfig {
   env: Record<string, string>;
   /** Seconds a build may run before it is killed. */
   timeout: number;
+  semantics: Semantics;
 }
 
 export interface Workspace {
@@ -60,6 +71,7 @@ const CONFIG_KEYS = [
   "source_date_epoch",
   "env",
   "timeout",
+  "semantics",
 ] as const;
 
 export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
@@ -77,6 +89,7 @@ export function defaultConfig(root: string): WorkspaceConfig {
     sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
     env: {},
     timeout: DEFAULT_TIMEOUT_SECONDS,
+    semantics: "2nex",
   };
 }
 
@@ -226,6 +239,19 @@ export function parseConfig(
         }
         break;
       }
+      case "semantics": {
+        const semantics = textOf(value, "semantics");
+        if ((SEMANTICS as readonly string[]).includes(semantics ?? "")) {
+          config.semantics = semantics as Semantics;
+        } else if (semantics !== undefined) {
+          bag.error(
+            offsetOf(value),
+            `invalid semantics "${semantics}"`,
+            'use "2nex" (the default) or "original" (trees written for the original builder)',
+          );
+        }
+        break;
+      }
       case "env": {
         if (isNullNode(value)) break;
         const envMap = reader.map(value, "env");
@@ -241,6 +267,9 @@ export function parseConfig(
         break;
       }
     }
+  }
+  if (config.semantics === "original") {
+    config.mirrors = [join(root, ORIGINAL_INPUTS_CACHE), ...config.mirrors];
   }
   return config;
 }

@@ -3,6 +3,13 @@ import { join } from "node:path";
 import { buildOrder, resolveGraph } from "../../lib/graph/resolve.ts";
 import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
 import { copyFixture, repoRoot, twonex } from "../helpers/cli.ts";
+import { loadManifestText } from "../../lib/manifest/load.ts";
+import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
+import { partKey } from "../../lib/build/package.ts";
+
+function loadText(path: string, text: string) {
+  return withYamlLibrary(() => loadManifestText(path, text));
+}
 
 async function loadFixture(name: string) {
   const dir = join(repoRoot, "tests/fixtures/workspaces", name);
@@ -11,8 +18,8 @@ async function loadFixture(name: string) {
   return { dir, ...resolveGraph(loaded.manifests) };
 }
 
-Deno.test("original format: commit: deps resolve to manifests, same slug in two flavors", async () => {
-  const { dir, graph, diagnostics } = await loadFixture("original");
+Deno.test("commit: deps resolve to manifests, same slug in two flavors", async () => {
+  const { dir, graph, diagnostics } = await loadFixture("flavors");
   assert.deepEqual(diagnostics, []);
   const phase1 = graph.byPath.get(join(dir, "manifests/phase1/toolchain.yaml"))!;
   assert.deepEqual(
@@ -78,7 +85,7 @@ Deno.test("an ambiguous dependency lists the candidates", async () => {
 });
 
 Deno.test("build order is deterministic and puts dependencies first", async () => {
-  const dir = join(repoRoot, "tests/fixtures/workspaces/original");
+  const dir = join(repoRoot, "tests/fixtures/workspaces/flavors");
   const { manifests } = await loadManifests(discoverManifests([join(dir, "manifests")]));
   const forward = buildOrder(resolveGraph(manifests).graph);
   const backward = buildOrder(resolveGraph([...manifests].reverse()).graph);
@@ -93,7 +100,7 @@ Deno.test("build order is deterministic and puts dependencies first", async () =
 
 Deno.test("graph prints the build order with each package's dependencies, as text and as dot", async () => {
   // A copy: the command writes its manifest cache into the workspace.
-  const dir = await copyFixture("original");
+  const dir = await copyFixture("flavors");
   try {
     const text = await twonex(["-C", dir, "graph"]);
     assert.equal(text.code, 0, text.stderr);
@@ -129,5 +136,95 @@ Deno.test("graph prints the build order with each package's dependencies, as tex
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an original-format tree: no diagnostic at all, one edge per dependency, phases in order", async () => {
+  const { dir, graph, diagnostics } = await loadFixture("original");
+  assert.deepEqual(diagnostics, []);
+  const inetutils = graph.byPath.get(join(dir, "manifests/phase3/inetutils.yaml"))!;
+  assert.deepEqual(
+    inetutils.deps.map((d) => [d.spec.name, d.target?.id, partKey(d.part)]),
+    [
+      ["tools", join(dir, "manifests/phase1/tools.yaml"), "bundles/runtime"],
+      ["gettext", join(dir, "manifests/phase2/gettext.yaml"), "bundles/default"],
+    ],
+  );
+  assert.deepEqual(buildOrder(graph).map((n) => n.manifest.package.flavor), [
+    "bootstrap/phase0",
+    "bootstrap/phase1",
+    "bootstrap/phase1",
+    "bootstrap/phase2",
+    "bootstrap/phase3",
+  ]);
+  const tools = graph.nodes.find((n) => n.manifest.package.slug === "tools")!;
+  assert.equal(tools.manifest.package.version, "1.0", "a number is read as written");
+  const toolchain = graph.nodes.find((n) => n.manifest.package.slug === "toolchain")!;
+  assert.equal(toolchain.manifest.package.homepage, "");
+  assert.equal(
+    toolchain.manifest.sources[0].name,
+    "0001-Disable-replaced-tools-their-man-pages-and-PAM-integ.patch",
+  );
+});
+
+Deno.test("a dependency listed twice is one edge and a warning; two different ones of one name an error", async () => {
+  const head = `package: {schema: 1, slug: app, version: "1"}
+build: {script: "true"}
+dependencies:
+`;
+  const twice = await loadText(
+    "/ws/manifests/app.yaml",
+    `${head}  - name: lib
+    commit: x86_64/lib/1/main/bundles/dev
+  - name: lib
+    commit: x86_64/lib/1/main/bundles/dev
+`,
+  );
+  assert.equal(twice.manifest?.dependencies.length, 1);
+  assert.deepEqual(
+    twice.diagnostics.map((d) => [d.line, d.col, d.severity, d.message, d.hint]),
+    [[
+      6,
+      5,
+      "warning",
+      'dependency "lib" is listed twice',
+      "the first one is on line 4; it is one dependency",
+    ]],
+  );
+  const clash = await loadText(
+    "/ws/manifests/app.yaml",
+    `${head}  - name: lib
+    commit: x86_64/lib/1/main/bundles/dev
+  - name: lib
+    commit: x86_64/lib/2/main/bundles/dev
+`,
+  );
+  assert.equal(clash.manifest, undefined);
+  assert.deepEqual(clash.diagnostics.map((d) => [d.line, d.severity, d.message]), [
+    [6, "error", 'duplicate dependency "lib"'],
+  ]);
+});
+
+Deno.test("source names: any text but / = NUL and line breaks, not . or ..; homepage may be empty", async () => {
+  const manifest = (name: string) =>
+    `package: {schema: 1, slug: app, version: "1", homepage: ""}
+build: {script: "true"}
+sources:
+  - name: ${JSON.stringify(name)}
+    file: x.patch
+    sha256: ${"1".repeat(64)}
+`;
+  for (
+    const name of ["0001-Disable-replaced-tools-their-man-pages-and-PAM-integ.patch", "a b", "x_1"]
+  ) {
+    const loaded = await loadText("/ws/m.yaml", manifest(name));
+    assert.deepEqual(loaded.diagnostics, [], name);
+    assert.equal(loaded.manifest?.sources[0].name, name);
+    assert.equal(loaded.manifest?.package.homepage, "");
+  }
+  for (const name of ["a/b", "..", ".", "a=b", "a\nb", "a\u0000b"]) {
+    const loaded = await loadText("/ws/m.yaml", manifest(name));
+    assert.equal(loaded.manifest, undefined, JSON.stringify(name));
+    assert.match(loaded.diagnostics[0].message, /^invalid source name/);
   }
 });
