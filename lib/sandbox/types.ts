@@ -19,6 +19,10 @@
  * | `/tmp` | private tmpfs (mode 1777) |
  * | `/dev`, `/proc` | read-only: null zero full random urandom tty, pts, a writable tmpfs shm; the sandbox's own procfs |
  *
+ * With `writableRoot` (the original builder's layout), `/` is `rootDir` itself,
+ * writable, and everything above is mounted on it; `/inputs` (`inputsDir`) and
+ * `/dev/console` (`consoleDevice`) are added when asked for.
+ *
  * The script runs as `shell -euo pipefail /2nex/script` with umask 022 and its
  * stderr merged into stdout (so the log keeps the order of both), hostname
  * `2nex`, the environment exactly `env`, no capabilities beyond what the
