@@ -22,7 +22,7 @@ import {
   scalarText,
 } from "../manifest/yaml.ts";
 import { InvalidInputError } from "../util/errors.ts";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 export const CONFIG_FILE = "2nex.yaml";
 
@@ -269,7 +269,9 @@ export function parseConfig(
     }
   }
   if (config.semantics === "original") {
-    config.mirrors = [join(root, ORIGINAL_INPUTS_CACHE), ...config.mirrors];
+    // Next to each manifests directory (the workspace root for the default one).
+    const caches = config.manifests.map((dir) => join(dirname(dir), ORIGINAL_INPUTS_CACHE));
+    config.mirrors = [...new Set([...caches, ...config.mirrors])];
   }
   return config;
 }

@@ -292,6 +292,8 @@ Deno.test("2nex.yaml: semantics original adds inputs_cache/ as the first mirror;
   assert.equal(config.semantics, "original");
   assert.deepEqual(config.mirrors, ["/ws/inputs_cache", "/ws/vendor"]);
   assert.equal(parseConfig("/ws", "jobs: 1\n", bag)!.semantics, "2nex");
+  const nested = parseConfig("/ws", "semantics: original\nmanifests: [tree/manifests]\n", bag)!;
+  assert.deepEqual(nested.mirrors, ["/ws/tree/inputs_cache"]);
   const text = "semantics: legacy\n";
   const bad = new DiagnosticBag("/ws/2nex.yaml", text);
   parseConfig("/ws", text, bad);
