@@ -86,3 +86,18 @@ Deno.test("invalid names, NUL bytes, jobs and epochs are refused", () => {
   const env = new Map(fixedEnvironment({ ...base, buildEnv: [["V", "a b\n'c'=\"d\" $(e)"]] }));
   assert.equal(env.get("V"), "a b\n'c'=\"d\" $(e)");
 });
+
+Deno.test("a source name that is no shell identifier is exported as it is", () => {
+  const name = "0001-Disable-replaced-tools-their-man-pages-and-PAM-integ.patch";
+  const env = new Map(fixedEnvironment({
+    ...base,
+    sources: [{ name, index: 0, path: `/2nex/sources/${name}/${name}` }],
+  }));
+  assert.equal(env.get(`SOURCE_${name}`), `/2nex/sources/${name}/${name}`);
+  assert.equal(env.get("SOURCE0"), `/2nex/sources/${name}/${name}`);
+  // Other names keep the shell's rules.
+  assert.throws(
+    () => fixedEnvironment({ ...base, buildEnv: [["A-B", "x"]] }),
+    InvalidInputError,
+  );
+});
