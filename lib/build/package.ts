@@ -9,9 +9,9 @@ import { join } from "node:path";
 import type { GraphNode, ResultPart } from "../graph/resolve.ts";
 import { computeInputKey, type DependencyInput } from "../graph/inputkey.ts";
 import type { Manifest } from "../manifest/types.ts";
-import { sourceFileName } from "../manifest/validate.ts";
+import { sourceFileName } from "../source/file_name.ts";
 import type { Workspace } from "../workspace/config.ts";
-import { cachedPath } from "../source/mod.ts";
+import { cachedPath, isSafeFileName, readFileChunks } from "../source/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
 import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
@@ -461,11 +461,20 @@ async function defaultShell(manifest: Manifest, mode: SandboxMode, root: string)
   );
 }
 
-/** Hardlinks (or copies) each verified source into `<dir>/<name>/<file name>`. */
+/**
+ * Hardlinks (or, across file systems, copies) each verified source into
+ * `<dir>/<name>/<file name>`. Both names are single path segments, and neither
+ * way writes through an entry that is already there: link() fails on any
+ * existing name, a symlink included, and the copy is created with O_EXCL.
+ */
 async function linkSources(manifest: Manifest, cacheDir: string, dir: string): Promise<void> {
   for (const source of manifest.sources) {
+    if (!isSafeFileName(source.name)) {
+      // Validation refuses such names; this guards the build tree against any other caller.
+      throw new FailureError(`source name "${source.name}" cannot be a directory name`);
+    }
     const target = join(dir, source.name);
-    await Deno.mkdir(target, { recursive: true });
+    await Deno.mkdir(target);
     const from = cachedPath(cacheDir, source.sha256);
     const to = join(target, sourceFileName(source));
     try {
@@ -479,7 +488,18 @@ async function linkSources(manifest: Manifest, cacheDir: string, dir: string): P
           },
         );
       }
-      await Deno.copyFile(from, to);
+      if (error instanceof Deno.errors.AlreadyExists) throw error;
+      await copyNew(from, to);
+    }
+  }
+}
+
+/** Copies `from` to a file `to` that must not exist yet (not even as a dangling symlink). */
+async function copyNew(from: string, to: string): Promise<void> {
+  using output = await Deno.open(to, { write: true, createNew: true, mode: 0o444 });
+  for await (const chunk of readFileChunks(from)) {
+    for (let offset = 0; offset < chunk.length;) {
+      offset += await output.write(chunk.subarray(offset));
     }
   }
 }

@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Manifest } from "../manifest/types.ts";
-import { sourceFileName } from "../manifest/validate.ts";
+import { sourceFileName } from "../source/file_name.ts";
 
 /** Bumped whenever the way 2nex builds changes what a build produces. */
 export const BUILD_PROTOCOL_VERSION = 1;

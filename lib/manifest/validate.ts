@@ -29,6 +29,7 @@ import {
 } from "../expr/mod.ts";
 import { TwonexError } from "../util/errors.ts";
 import { closestNames } from "../expr/suggest.ts";
+import { sourceFileName } from "../source/file_name.ts";
 
 const TOP_KEYS = [
   "package",
@@ -829,37 +830,6 @@ function packageValue(pkg: PackageInfo): Value {
 /** Where the build sees a source: `/2nex/sources/<name>/<file name>`. */
 export function sourceSandboxPath(source: { name: string; url?: string; file?: string }): string {
   return `/2nex/sources/${source.name}/${sourceFileName(source)}`;
-}
-
-/** The file name of a source: the URL's last path segment, or the file's base name. */
-export function sourceFileName(source: { name: string; url?: string; file?: string }): string {
-  const raw = source.url !== undefined
-    ? urlFileName(source.url)
-    : (source.file ?? "").split("/").pop() ?? "";
-  return raw === "" || raw === "." || raw === ".." ? source.name : raw;
-}
-
-/**
- * A host, then a path of printable ASCII: the URL parser would give the path's
- * last segment back unchanged, once decoded, unless `?`, `#`, `\` or `%` is
- * in it (see {@link urlFileName}).
- */
-const PLAIN_URL = /^https?:\/\/[!-.0-~]+\/[!-~]*$/;
-const URL_SPECIAL_CHARS = /[?#\\%]/;
-
-/** The last segment of a URL's path, decoded; of the text itself when it is no valid URL. */
-export function urlFileName(url: string): string {
-  // Most sources: the last segment as written, without the cost of parsing the URL.
-  if (PLAIN_URL.test(url) && !URL_SPECIAL_CHARS.test(url)) {
-    const last = url.slice(url.lastIndexOf("/") + 1);
-    // The parser resolves a last "." or ".." segment, leaving the path ending in "/".
-    return last === "." || last === ".." ? "" : last;
-  }
-  try {
-    return decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
-  } catch {
-    return url.split("/").pop() ?? "";
-  }
 }
 
 /** The expression scope of a loaded manifest, as its templates saw it (for `2nex eval --package`). */

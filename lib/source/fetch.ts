@@ -28,7 +28,8 @@ import {
 } from "../util/errors.ts";
 import { cachedPath, has, importFile, isSha256, tempDir } from "./cache.ts";
 import { download, DownloadError } from "./http.ts";
-import { localFileName, type Mirror, mirrorUrl, urlFileName } from "./mirrors.ts";
+import { localFileName, urlFileName } from "./file_name.ts";
+import { type Mirror, mirrorUrl } from "./mirrors.ts";
 
 /** One source of one manifest, as the fetcher needs it. */
 export interface FetchItem {

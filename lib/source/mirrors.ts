@@ -1,13 +1,13 @@
 /**
  * Mirrors and the file names sources are looked up by in them.
  *
- * A mirror holds source files by their plain file name: for a `url:` source the
- * URL's last path segment (decoded), for a `file:` source the file's base name.
- * `2nex vendor` writes directories in exactly this layout.
+ * A mirror holds source files by their plain file name (file_name.ts): for a
+ * `url:` source the URL's last path segment (decoded), for a `file:` source the
+ * file's base name. `2nex vendor` writes directories in exactly this layout.
  *
  * @module
  */
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { InvalidInputError } from "../util/errors.ts";
 
 /** A place tried before a source's own URL: a local directory or a URL prefix. */
@@ -39,39 +39,6 @@ export function parseMirrors(list: string[], workspaceDir: string): Mirror[] {
     }
     return { kind: "dir", path: resolve(workspaceDir, text) };
   });
-}
-
-/**
- * The file name a URL's source has in a mirror: its last path segment, decoded.
- * Undefined when the URL has no usable one (it ends with "/", or the name would
- * be a path such as "..").
- */
-export function urlFileName(url: string): string | undefined {
-  let pathname: string;
-  try {
-    pathname = new URL(url).pathname;
-  } catch {
-    return undefined;
-  }
-  const segment = pathname.slice(pathname.lastIndexOf("/") + 1);
-  let name: string;
-  try {
-    name = decodeURIComponent(segment);
-  } catch {
-    name = segment;
-  }
-  return isPlainFileName(name) ? name : undefined;
-}
-
-/** The file name a `file:` source has in a mirror: its base name. */
-export function localFileName(file: string): string | undefined {
-  const name = basename(file);
-  return isPlainFileName(name) ? name : undefined;
-}
-
-/** True for a name that stays inside the directory it is joined to. */
-function isPlainFileName(name: string): boolean {
-  return name !== "" && name !== "." && name !== ".." && !/[/\\\0]/.test(name);
 }
 
 /** The URL of `fileName` under a URL-prefix mirror. */

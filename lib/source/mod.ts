@@ -4,9 +4,19 @@
  *
  * @module
  */
-export { cachedPath, cleanTemp, has, hashFile, isSha256, sourcesDir, tempDir } from "./cache.ts";
+export {
+  cachedPath,
+  cleanTemp,
+  has,
+  hashFile,
+  isSha256,
+  readFileChunks,
+  sourcesDir,
+  tempDir,
+} from "./cache.ts";
 export { type FetchEvent, type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
-export { localFileName, type Mirror, parseMirrors, urlFileName } from "./mirrors.ts";
+export { isSafeFileName, localFileName, sourceFileName, urlFileName } from "./file_name.ts";
+export { type Mirror, parseMirrors } from "./mirrors.ts";
 export { dropNetworkPermission } from "./permissions.ts";
 export {
   SUMS_FILE,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { FailureError, InvalidInputError, type SourcePosition } from "../util/errors.ts";
 import { hashFile, HashingTempFile, readFileChunks } from "./cache.ts";
 import { type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
-import { localFileName, urlFileName } from "./mirrors.ts";
+import { localFileName, urlFileName } from "./file_name.ts";
 
 /** The checksum list written next to the vendored files. */
 export const SUMS_FILE = "SHA256SUMS";

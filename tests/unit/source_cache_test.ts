@@ -10,7 +10,8 @@ import {
   isSha256,
   tempDir,
 } from "../../lib/source/cache.ts";
-import { localFileName, parseMirrors, urlFileName } from "../../lib/source/mirrors.ts";
+import { parseMirrors } from "../../lib/source/mirrors.ts";
+import { localFileName, urlFileName } from "../../lib/source/file_name.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
 
 const sha256 = (data: string) => createHash("sha256").update(data).digest("hex");

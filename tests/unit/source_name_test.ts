@@ -1,14 +1,35 @@
-/** The fast path of a URL source's file name against the URL parser it stands in for. */
+/**
+ * Source file names (lib/source/file_name.ts): the fast path against the URL
+ * parser it stands in for, and names that would leave their directory.
+ */
 import assert from "node:assert/strict";
-import { sourceFileName, urlFileName } from "../../lib/manifest/validate.ts";
+import {
+  isSafeFileName,
+  localFileName,
+  sourceFileName,
+  urlFileName,
+} from "../../lib/source/file_name.ts";
 
-/** What urlFileName must give: the URL parser's last path segment, decoded. */
-function parsedFileName(url: string): string {
+/**
+ * What urlFileName must give: the URL parser's last path segment, decoded, when
+ * that is one safe path segment; else undefined. A text the parser refuses: its
+ * last segment as written, if safe.
+ */
+function parsedFileName(url: string): string | undefined {
+  let segment: string;
   try {
-    return decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+    segment = new URL(url).pathname.split("/").pop() ?? "";
   } catch {
-    return url.split("/").pop() ?? "";
+    const raw = url.split("/").pop() ?? "";
+    return isSafeFileName(raw) ? raw : undefined;
   }
+  let name = segment;
+  try {
+    name = decodeURIComponent(segment);
+  } catch {
+    // Escapes that are not UTF-8 stay as written.
+  }
+  return isSafeFileName(name) ? name : undefined;
 }
 
 const HANDPICKED = [
@@ -44,11 +65,11 @@ const HANDPICKED = [
   "https://bad^host",
 ];
 
-Deno.test("urlFileName gives what the URL parser gives, for hand-picked URLs", () => {
+Deno.test("urlFileName gives what the URL parser gives when it is safe, for hand-picked URLs", () => {
   for (const url of HANDPICKED) assert.equal(urlFileName(url), parsedFileName(url), url);
 });
 
-Deno.test("urlFileName gives what the URL parser gives, for random URLs", () => {
+Deno.test("urlFileName gives what the URL parser gives when it is safe, for random URLs", () => {
   // Characters that matter to the parser, in random order: a fixed seed keeps failures repeatable.
   const alphabet = [
     "a",
@@ -61,6 +82,11 @@ Deno.test("urlFileName gives what the URL parser gives, for random URLs", () => 
     "%",
     "%2e",
     "%41",
+    "%2f",
+    "%2F",
+    "%00",
+    "%0a",
+    "%5c",
     "?",
     "#",
     "\\",
@@ -89,4 +115,51 @@ Deno.test("sourceFileName falls back to the source's name when the path names no
   assert.equal(sourceFileName({ name: "main", url: "https://host/a/.." }), "main");
   assert.equal(sourceFileName({ name: "patch", file: "patches/fix.patch" }), "fix.patch");
   assert.equal(sourceFileName({ name: "patch", file: "patches/.." }), "patch");
+});
+
+/** URLs whose last segment decodes to something that is not one file name. */
+const CLIMBING = [
+  "https://host/good/%2e%2e%2f%2e%2e%2ftmp%2fvictim",
+  "https://host/good/..%2F..%2Fetc%2Fshadow",
+  "https://host/good/%2E%2E",
+  "https://host/good/%2e",
+  "https://host/good/a%00b.tar",
+  "https://host/good/a%0Ab.tar",
+  "https://host/good/a%0db.tar",
+  "https://host/good/a%5Cb.tar",
+  "https://host/good/a%7Fb.tar",
+  `https://host/good/${"x".repeat(256)}`,
+  `https://host/good/${"%C3%A9".repeat(128)}`,
+];
+
+Deno.test("a URL whose last segment decodes to a path, a control character or a too long name gives no file name", () => {
+  for (const url of CLIMBING) {
+    assert.equal(urlFileName(url), undefined, url);
+    assert.equal(sourceFileName({ name: "src", url }), "src", url);
+  }
+  assert.equal(urlFileName(`https://host/${"x".repeat(255)}`), "x".repeat(255));
+  assert.equal(urlFileName(`https://host/${"%C3%A9".repeat(127)}`), "é".repeat(127));
+});
+
+Deno.test("file: paths: the base name, or the source's name when that is no single file name", () => {
+  assert.equal(localFileName("a/b/c.patch"), "c.patch");
+  for (const file of ["a/..", ".", "a/", "a\\b", "x\ny", "x\0y", "/"]) {
+    assert.equal(localFileName(file), undefined, JSON.stringify(file));
+    assert.equal(sourceFileName({ name: "p", file }), "p", JSON.stringify(file));
+  }
+});
+
+Deno.test("sourceFileName never returns an unsafe name, even for a source name validation refuses", () => {
+  assert.equal(sourceFileName({ name: "..", url: "https://host/" }), "source");
+  assert.equal(sourceFileName({ name: "a/b", file: "x/.." }), "source");
+  assert.equal(sourceFileName({ name: "" }), "source");
+});
+
+Deno.test("isSafeFileName accepts ordinary names and refuses everything that is not one segment", () => {
+  for (const name of ["m4-1.4.19.tar.xz", "a b", "é", "...", ".hidden", "x".repeat(255)]) {
+    assert.ok(isSafeFileName(name), name);
+  }
+  for (const name of ["", ".", "..", "a/b", "a\\b", "a\0", "a\n", "\x7f", "x".repeat(256)]) {
+    assert.ok(!isSafeFileName(name), JSON.stringify(name));
+  }
 });
