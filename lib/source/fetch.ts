@@ -8,6 +8,10 @@
  * - `file:` sources: the cache, the path relative to the manifest, relative to
  *   the workspace, then each mirror directory by base name.
  *
+ * A local candidate (a `file:` path or a file in a mirror directory) is read
+ * only when it resolves, after symlinks, inside the workspace or a mirror
+ * directory; one that resolves elsewhere is neither read nor hashed.
+ *
  * With `offline: true` no candidate that needs the network is tried, so no
  * connection is ever opened (and no net permission is needed).
  *
@@ -18,7 +22,7 @@
  * ```
  * @module
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import {
   errorMessage,
   FailureError,
@@ -28,7 +32,8 @@ import {
 } from "../util/errors.ts";
 import { cachedPath, has, importFile, isSha256, tempDir } from "./cache.ts";
 import { download, DownloadError } from "./http.ts";
-import { localFileName, urlFileName } from "./file_name.ts";
+import { urlFileName } from "./file_name.ts";
+import { fileCandidates, LocalRoots } from "./local.ts";
 import { type Mirror, mirrorUrl } from "./mirrors.ts";
 
 /** One source of one manifest, as the fetcher needs it. */
@@ -102,7 +107,11 @@ interface Miss {
   reason: string;
   actualSha256?: string;
   notFound?: boolean;
+  /** The path resolves outside the workspace and the mirror directories. */
+  outside?: boolean;
 }
+
+const OUTSIDE_REASON = "not read: outside the workspace and its mirror directories";
 
 /**
  * Ensures every item is in the cache and returns sha256 → cache path, in the
@@ -123,13 +132,14 @@ export async function fetchSources(
     else group.push(item);
   }
 
+  const roots = await LocalRoots.of(opts.workspaceDir, opts.mirrors);
   // Indexed by group so that results and failures come in manifest order, not finishing order.
   const pathsByGroup: string[] = [];
   const failuresByGroup: TwonexError[] = [];
   const work = [...groups.values()].map((items, index) => ({ items, index }));
   await runPool(work, opts.concurrency ?? DEFAULTS.concurrency, async ({ items, index }) => {
     try {
-      pathsByGroup[index] = await fetchOne(items, opts);
+      pathsByGroup[index] = await fetchOne(items, opts, roots);
     } catch (error) {
       if (opts.signal?.aborted) return;
       failuresByGroup[index] = error instanceof TwonexError
@@ -181,7 +191,11 @@ function validateItem(item: FetchItem): void {
 }
 
 /** Gets one sha256 into the cache from the first candidate that has it. */
-async function fetchOne(items: FetchItem[], opts: FetchOptions): Promise<string> {
+async function fetchOne(
+  items: FetchItem[],
+  opts: FetchOptions,
+  roots: LocalRoots,
+): Promise<string> {
   const { sha256, name } = items[0];
   const destination = cachedPath(opts.cacheDir, sha256);
   const emit = (event: FetchEvent) => opts.onEvent?.(event);
@@ -203,7 +217,7 @@ async function fetchOne(items: FetchItem[], opts: FetchOptions): Promise<string>
       opts.signal?.throwIfAborted();
       emit({ kind: "trying", name, sha256, from });
       const miss = candidate.kind === "file"
-        ? await tryFile(candidate.path, sha256, opts)
+        ? await tryFile(candidate.path, sha256, opts, roots)
         : await tryUrl(candidate.url, items[0], opts);
       if (miss === undefined) {
         emit({ kind: "fetched", name, sha256, from, path: destination });
@@ -240,28 +254,38 @@ function candidatesFor(
     }
     addUrl(item.url);
   } else if (item.file !== undefined) {
-    list.push({ kind: "file", path: resolve(item.manifestDir, item.file) });
-    list.push({ kind: "file", path: resolve(opts.workspaceDir, item.file) });
-    const fileName = localFileName(item.file);
-    if (fileName !== undefined) {
-      for (const mirror of opts.mirrors) {
-        if (mirror.kind === "dir") list.push({ kind: "file", path: join(mirror.path, fileName) });
-      }
+    for (
+      const path of fileCandidates(item.file, item.manifestDir, opts.workspaceDir, opts.mirrors)
+    ) {
+      list.push({ kind: "file", path });
     }
   }
   return { list, skippedNetwork };
 }
 
-/** Copies a local candidate into the cache if its hash matches; else says why not. */
+/**
+ * Copies a local candidate into the cache if its hash matches; else says why
+ * not. A path resolving outside the roots is not read, so its hash is never known.
+ */
 async function tryFile(
   path: string,
   sha256: string,
   opts: FetchOptions,
+  roots: LocalRoots,
 ): Promise<Miss | undefined> {
   try {
-    const info = await Deno.stat(path);
+    const place = await roots.locate(path);
+    if (place.kind === "missing") return { from: path, reason: "not found", notFound: true };
+    if (place.kind === "outside") {
+      return {
+        from: path,
+        reason: `${OUTSIDE_REASON} (it resolves to ${place.path})`,
+        outside: true,
+      };
+    }
+    const info = await Deno.stat(place.path);
     if (!info.isFile) return { from: path, reason: "not a regular file" };
-    const actual = await importFile(opts.cacheDir, path, sha256);
+    const actual = await importFile(opts.cacheDir, place.path, sha256);
     if (actual === sha256) return undefined;
     return { from: path, reason: `sha256 ${actual}`, actualSha256: actual };
   } catch (error) {
@@ -344,7 +368,10 @@ function notFoundError(items: FetchItem[], misses: Miss[], offlineBlocked: boole
   }
 
   let hint: string | undefined;
-  if (offlineBlocked) {
+  if (found.some((miss) => miss.outside)) {
+    hint = "a local source must resolve, after symlinks, inside the workspace or a mirror " +
+      "directory; copy the file there";
+  } else if (offlineBlocked) {
     hint = "run `2nex fetch` or `2nex vendor DIR` on a connected machine, " +
       "then copy the cache or the vendor directory here";
   } else if (mismatches.length > 0) {

@@ -398,6 +398,57 @@ Deno.test("file: sources are found relative to the manifest, the workspace, or a
   });
 });
 
+Deno.test("a local file outside the workspace and its mirrors is never read or hashed", async () => {
+  await withSetup(async (ctx) => {
+    const ws = ctx.options.workspaceDir;
+    const vendor = join(ctx.dir, "vendor");
+    const outside = join(ctx.dir, "outside");
+    await Deno.mkdir(vendor);
+    await Deno.mkdir(outside);
+    const secret = join(outside, "shadow");
+    await Deno.writeTextFile(secret, "secret", { mode: 0o600 });
+    await Deno.symlink(secret, join(ctx.manifestDir, "link.patch"));
+    await Deno.mkdir(join(ws, "up"));
+    await Deno.symlink("../../outside", join(ws, "up", "dir"));
+    // A mirror entry that leads outside is skipped just the same.
+    await Deno.symlink(secret, join(vendor, "mirrored.tar"));
+    const options = {
+      ...ctx.options,
+      offline: true,
+      mirrors: [{ kind: "dir" as const, path: vendor }],
+    };
+    const cases: FetchItem[] = [
+      { name: "abs", file: secret, sha256: BODY_SHA, manifestDir: ctx.manifestDir },
+      { name: "link", file: "link.patch", sha256: BODY_SHA, manifestDir: ctx.manifestDir },
+      { name: "dir", file: "up/dir/shadow", sha256: BODY_SHA, manifestDir: ctx.manifestDir },
+      { name: "own hash", file: secret, sha256: sha256("secret"), manifestDir: ctx.manifestDir },
+      urlItem(ctx, "mirror", "https://h.example/mirrored.tar", sha256("secret")),
+    ];
+    for (const item of cases) {
+      const error = await rejectsWith(fetchSources([item], options), FailureError);
+      const text = `${error.message}\n${error.hint}`;
+      assert.match(text, /outside the workspace and its mirror directories/, item.name);
+      if (item.sha256 !== sha256("secret")) {
+        assert.ok(!text.includes(sha256("secret")), `hash printed for ${item.name}: ${text}`);
+      }
+      assertCacheEmpty(ctx.options.cacheDir);
+    }
+    assert.ok(!ctx.events.some((e) => e.kind === "skipped" && e.actualSha256 !== undefined));
+
+    // Inside the workspace, through a symlink that stays inside: found.
+    await Deno.writeTextFile(join(ws, "real.patch"), BODY);
+    await Deno.symlink("../../real.patch", join(ctx.manifestDir, "inside.patch"));
+    const inside: FetchItem = {
+      name: "inside",
+      file: "inside.patch",
+      sha256: BODY_SHA,
+      manifestDir: ctx.manifestDir,
+    };
+    const result = await fetchSources([inside], options);
+    assert.equal(await Deno.readTextFile(result.get(BODY_SHA)!), BODY);
+  });
+});
+
 Deno.test("offline never connects, and says what to do about a missing source", async () => {
   await withSetup(async (ctx) => {
     ctx.server.file("/foo.tar", BODY);

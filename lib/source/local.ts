@@ -1,0 +1,92 @@
+/**
+ * Where local source files may come from: inside the workspace or a mirror
+ * directory, after every symlink is resolved. A manifest naming `/etc/shadow`,
+ * or a symlink in the workspace pointing there, must not get 2nex to read that
+ * file, copy it into the cache or even print its hash. Paths are resolved with
+ * realpath each time they are used, so a file system that changed since `lint`
+ * is caught at fetch time too.
+ *
+ * @example
+ * ```ts
+ * const roots = await LocalRoots.of(workspaceDir, mirrors);
+ * const place = await roots.locate("/ws/manifests/patches/fix.patch");
+ * if (place.kind === "inside") await importFile(cacheDir, place.path, sha256);
+ * ```
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { localFileName } from "./file_name.ts";
+import type { Mirror } from "./mirrors.ts";
+
+/** What a local path turned out to be. `path` is the resolved path; `from` what was asked. */
+export type LocalPlace =
+  | { kind: "missing"; from: string }
+  | { kind: "inside"; from: string; path: string }
+  | { kind: "outside"; from: string; path: string };
+
+/** The directories (resolved) that local sources may be read from. */
+export class LocalRoots {
+  private constructor(readonly dirs: readonly string[]) {}
+
+  /** The workspace and every mirror directory that exists, resolved. */
+  static async of(workspaceDir: string, mirrors: Mirror[]): Promise<LocalRoots> {
+    const wanted = [workspaceDir, ...mirrors.flatMap((m) => m.kind === "dir" ? [m.path] : [])];
+    const dirs: string[] = [];
+    for (const dir of wanted) {
+      try {
+        dirs.push(await Deno.realPath(dir));
+      } catch (error) {
+        // A mirror directory that does not exist holds nothing to read.
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return new LocalRoots(dirs);
+  }
+
+  /** True when the resolved `path` is one of the roots or below one. */
+  contains(path: string): boolean {
+    return this.dirs.some((dir) =>
+      path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`)
+    );
+  }
+
+  /** Resolves `path` (symlinks included) and says whether it stays inside the roots. */
+  async locate(path: string): Promise<LocalPlace> {
+    let real: string;
+    try {
+      real = await Deno.realPath(path);
+    } catch (error) {
+      // A dangling symlink, or a missing file: nothing to read either way.
+      if (error instanceof Deno.errors.NotFound) return { kind: "missing", from: path };
+      // Somewhere 2nex may not even look (its read permission, or the file
+      // system's): certainly not inside the roots.
+      if (
+        error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied
+      ) {
+        return { kind: "outside", from: path, path };
+      }
+      throw error;
+    }
+    return { kind: this.contains(real) ? "inside" : "outside", from: path, path: real };
+  }
+}
+
+/**
+ * The paths a `file:` source is looked up at, in order: relative to its
+ * manifest, to the workspace, then by base name in each mirror directory.
+ */
+export function fileCandidates(
+  file: string,
+  manifestDir: string,
+  workspaceDir: string,
+  mirrors: Mirror[],
+): string[] {
+  const list = [resolve(manifestDir, file), resolve(workspaceDir, file)];
+  const fileName = localFileName(file);
+  if (fileName !== undefined) {
+    for (const mirror of mirrors) {
+      if (mirror.kind === "dir") list.push(join(mirror.path, fileName));
+    }
+  }
+  return [...new Set(list)];
+}
