@@ -6,6 +6,8 @@ import { sortDiagnostics } from "../manifest/diagnostics.ts";
 import { loadManifests } from "../workspace/discover.ts";
 import { discoverManifests } from "../workspace/discover.ts";
 import { ExitCode } from "../util/errors.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { localSourceDiagnostics, parseMirrors } from "../source/mod.ts";
 
 export const lintCommand: Command = {
   name: "lint",
@@ -13,7 +15,8 @@ export const lintCommand: Command = {
   usage: "2nex lint [PATH…]",
   help: `Validates every manifest of the workspace (or the files and directories
 given) and the dependency graph between them: unknown keys, types, hashes,
-expressions, missing or ambiguous dependencies, cycles. All problems of a file
+expressions, missing or ambiguous dependencies, cycles, and file: sources that
+lead outside the workspace and its mirror directories. All problems of a file
 are reported. Exits 0 when there is no error, 2 otherwise.
 
 With --json, prints a list of {file, line, column, severity, message, hint}.
@@ -25,7 +28,14 @@ Example:
   maxPositionals: Infinity,
   async run(context, positionals) {
     const loaded = await loadPackages(context);
-    let diagnostics = [...loaded.diagnostics, ...loaded.graphDiagnostics];
+    const mirrors = parseMirrors(loaded.ws.config.mirrors, loaded.ws.root);
+    const local = (manifests: Manifest[]) =>
+      localSourceDiagnostics(manifests, loaded.ws.root, mirrors);
+    let diagnostics = [
+      ...loaded.diagnostics,
+      ...loaded.graphDiagnostics,
+      ...await local(loaded.manifests),
+    ];
     let checked = loaded.manifests.length + loaded.failed.length;
     if (positionals.length > 0) {
       const targets = positionals.map((p) => resolve(context.cwd, p));
@@ -35,7 +45,11 @@ Example:
       const outside = explicit.filter((p) => !known.has(p));
       const extra = await loadManifests(outside);
       const wanted = new Set(explicit);
-      diagnostics = [...diagnostics.filter((d) => wanted.has(d.file)), ...extra.diagnostics];
+      diagnostics = [
+        ...diagnostics.filter((d) => wanted.has(d.file)),
+        ...extra.diagnostics,
+        ...await local(extra.manifests),
+      ];
       checked = explicit.length;
     }
     const sorted = sortDiagnostics(diagnostics);

@@ -30,6 +30,7 @@ import {
 import { TwonexError } from "../util/errors.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { sourceFileName } from "../source/file_name.ts";
+import { pathTextProblem, urlPathProblem } from "./path_text.ts";
 
 const TOP_KEYS = [
   "package",
@@ -70,8 +71,6 @@ const FLAVOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*(\/[A-Za-z0-9][A-Za-z0-9._+-
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
 /** A character that ostree refs do not allow. */
 const REF_UNSAFE_CHAR = /[^._A-Za-z0-9/-]/g;
-/** A path with a ".." segment. */
-const DOT_DOT_SEGMENT = /(?:^|\/)\.\.(?:\/|$)/;
 
 /** What the expression scope's `deps` holds for one dependency. */
 export interface DependencyScopeEntry {
@@ -372,17 +371,20 @@ class ManifestValidator {
       if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) {
         this.bag.error(
           offsetOf(fields.get("url")),
-          `invalid URL "${url}"`,
+          `invalid URL ${JSON.stringify(url)}`,
           "sources are fetched over https:// or http:// (the sha256 makes either safe)",
         );
+      } else if (url !== undefined) {
+        const problem = urlPathProblem(url);
+        if (problem !== undefined) {
+          this.bag.error(
+            offsetOf(fields.get("url")),
+            `source URL ${JSON.stringify(url)} ${problem}`,
+            "the URL's last path segment becomes a file name; it must not name another path",
+          );
+        }
       }
-      if (file !== undefined && (file === "" || DOT_DOT_SEGMENT.test(file))) {
-        this.bag.error(
-          offsetOf(fields.get("file")),
-          `invalid file path "${file}"`,
-          "a file source is a path relative to the manifest, the workspace or a mirror, without ..",
-        );
-      }
+      if (file !== undefined) this.filePath(file, fields.get("file"));
       const sha256Node = fields.get("sha256");
       if (!sha256Node) {
         this.bag.error(
@@ -404,6 +406,22 @@ class ManifestValidator {
       });
     }
     return out;
+  }
+
+  /** A `file:` path: relative, and no "..", encoded "/" or NUL, or control character. */
+  private filePath(file: string, node: Node | null | undefined): void {
+    const problem = file === ""
+      ? "is empty"
+      : file.startsWith("/")
+      ? "is absolute"
+      : pathTextProblem(file);
+    if (problem === undefined) return;
+    this.bag.error(
+      offsetOf(node),
+      `file path ${JSON.stringify(file)} ${problem}`,
+      "a file source is a path relative to the manifest, the workspace or a mirror directory, " +
+        "and it must stay inside them",
+    );
   }
 
   // ---- dependencies ------------------------------------------------------
@@ -557,8 +575,11 @@ class ManifestValidator {
             `output path "${text}" is not absolute`,
             `paths are inside OUT_DIR and start with "/", e.g. "/${text.replace(/^\.?\/*/, "")}"`,
           );
-        } else if (DOT_DOT_SEGMENT.test(text)) {
-          this.bag.error(offset, `output path "${text}" contains ".."`);
+        } else {
+          const problem = pathTextProblem(text);
+          if (problem !== undefined) {
+            this.bag.error(offset, `output path ${JSON.stringify(text)} ${problem}`);
+          }
         }
       }
       values[key] = paths.map((p) => p.text);

@@ -14,7 +14,9 @@
  * ```
  * @module
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import type { Diagnostic } from "../manifest/diagnostics.ts";
+import type { Manifest } from "../manifest/types.ts";
 import { localFileName } from "./file_name.ts";
 import type { Mirror } from "./mirrors.ts";
 
@@ -89,4 +91,44 @@ export function fileCandidates(
     }
   }
   return [...new Set(list)];
+}
+
+/**
+ * Lint's check of `file:` sources against the file system as it is now: an
+ * error, at the source, for each one with a candidate path that exists but
+ * resolves outside the workspace and the mirror directories (an absolute path,
+ * or a symlink leading out). Fetching refuses the same paths when it gets to
+ * them; this reports them before any build.
+ */
+export async function localSourceDiagnostics(
+  manifests: Manifest[],
+  workspaceDir: string,
+  mirrors: Mirror[],
+): Promise<Diagnostic[]> {
+  const withFiles = manifests.filter((m) => m.sources.some((s) => s.file !== undefined));
+  if (withFiles.length === 0) return [];
+  const roots = await LocalRoots.of(workspaceDir, mirrors);
+  const diagnostics: Diagnostic[] = [];
+  for (const manifest of withFiles) {
+    for (const source of manifest.sources) {
+      if (source.file === undefined) continue;
+      const candidates = fileCandidates(source.file, dirname(manifest.path), workspaceDir, mirrors);
+      for (const candidate of candidates) {
+        const place = await roots.locate(candidate);
+        if (place.kind !== "outside") continue;
+        diagnostics.push({
+          file: manifest.path,
+          line: source.position.line,
+          col: source.position.col,
+          severity: "error",
+          message: `source "${source.name}": ${candidate} resolves to ${place.path}, ` +
+            "outside the workspace and its mirror directories",
+          hint: "a file source must stay inside them after symlinks; copy the file into the " +
+            "workspace instead of linking to it",
+        });
+        break;
+      }
+    }
+  }
+  return diagnostics;
 }

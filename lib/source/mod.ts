@@ -16,6 +16,7 @@ export {
 } from "./cache.ts";
 export { type FetchEvent, type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
 export { isSafeFileName, localFileName, sourceFileName, urlFileName } from "./file_name.ts";
+export { fileCandidates, LocalRoots, localSourceDiagnostics } from "./local.ts";
 export { type Mirror, parseMirrors } from "./mirrors.ts";
 export { dropNetworkPermission } from "./permissions.ts";
 export {
