@@ -29,7 +29,7 @@ import {
 } from "../expr/mod.ts";
 import { TwonexError } from "../util/errors.ts";
 import { closestNames } from "../expr/suggest.ts";
-import { sourceFileName } from "../source/file_name.ts";
+import { isSafeFileName, MAX_FILE_NAME_BYTES, sourceFileName } from "../source/file_name.ts";
 import { pathTextProblem, urlPathProblem } from "./path_text.ts";
 
 const TOP_KEYS = [
@@ -346,6 +346,12 @@ class ManifestValidator {
           offsetOf(fields.get("name")),
           `invalid source name ${JSON.stringify(name)}`,
           'a source name is any text without "/", "=", NUL or a line break, and not "." or ".." (the build sees $SOURCE_<name> and $SOURCE<i>)',
+        );
+      } else if (name !== undefined && !isSafeFileName(name)) {
+        // The name is also the directory of the source in the build tree.
+        this.bag.error(
+          offsetOf(fields.get("name")),
+          `source name "${name.slice(0, 20)}…" is longer than ${MAX_FILE_NAME_BYTES} characters`,
         );
       }
       if (name !== undefined) {
