@@ -9,13 +9,15 @@
  * This is a helper of a shell script, not part of 2nex: it resolves only the
  * `${{ package.KEY }}` and `${{ vars.NAME }}` expressions that file names use in
  * practice, and prints "?" as the file name when a name needs more than that,
- * so that the caller can say which source it could not place.
+ * so that the caller can say which source it could not place. File names come
+ * from 2nex's own lib/source/file_name.ts, so a name is never a path.
  *
  * Usage: deno run --allow-read scripts/manifest-sources.ts DIR…
  *
  * @module
  */
 import { parse } from "yaml";
+import { localFileName, urlFileName } from "../lib/source/file_name.ts";
 
 /** One source of one manifest, as the vendor script needs it. */
 export interface ListedSource {
@@ -68,22 +70,6 @@ export function substitute(
   return failed ? undefined : result.replaceAll("$${{", "${{");
 }
 
-/** The last path segment of a URL, decoded; undefined when there is none. */
-export function urlFileName(url: string): string | undefined {
-  let pathname: string;
-  try {
-    pathname = new URL(url).pathname;
-  } catch {
-    return undefined;
-  }
-  const segment = pathname.slice(pathname.lastIndexOf("/") + 1);
-  try {
-    return decodeURIComponent(segment) || undefined;
-  } catch {
-    return segment || undefined;
-  }
-}
-
 function dirOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash < 0 ? "." : path.slice(0, slash) || "/";
@@ -111,7 +97,7 @@ export function listSources(manifest: string, doc: Yaml): ListedSource[] {
       fileName = resolved === undefined ? undefined : urlFileName(resolved);
     } else if (file !== undefined) {
       const resolved = substitute(file, pkg, vars);
-      fileName = resolved === undefined ? undefined : resolved.split("/").pop();
+      fileName = resolved === undefined ? undefined : localFileName(resolved);
       if (resolved !== undefined) {
         localPath = resolved.startsWith("/") ? resolved : `${dirOf(manifest)}/${resolved}`;
       }
