@@ -9,7 +9,7 @@
  * Each test runs for FUZZ_MS milliseconds (default 1500). The seed is
  * FUZZ_SEED (default fixed, so CI is repeatable); a failure names the seed and
  * the case, and `FUZZ_SEED=<seed> deno test -A tests/unit/manifest_fuzz_test.ts`
- * replays it.
+ * replays it (with a FUZZ_MS long enough to get to that case on the machine).
  */
 import assert from "node:assert/strict";
 import { basename, dirname, join } from "node:path";
