@@ -29,7 +29,7 @@ import {
 } from "../expr/mod.ts";
 import { TwonexError } from "../util/errors.ts";
 import { closestNames } from "../expr/suggest.ts";
-import { isSafeFileName, MAX_FILE_NAME_BYTES, sourceFileName } from "../source/file_name.ts";
+import { isPathSegment, MAX_FILE_NAME_BYTES, sourceFileName } from "../source/file_name.ts";
 import { pathTextProblem, urlPathProblem } from "./path_text.ts";
 
 const TOP_KEYS = [
@@ -347,11 +347,14 @@ class ManifestValidator {
           `invalid source name ${JSON.stringify(name)}`,
           'a source name is any text without "/", "=", NUL or a line break, and not "." or ".." (the build sees $SOURCE_<name> and $SOURCE<i>)',
         );
-      } else if (name !== undefined && !isSafeFileName(name)) {
-        // The name is also the directory of the source in the build tree.
+      } else if (name !== undefined && !isPathSegment(name)) {
+        // The pattern has done the rest: the name is a directory of the build tree.
         this.bag.error(
           offsetOf(fields.get("name")),
-          `source name "${name.slice(0, 20)}…" is longer than ${MAX_FILE_NAME_BYTES} characters`,
+          `source name ${
+            JSON.stringify(name.slice(0, 20))
+          }… is longer than ${MAX_FILE_NAME_BYTES} bytes`,
+          "the name is the source's directory in the build tree",
         );
       }
       if (name !== undefined) {

@@ -31,12 +31,22 @@ const UNSAFE_NAME_CHAR = /[/\\\x00-\x1f\x7f]/;
 const LAST_RESORT_NAME = "source";
 
 /**
- * True for a name that is exactly one entry of the directory it is joined to:
- * not empty, not "." or "..", no separator or control character, at most
- * {@link MAX_FILE_NAME_BYTES} bytes.
+ * True for a name that is exactly one entry of the directory it is joined to,
+ * and plain enough for lists and messages: not empty, not "." or "..", no
+ * separator or control character, at most {@link MAX_FILE_NAME_BYTES} bytes.
  */
 export function isSafeFileName(name: string): boolean {
-  if (name === "" || name === "." || name === ".." || UNSAFE_NAME_CHAR.test(name)) return false;
+  return !UNSAFE_NAME_CHAR.test(name) && isPathSegment(name);
+}
+
+/**
+ * True for a name the kernel takes as exactly one entry of a directory: not
+ * empty, not "." or "..", no "/" or NUL, at most {@link MAX_FILE_NAME_BYTES}
+ * bytes. (Source names are directory names in the build tree: they may hold
+ * any other character, as the original format allowed.)
+ */
+export function isPathSegment(name: string): boolean {
+  if (name === "" || name === "." || name === ".." || /[/\0]/.test(name)) return false;
   // Each UTF-16 unit is at most 3 bytes of UTF-8: short names need no encoding.
   return name.length * 3 <= MAX_FILE_NAME_BYTES ||
     new TextEncoder().encode(name).length <= MAX_FILE_NAME_BYTES;

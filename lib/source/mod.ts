@@ -4,18 +4,15 @@
  *
  * @module
  */
-export {
-  cachedPath,
-  cleanTemp,
-  has,
-  hashFile,
-  isSha256,
-  readFileChunks,
-  sourcesDir,
-  tempDir,
-} from "./cache.ts";
+export { cachedPath, cleanTemp, has, hashFile, isSha256, sourcesDir, tempDir } from "./cache.ts";
 export { type FetchEvent, type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
-export { isSafeFileName, localFileName, sourceFileName, urlFileName } from "./file_name.ts";
+export {
+  isPathSegment,
+  isSafeFileName,
+  localFileName,
+  sourceFileName,
+  urlFileName,
+} from "./file_name.ts";
 export { fileCandidates, LocalRoots, localSourceDiagnostics } from "./local.ts";
 export { type Mirror, parseMirrors } from "./mirrors.ts";
 export { dropNetworkPermission } from "./permissions.ts";

@@ -17,6 +17,7 @@ import { loadManifestText } from "../../lib/manifest/load.ts";
 import { loadYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { pathTextProblem, urlPathProblem } from "../../lib/manifest/path_text.ts";
 import {
+  isPathSegment,
   isSafeFileName,
   localFileName,
   MAX_FILE_NAME_BYTES,
@@ -272,7 +273,7 @@ function checkLoad(text: string): boolean {
     return false;
   }
   for (const source of manifest.sources) {
-    assert.ok(isSafeFileName(source.name), `source name ${JSON.stringify(source.name)}`);
+    assert.ok(isPathSegment(source.name), `source name ${JSON.stringify(source.name)}`);
     assertOneSegment(sourceFileName(source));
     if (source.url !== undefined) {
       assert.equal(urlPathProblem(source.url), undefined, source.url);
