@@ -11,11 +11,11 @@ import { computeInputKey, type DependencyInput } from "../graph/inputkey.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { sourceFileName } from "../source/file_name.ts";
 import type { Workspace } from "../workspace/config.ts";
-import { cachedPath, isSafeFileName, readFileChunks } from "../source/mod.ts";
+import { cachedPath, isPathSegment } from "../source/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
 import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
+import { linkOrCopyNew, removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
 import { VERSION } from "../version.ts";
 import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
@@ -463,22 +463,22 @@ async function defaultShell(manifest: Manifest, mode: SandboxMode, root: string)
 
 /**
  * Hardlinks (or, across file systems, copies) each verified source into
- * `<dir>/<name>/<file name>`. Both names are single path segments, and neither
- * way writes through an entry that is already there: link() fails on any
- * existing name, a symlink included, and the copy is created with O_EXCL.
+ * `<dir>/<name>/<file name>`, both single path segments, never writing
+ * through anything already there (see linkOrCopyNew).
  */
 async function linkSources(manifest: Manifest, cacheDir: string, dir: string): Promise<void> {
   for (const source of manifest.sources) {
-    if (!isSafeFileName(source.name)) {
+    if (!isPathSegment(source.name)) {
       // Validation refuses such names; this guards the build tree against any other caller.
-      throw new FailureError(`source name "${source.name}" cannot be a directory name`);
+      throw new FailureError(`source name ${JSON.stringify(source.name)} is no directory name`);
     }
     const target = join(dir, source.name);
     await Deno.mkdir(target);
-    const from = cachedPath(cacheDir, source.sha256);
-    const to = join(target, sourceFileName(source));
     try {
-      await Deno.link(from, to);
+      await linkOrCopyNew(
+        cachedPath(cacheDir, source.sha256),
+        join(target, sourceFileName(source)),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) {
         throw new FailureError(
@@ -488,18 +488,7 @@ async function linkSources(manifest: Manifest, cacheDir: string, dir: string): P
           },
         );
       }
-      if (error instanceof Deno.errors.AlreadyExists) throw error;
-      await copyNew(from, to);
-    }
-  }
-}
-
-/** Copies `from` to a file `to` that must not exist yet (not even as a dangling symlink). */
-async function copyNew(from: string, to: string): Promise<void> {
-  using output = await Deno.open(to, { write: true, createNew: true, mode: 0o444 });
-  for await (const chunk of readFileChunks(from)) {
-    for (let offset = 0; offset < chunk.length;) {
-      offset += await output.write(chunk.subarray(offset));
+      throw error;
     }
   }
 }

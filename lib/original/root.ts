@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { FailureError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
+import { linkOrCopyNew, removeTree } from "../util/fs.ts";
 import { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "../sandbox/layout.ts";
 import { MERGED_USR_LINKS, ORIGINAL_BOOTSTRAP_SYSROOT, type OriginalMode } from "./semantics.ts";
 
@@ -74,12 +74,8 @@ export async function fillInputsDir(
       continue;
     }
     taken.set(source.fileName, source.name);
-    const to = join(dir, source.fileName);
-    try {
-      await Deno.link(source.hostPath, to);
-    } catch {
-      await Deno.copyFile(source.hostPath, to);
-    }
+    // Never through an existing entry: the file names are distinct, and the directory new.
+    await linkOrCopyNew(source.hostPath, join(dir, source.fileName));
   }
   return warnings;
 }

@@ -53,3 +53,29 @@ export async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Puts a copy of the file `from` at `to`, a name that must not exist yet: a
+ * hard link, or across file systems a copy. Neither writes through anything
+ * already at `to`: link() fails on any existing name, a symlink included, and
+ * the copy is created with O_EXCL, which refuses a symlink too. Throws
+ * Deno.errors.AlreadyExists when `to` exists, NotFound when `from` does not.
+ */
+export async function linkOrCopyNew(from: string, to: string): Promise<void> {
+  try {
+    await Deno.link(from, to);
+    return;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.AlreadyExists) {
+      throw error;
+    }
+  }
+  using output = await Deno.open(to, { write: true, createNew: true, mode: 0o444 });
+  using input = await Deno.open(from, { read: true });
+  const buffer = new Uint8Array(1024 * 1024);
+  for (let count = await input.read(buffer); count !== null; count = await input.read(buffer)) {
+    for (let offset = 0; offset < count;) {
+      offset += await output.write(buffer.subarray(offset, count));
+    }
+  }
+}
