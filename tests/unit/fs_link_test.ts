@@ -41,7 +41,7 @@ Deno.test("linkOrCopyNew never writes through an existing file or symlink", asyn
     await Deno.writeTextFile(from, "bytes chosen by a manifest\n");
     const victim = join(dir, "victim");
     await Deno.writeTextFile(victim, "the host's own file\n");
-    for (const place of [dir, other]) {
+    for (const place of new Set([dir, other])) {
       const asFile = join(place, "existing");
       await Deno.writeTextFile(asFile, "already here\n");
       const asLink = join(place, "link");
