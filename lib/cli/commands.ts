@@ -18,6 +18,7 @@ import {
   logCommand,
   vendorCommand,
 } from "./store_commands.ts";
+import { keyCommand, publishCommand } from "./share.ts";
 
 export const COMMANDS: Command[] = [
   initCommand,
@@ -34,6 +35,8 @@ export const COMMANDS: Command[] = [
   logCommand,
   diffCommand,
   gcCommand,
+  keyCommand,
+  publishCommand,
   doctorCommand,
   completionsCommand,
 ];
