@@ -19,6 +19,7 @@ import {
   vendorCommand,
 } from "./store_commands.ts";
 import { keyCommand, publishCommand } from "./share.ts";
+import { provenanceCommand } from "./provenance.ts";
 
 export const COMMANDS: Command[] = [
   initCommand,
@@ -37,6 +38,7 @@ export const COMMANDS: Command[] = [
   gcCommand,
   keyCommand,
   publishCommand,
+  provenanceCommand,
   doctorCommand,
   completionsCommand,
 ];
