@@ -51,10 +51,12 @@ export function inTotoStatement(
   input: { subjects: Subject[]; provenance: Provenance; arch: string },
 ): Json {
   const p = input.provenance;
+  // A `file:` source is a path in the workspace, not a URI: it is named by its digest alone.
   const sources: Json[] = p.sources.map((s) => ({
     name: s.name,
-    uri: s.url ?? s.file ?? s.name,
+    ...(s.url !== undefined ? { uri: s.url } : {}),
     digest: { sha256: s.sha256 },
+    ...(s.file !== undefined ? { annotations: { file: s.file } } : {}),
   }));
   const dependencies: Json[] = p.dependencies.map((d) => ({
     name: d.name,
