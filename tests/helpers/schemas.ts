@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Ajv } from "npm:ajv@8.20.0";
+import { Ajv } from "ajv";
 import { repoRoot } from "./cli.ts";
 
 const SCHEMAS = join(repoRoot, "tests/fixtures/schemas");
