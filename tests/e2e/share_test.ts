@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   buildSummary,
+  commitMetadata,
+  contentChecksum,
   e2eTest,
   inCi,
   ostree,
@@ -184,6 +186,21 @@ await e2eTest(
     assert.equal(co.code, 0, co.stderr);
     const ran = await runTool(join(checkout, "opt/app/bin/app"), []);
     assert.equal(ran.stdout, "app says: shared greetings\n");
+
+    // Each commit records its own content checksum and a workspace-relative manifest path.
+    for (const part of ["tree", "outputs/bin", "outputs/doc", "bundles/all"]) {
+      const ref = `x86_64/app/1.0/main/${part}`;
+      assert.equal(
+        await commitMetadata(b.repo, ref, "2nex.content-checksum"),
+        await contentChecksum(b.repo, ref),
+        ref,
+      );
+      assert.equal(await commitMetadata(b.repo, ref, "2nex.manifest"), "manifests/app.yaml");
+    }
+    assert.notEqual(
+      await contentChecksum(b.repo, "x86_64/app/1.0/main/outputs/doc"),
+      await contentChecksum(b.repo, "x86_64/app/1.0/main/tree"),
+    );
 
     // A second build: all cached, nothing asked of the network that matters.
     const again = await b.run(["build", "app", "--json"]);
