@@ -98,6 +98,7 @@ async function publishedChain() {
     a,
     publicKey,
     published,
+    keyFile,
     manifests: {
       base: await a.read("manifests/base.yaml"),
       app: await a.read("manifests/app.yaml"),
@@ -247,8 +248,22 @@ await e2eTest(
   "share: stock ostree pulls the published repository; signatures are ostree's ed25519 form",
   TOOLS,
   async () => {
-    const { a, publicKey, published } = await publishedChain();
+    const { a, publicKey, published, keyFile } = await publishedChain();
     await using _a = a;
+
+    // Naming a package publishes it and what it depends on, nothing else.
+    const onlyBase = a.path("only-base");
+    const partial = await a.run(["publish", onlyBase, "base", "--key", keyFile]);
+    assert.equal(partial.code, 0, partial.stderr);
+    const baseRefs = (await ostree(["refs", `--repo=${onlyBase}`])).trim().split("\n").sort();
+    assert.equal(baseRefs.length, 4, baseRefs.join("\n"));
+    assert.match(baseRefs[0], /^2nex\/inputs\/[0-9a-f]{64}$/);
+    assert.deepEqual(baseRefs.slice(1), [
+      "x86_64/base/1.0/main/bundles/default",
+      "x86_64/base/1.0/main/outputs/all",
+      "x86_64/base/1.0/main/tree",
+    ]);
+
     await using server = await serve(published);
     const ref = "x86_64/app/1.0/main/tree";
     /** `ostree remote add` with sign-verify and `key`, then `ostree pull`: the first failure. */
