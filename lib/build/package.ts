@@ -551,6 +551,7 @@ export async function commitRun(
     inputKey,
     run.outputHash,
   );
+  if (run.checkedHash !== run.outputHash) metadata[META.checkedHash] = run.checkedHash;
   const subject = describe(manifest);
   const tree = await store.commit(run.outDir, {
     subject,

@@ -22,6 +22,11 @@ export const META = {
   inputKey: "2nex.input-key",
   /** The output hash of the package's whole result (the `tree` commit's content checksum). */
   outputHash: "2nex.output-hash",
+  /**
+   * With `semantics: original`: the original builder's checksum of the whole
+   * result, which the manifest's expected hash is compared with (absent otherwise).
+   */
+  checkedHash: "2nex.checked-hash",
   /** This commit's own content checksum (an output's or a bundle's differs from the tree's). */
   contentChecksum: "2nex.content-checksum",
   manifest: "2nex.manifest",

@@ -229,7 +229,14 @@ class SubstituteSession {
       );
     }
     const commits = [...new Set(Object.values(parts))];
-    const outputHash = await this.#verify(remote, staging, commits, tree, inputKey, node);
+    const { outputHash, checkedHash } = await this.#verify(
+      remote,
+      staging,
+      commits,
+      tree,
+      inputKey,
+      node,
+    );
     await run([
       "ostree",
       "pull-local",
@@ -244,6 +251,7 @@ class SubstituteSession {
     return {
       inputKey,
       outputHash,
+      ...(checkedHash !== outputHash && { checkedHash }),
       commit: tree,
       parts,
       manifest: manifest.path,
@@ -253,8 +261,9 @@ class SubstituteSession {
 
   /**
    * Every commit signed by a trusted key and made for this input key; the whole
-   * result's content checksum equal to the manifest's expected hash (or, with
-   * none or an unstable one, to the hash the result claims). Returns the hash.
+   * result's content checksum the hash it claims, and the hash the manifest's
+   * expected one is compared with (the content checksum, or with `semantics:
+   * original` the signed original checksum) equal to it.
    */
   async #verify(
     remote: RemoteState,
@@ -263,8 +272,8 @@ class SubstituteSession {
     tree: string,
     inputKey: string,
     node: GraphNode,
-  ): Promise<string> {
-    let outputHash = "";
+  ): Promise<{ outputHash: string; checkedHash: string }> {
+    let hashes: { outputHash: string; checkedHash: string } | undefined;
     for (const commit of commits) {
       const bytes = await Deno.readFile(objectPath(staging, commit, "commit"));
       const detached = await Deno.readFile(objectPath(staging, commit, "commitmeta")).catch(
@@ -282,7 +291,7 @@ class SubstituteSession {
         throw new SubstituteRefused(`commit ${commit} was not built with input key ${inputKey}`);
       }
       if (commit === tree) {
-        outputHash = object.contentChecksum;
+        const outputHash = object.contentChecksum;
         if (object.metadata[META.outputHash] !== outputHash) {
           throw new SubstituteRefused(
             `hash mismatch: commit ${commit} claims output hash ${
@@ -290,16 +299,22 @@ class SubstituteSession {
             } but its content checksum is ${outputHash}`,
           );
         }
+        hashes = { outputHash, checkedHash: object.metadata[META.checkedHash] ?? outputHash };
       }
     }
+    if (!hashes) throw new SubstituteRefused(`commit ${tree} was not pulled`);
     const manifest = node.manifest;
     const expected = manifest.package.checksum;
-    if (expected !== undefined && manifest.package.stableChecksum && outputHash !== expected) {
+    if (
+      expected !== undefined && manifest.package.stableChecksum && hashes.checkedHash !== expected
+    ) {
       throw new SubstituteRefused(
-        `hash mismatch: the result's content checksum is ${outputHash}, the manifest expects ${expected}`,
+        `hash mismatch: the result's ${
+          hashes.checkedHash === hashes.outputHash ? "content checksum" : "original checksum"
+        } is ${hashes.checkedHash}, the manifest expects ${expected}`,
       );
     }
-    return outputHash;
+    return hashes;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,8 @@
  * is built instead. Provenance validates against the in-toto and SLSA schemas.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { repoRoot } from "../helpers/cli.ts";
 import {
   buildSummary,
   commitMetadata,
@@ -429,4 +430,48 @@ async function fileObjectOf(archive: string, repo: string, ref: string): Promise
   const checksum = file[4];
   assert.match(checksum, /^[0-9a-f]{64}$/);
   return join(archive, "objects", checksum.slice(0, 2), `${checksum.slice(2)}.filez`);
+}
+
+await e2eTest(
+  "share: a tree with `semantics: original` substitutes against its original checksums",
+  ["ostree", "bwrap", "python3", "busybox", "bash", "ldd"],
+  async () => {
+    const fixture = join(repoRoot, "tests/fixtures/workspaces/original");
+    const files = await filesOf(fixture, fixture);
+    const config = new TextDecoder().decode(files["2nex.yaml"]);
+    delete files["2nex.yaml"];
+    await using a = await TestWorkspace.create(config, files);
+    const built = await a.run(["build", "inetutils", "--json"]);
+    assert.equal(built.code, 0, built.stderr);
+    const keyFile = a.path("cache.key");
+    const publicKey = (await a.run(["key", "generate", keyFile])).stdout.trim();
+    const publish = await a.run(["publish", a.path("published"), "--key", keyFile]);
+    assert.equal(publish.code, 0, publish.stderr);
+    await using server = await serve(a.path("published"));
+
+    await using b = await TestWorkspace.create(
+      `${config}substituters:\n${entry(server.url, publicKey)}`,
+      files,
+    );
+    const build = await b.run(["build", "inetutils", "--json"]);
+    assert.equal(build.code, 0, build.stderr);
+    const summary = buildSummary(build);
+    assert.equal(summary.built, 0, build.stderr);
+    for (const [slug, status] of Object.entries(statuses(summary))) {
+      assert.equal(status, "substituted", `${slug}: ${build.stderr}`);
+    }
+    assert.doesNotMatch(build.stderr, /warning: substituter/);
+    await b.assertFsckClean();
+  },
+);
+
+/** Every file under `dir`, by path relative to `root`. */
+async function filesOf(dir: string, root: string): Promise<Record<string, Uint8Array>> {
+  const files: Record<string, Uint8Array> = {};
+  for await (const item of Deno.readDir(dir)) {
+    const path = join(dir, item.name);
+    if (item.isDirectory) Object.assign(files, await filesOf(path, root));
+    else files[relative(root, path)] = await Deno.readFile(path);
+  }
+  return files;
 }
