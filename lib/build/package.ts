@@ -17,9 +17,9 @@ import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
 import { linkOrCopyNew, removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
-import { VERSION } from "../version.ts";
 import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
 import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
+import { META, provenanceMetadata } from "./provenance.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import type { Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
@@ -66,6 +66,8 @@ export interface DependencyResult {
   /** Commit of that part, and the output hash of the dependency's whole result. */
   commit: string;
   outputHash: string;
+  /** The ref the part is published under (provenance). */
+  ref?: string;
 }
 
 export function partKey(part: ResultPart): string {
@@ -541,18 +543,31 @@ export async function commitRun(
   run: BuildRun,
   services: BuildServices,
   inputKey: string,
+  deps: DependencyResult[],
 ): Promise<ResultRecord> {
   const manifest = node.manifest;
   const { store } = services;
   const timestamp = manifest.build.sourceDateEpoch ?? services.ws.config.sourceDateEpoch;
-  const metadata = {
-    "2nex.input-key": inputKey,
-    "2nex.output-hash": run.outputHash,
-    "2nex.manifest": manifest.path,
-    "2nex.version": VERSION,
-  };
+  const metadata = await provenanceMetadata(
+    services.ws,
+    manifest,
+    await Promise.all(deps.map(async (dep) => ({
+      name: dep.name,
+      ref: dep.ref ?? dep.commit,
+      commit: dep.commit,
+      contentChecksum: await store.contentChecksum(dep.commit),
+    }))),
+    inputKey,
+    run.outputHash,
+  );
+  if (run.checkedHash !== run.outputHash) metadata[META.checkedHash] = run.checkedHash;
   const subject = describe(manifest);
-  const tree = await store.commit(run.outDir, { subject, metadata, timestamp, consume: true });
+  const tree = await store.commit(run.outDir, {
+    subject,
+    metadata: { ...metadata, [META.contentChecksum]: run.outputHash },
+    timestamp,
+    consume: true,
+  });
   if (tree.contentChecksum !== run.outputHash) {
     throw new FailureError(
       `internal error: committed content ${tree.contentChecksum} differs from the computed hash ${run.outputHash}`,
@@ -566,6 +581,7 @@ export async function commitRun(
       subject: `${subject} output ${name}`,
       metadata,
       timestamp,
+      contentChecksumKey: META.contentChecksum,
     });
     parts[`outputs/${name}`] = output.commit;
     newRefs[refs.output(name)] = output.commit;
@@ -575,6 +591,7 @@ export async function commitRun(
       subject: `${subject} bundle ${name}`,
       metadata,
       timestamp,
+      contentChecksumKey: META.contentChecksum,
     });
     parts[`bundles/${name}`] = bundle.commit;
     newRefs[refs.bundle(name)] = bundle.commit;

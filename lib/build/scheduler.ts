@@ -5,7 +5,8 @@
  * what depends on it.
  * @module
  */
-import type { GraphNode } from "../graph/resolve.ts";
+import type { GraphNode, ResultPart } from "../graph/resolve.ts";
+import type { Manifest } from "../manifest/types.ts";
 import {
   type BuildServices,
   cachedResult,
@@ -30,7 +31,15 @@ import type { BuildRun } from "./package.ts";
 export type ResultServices = Pick<BuildServices, "ws" | "store" | "index">;
 
 /** `checked`: rebuilt by --check and identical to the committed result (nothing committed). */
-export type NodeStatus = "built" | "cached" | "checked" | "failed" | "skipped" | "mismatch";
+/** `substituted`: taken from a substituter (verified) in this run instead of being built. */
+export type NodeStatus =
+  | "built"
+  | "cached"
+  | "substituted"
+  | "checked"
+  | "failed"
+  | "skipped"
+  | "mismatch";
 
 export interface NodeReport {
   node: GraphNode;
@@ -57,6 +66,8 @@ export interface ScheduleOptions {
   fetchFailures?: Map<GraphNode, TwonexError>;
   /** --check / --rounds: the round hook of a node, or undefined for a normal build. */
   roundsFor?: (node: GraphNode) => RoundHook | undefined;
+  /** Nodes whose results substituters provided in this run: reported as `substituted`. */
+  substituted?: Set<GraphNode>;
 }
 
 export type SchedulerEvent =
@@ -129,7 +140,13 @@ export async function dependencyResults(
           `dependency ${describe(dep.target.manifest)} has no ${partKey(dep.part)}`,
         );
       }
-      out.push({ part: dep.part, name: dep.spec.name, commit, outputHash: record.outputHash });
+      out.push({
+        part: dep.part,
+        name: dep.spec.name,
+        commit,
+        outputHash: record.outputHash,
+        ref: partRef(dep.target.manifest, dep.part),
+      });
     } else {
       const ref = dep.externalRef!;
       const commit = await services.store.resolveRef(ref);
@@ -144,10 +161,18 @@ export async function dependencyResults(
         name: dep.spec.name,
         commit,
         outputHash: await services.store.contentChecksum(commit),
+        ref,
       });
     }
   }
   return out;
+}
+
+/** The ref of one part of a package's result. */
+function partRef(manifest: Manifest, part: ResultPart): string {
+  const refs = refsOfPackage(manifest.package);
+  if (part.kind === "tree") return refs.tree;
+  return part.kind === "outputs" ? refs.output(part.name) : refs.bundle(part.name);
 }
 
 /** The result of the last successful build of a node in this process, or its cached one. */
@@ -186,7 +211,7 @@ async function buildNode(
       if (cached) {
         const report: NodeReport = {
           ...base,
-          status: "cached",
+          status: options.substituted?.has(node) ? "substituted" : "cached",
           inputKey,
           outputHash: cached.outputHash,
           durationMs: 0,
@@ -268,7 +293,7 @@ async function buildNode(
             } has no expected hash; its output hash is ${run.checkedHash} (add it with \`2nex build --update-hash\`)`,
           );
         }
-        const record = await commitRun(node, run, services, inputKey);
+        const record = await commitRun(node, run, services, inputKey, deps);
         lastResults.set(node, record);
         return {
           ...base,

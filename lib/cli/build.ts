@@ -10,6 +10,7 @@ import { type BuildServices, describe } from "../build/package.ts";
 import { type NodeReport, schedule } from "../build/scheduler.ts";
 import { openWorkspaceState } from "../build/state.ts";
 import { fetchPlanSources } from "../build/fetch_plan.ts";
+import { substitutePlan } from "../build/substitute.ts";
 import { selectSandbox } from "../sandbox/mod.ts";
 import type { Sandbox } from "../sandbox/mod.ts";
 import { BuildProgress } from "./progress.ts";
@@ -20,9 +21,10 @@ export const buildCommand: Command = {
   name: "build",
   summary: "build packages and, first, whatever they depend on",
   usage:
-    "2nex build PKG… [-j N] [--rebuild] [--keep-failed] [--update-hash] [--offline] [--flavor F]",
+    "2nex build PKG… [-j N] [--rebuild] [--keep-failed] [--update-hash] [--offline] [--no-substitute] [--flavor F]",
   help: `Resolves the dependency graph, fetches and verifies sources, builds each
-package that is not already built (an unchanged input key is "cached") in the
+package that is not already built (an unchanged input key is "cached") and that
+no substituter of 2nex.yaml provides (a verified, signed result: "substituted") in the
 sandbox, checks the result's hash against the manifest and commits it to the
 repository. Dependencies are built first; a failure stops only what depends on it.
 
@@ -38,7 +40,9 @@ Options:
       --rebuild      ignore the cache for the named packages
       --keep-failed  keep the build tree of a failed or mismatching build and print where
       --update-hash  write the computed output hash into the manifest (comments kept)
-      --offline      no network: sources must be in the cache or a mirror directory
+      --offline      no network: sources must be in the cache or a mirror directory, and
+                     no substituter is asked
+      --no-substitute  build what is not cached here; ask no substituter
       --flavor F     narrow package selectors to flavor F
 
 Variations between rounds: jobs (MAKEFLAGS -j1 on one CPU vs all CPUs),
@@ -62,6 +66,7 @@ Example:
     "keep-failed": { type: "boolean" },
     "update-hash": { type: "boolean" },
     offline: { type: "boolean" },
+    "no-substitute": { type: "boolean" },
     flavor: { type: "string" },
     check: { type: "boolean" },
     rounds: { type: "string" },
@@ -94,9 +99,17 @@ Example:
       const services = buildServices(context, state.store, loaded.ws, options);
       const named = new Set(selected);
       const varied = Boolean(options.check) || rounds > 1;
+      const mustBuild = options.rebuild || varied ? named : new Set<GraphNode>();
+      const substituted = options.offline || options["no-substitute"]
+        ? new Set<GraphNode>()
+        : await substitutePlan(order, services, {
+          exclude: mustBuild,
+          warn: (text) => context.out.warn(text),
+          info: (text) => context.out.info(text),
+        });
       const fetchFailures = await fetchPlanSources(order, services, {
         offline: Boolean(options.offline),
-        rebuild: options.rebuild || varied ? named : new Set(),
+        rebuild: mustBuild,
         out: context.out,
       });
       const roundRunner = varied
@@ -114,6 +127,7 @@ Example:
         rebuild: options.rebuild ? new Set(selected) : new Set(),
         updateHash: options["update-hash"] ? new Set(selected) : new Set(),
         onEvent: (event) => progress.onEvent(event),
+        substituted,
         roundsFor: (node) => named.has(node) ? roundRunner?.hookFor(node) : undefined,
       });
       progress.stop();
@@ -172,6 +186,7 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
       })),
       built: count("built"),
       cached: count("cached"),
+      substituted: count("substituted"),
       checked: count("checked"),
       failed: count("failed") + count("mismatch"),
       skipped: count("skipped"),
@@ -180,7 +195,7 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
     for (const r of reports) {
       const seconds = r.durationMs >= 100 ? ` ${(r.durationMs / 1000).toFixed(1)} s` : "";
       const hash = r.outputHash ? `  ${r.outputHash.slice(0, 16)}…` : "";
-      const marker = r.status === "built" || r.status === "cached"
+      const marker = r.status === "built" || r.status === "cached" || r.status === "substituted"
         ? out.paint("32", r.status)
         : out.paint("31", r.status);
       out.info(
@@ -191,8 +206,10 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
     }
     out.info(
       `${count("built")} built, ${count("cached")} cached, ${
-        count("checked") ? `${count("checked")} checked, ` : ""
-      }${count("failed") + count("mismatch")} failed, ${count("skipped")} skipped`,
+        count("substituted") ? `${count("substituted")} substituted, ` : ""
+      }${count("checked") ? `${count("checked")} checked, ` : ""}${
+        count("failed") + count("mismatch")
+      } failed, ${count("skipped")} skipped`,
     );
   }
   // A verification failure stays exit 3 even when it stopped dependents.

@@ -18,6 +18,8 @@ import {
   logCommand,
   vendorCommand,
 } from "./store_commands.ts";
+import { keyCommand, publishCommand } from "./share.ts";
+import { provenanceCommand } from "./provenance.ts";
 
 export const COMMANDS: Command[] = [
   initCommand,
@@ -34,6 +36,9 @@ export const COMMANDS: Command[] = [
   logCommand,
   diffCommand,
   gcCommand,
+  keyCommand,
+  publishCommand,
+  provenanceCommand,
   doctorCommand,
   completionsCommand,
 ];

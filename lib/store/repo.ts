@@ -27,7 +27,7 @@
 import { basename, dirname } from "node:path";
 import { run } from "../util/process.ts";
 import { FailureError, InvalidInputError } from "../util/errors.ts";
-import { hashTree } from "./checksum.ts";
+import { contentChecksumOf, hashTree } from "./checksum.ts";
 import {
   type Collision,
   findCollisions,
@@ -58,6 +58,11 @@ export interface CommitOptions {
   metadata: Record<string, string>;
   /** Commit time in seconds since the epoch (SOURCE_DATE_EPOCH). */
   timestamp: number;
+  /**
+   * Also record the commit's own content checksum under this metadata key (for
+   * native commits, whose tree is known only here).
+   */
+  contentChecksumKey?: string;
 }
 
 /** Options of {@link Store.commit}. */
@@ -212,8 +217,12 @@ export class Store {
   }
 
   async #writeCommit(root: TreeRoot, opts: CommitOptions): Promise<CommitResult> {
+    const metadata = opts.contentChecksumKey === undefined ? opts.metadata : {
+      ...opts.metadata,
+      [opts.contentChecksumKey]: contentChecksumOf(root.tree, root.meta),
+    };
     const bytes = encodeCommit({
-      metadata: opts.metadata,
+      metadata,
       subject: opts.subject,
       body: opts.body,
       timestamp: opts.timestamp,

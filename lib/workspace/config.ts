@@ -23,6 +23,7 @@ import {
 } from "../manifest/yaml.ts";
 import { InvalidInputError } from "../util/errors.ts";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { isPublicKey } from "../store/sign.ts";
 
 export const CONFIG_FILE = "2nex.yaml";
 
@@ -52,6 +53,18 @@ export interface WorkspaceConfig {
   /** Seconds a build may run before it is killed. */
   timeout: number;
   semantics: Semantics;
+  /** Binary caches tried before building, in order. */
+  substituters: SubstituterConfig[];
+}
+
+/** One binary cache: a signed ostree archive repository. */
+export interface SubstituterConfig {
+  /** An http(s) URL, or an absolute directory path. */
+  url: string;
+  /** Trusted ed25519 public keys (base64); a result must be signed by one of them. */
+  keys: string[];
+  /** Seconds to wait for the substituter's list of results before giving up on it. */
+  timeout: number;
 }
 
 export interface Workspace {
@@ -72,7 +85,11 @@ const CONFIG_KEYS = [
   "env",
   "timeout",
   "semantics",
+  "substituters",
 ] as const;
+
+const SUBSTITUTER_KEYS = ["url", "keys", "timeout"] as const;
+export const DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS = 30;
 
 export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
 export const DEFAULT_TIMEOUT_SECONDS = 4 * 3600;
@@ -90,6 +107,7 @@ export function defaultConfig(root: string): WorkspaceConfig {
     env: {},
     timeout: DEFAULT_TIMEOUT_SECONDS,
     semantics: "2nex",
+    substituters: [],
   };
 }
 
@@ -249,6 +267,51 @@ export function parseConfig(
             `invalid semantics "${semantics}"`,
             'use "2nex" (the default) or "original" (trees written for the original builder)',
           );
+        }
+        break;
+      }
+      case "substituters": {
+        if (isNullNode(value)) break;
+        const seq = reader.seq(value, "substituters");
+        if (!seq) break;
+        config.substituters = [];
+        for (const item of seq.items) {
+          const entry = reader.map(item as Node, "a substituter");
+          if (!entry) continue;
+          const substituter: SubstituterConfig = {
+            url: "",
+            keys: [],
+            timeout: DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS,
+          };
+          for (const field of reader.entries(entry, "a substituter", SUBSTITUTER_KEYS)) {
+            if (field.key === "url") {
+              const url = textOf(field.value, "substituter url");
+              if (url !== undefined) substituter.url = /^https?:\/\//.test(url) ? url : abs(url);
+            } else if (field.key === "keys") {
+              for (const key of pathList(field.value, "substituter keys") ?? []) {
+                if (isPublicKey(key)) substituter.keys.push(key);
+                else {
+                  bag.error(
+                    offsetOf(field.value),
+                    `"${key}" is not an ed25519 public key`,
+                    "a public key is the base64 of 32 bytes, as `2nex key generate` prints",
+                  );
+                }
+              }
+            } else {
+              const timeout = integer(field.value, "substituter timeout", 1);
+              if (timeout !== undefined) substituter.timeout = timeout;
+            }
+          }
+          if (substituter.url === "") {
+            bag.error(offsetOf(item as Node), "a substituter needs a url");
+          } else if (substituter.keys.length === 0) {
+            bag.error(
+              offsetOf(item as Node),
+              `substituter ${substituter.url} has no keys`,
+              "list the public keys whose signatures you trust under `keys:`",
+            );
+          } else config.substituters.push(substituter);
         }
         break;
       }
