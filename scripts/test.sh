@@ -5,7 +5,7 @@
 # missing first. TEST_PACKAGES=none skips the real-package stage (minutes long).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SETUP_EXTRA_PACKAGES="${SETUP_EXTRA_PACKAGES:-diffoscope-minimal disorderfs fuse3 faketime graphviz}" bash scripts/setup.sh
+SETUP_EXTRA_PACKAGES="${SETUP_EXTRA_PACKAGES:-diffoscope-minimal disorderfs fuse3 faketime graphviz slurm-wlm slurmdbd munge mariadb-server}" bash scripts/setup.sh
 deno task check
 deno task test
 deno task test:e2e

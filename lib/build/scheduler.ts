@@ -52,6 +52,8 @@ export interface NodeReport {
   warnings: string[];
   /** The manifest got the hash written by --update-hash. */
   hashUpdated?: boolean;
+  /** The cluster job that built it (the Slurm executor). */
+  job?: string;
 }
 
 export interface ScheduleOptions {

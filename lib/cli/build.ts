@@ -11,6 +11,10 @@ import { type NodeReport, schedule } from "../build/scheduler.ts";
 import { openWorkspaceState } from "../build/state.ts";
 import { fetchPlanSources } from "../build/fetch_plan.ts";
 import { substitutePlan } from "../build/substitute.ts";
+import { buildOnSlurm } from "../cluster/slurm.ts";
+import type { ExecutorConfig } from "../cluster/types.ts";
+import type { Workspace } from "../workspace/config.ts";
+import { selfCommand } from "./self.ts";
 import { selectSandbox } from "../sandbox/mod.ts";
 import type { Sandbox } from "../sandbox/mod.ts";
 import { BuildProgress } from "./progress.ts";
@@ -21,7 +25,7 @@ export const buildCommand: Command = {
   name: "build",
   summary: "build packages and, first, whatever they depend on",
   usage:
-    "2nex build PKG… [-j N] [--rebuild] [--keep-failed] [--update-hash] [--offline] [--no-substitute] [--flavor F]",
+    "2nex build PKG… [-j N] [--rebuild] [--keep-failed] [--update-hash] [--offline] [--no-substitute] [--executor E] [--flavor F]",
   help: `Resolves the dependency graph, fetches and verifies sources, builds each
 package that is not already built (an unchanged input key is "cached") and that
 no substituter of 2nex.yaml provides (a verified, signed result: "substituted") in the
@@ -43,6 +47,7 @@ Options:
       --offline      no network: sources must be in the cache or a mirror directory, and
                      no substituter is asked
       --no-substitute  build what is not cached here; ask no substituter
+      --executor E   local, or slurm: one Slurm job per package to build (options in 2nex.yaml)
       --flavor F     narrow package selectors to flavor F
 
 Variations between rounds: jobs (MAKEFLAGS -j1 on one CPU vs all CPUs),
@@ -67,6 +72,7 @@ Example:
     "update-hash": { type: "boolean" },
     offline: { type: "boolean" },
     "no-substitute": { type: "boolean" },
+    executor: { type: "string" },
     flavor: { type: "string" },
     check: { type: "boolean" },
     rounds: { type: "string" },
@@ -75,68 +81,115 @@ Example:
   },
   maxPositionals: Infinity,
   minPositionals: 1,
-  async run(context, positionals, options) {
-    const rounds = integerOption(options, "rounds", 1) ?? 1;
-    const jobs = integerOption(options, "jobs", 1);
-    if (options.check && options.rounds !== undefined) {
-      throw new InvalidInputError("--check and --rounds do not go together", {
-        hint:
-          "--check compares one rebuild with the committed result; --rounds N compares N fresh builds",
-      });
-    }
-    const variations = parseVariationFlags(
-      options.vary as string | undefined,
-      options["no-vary"] as string | undefined,
-    );
-    const { loaded, selected } = await loadSelected(
-      context,
-      positionals,
-      options.flavor as string | undefined,
-    );
-    const order = buildOrder(loaded.graph, selected);
-    const state = await openWorkspaceState(loaded.ws, context.out);
-    try {
-      const services = buildServices(context, state.store, loaded.ws, options);
-      const named = new Set(selected);
-      const varied = Boolean(options.check) || rounds > 1;
-      const mustBuild = options.rebuild || varied ? named : new Set<GraphNode>();
-      const substituted = options.offline || options["no-substitute"]
-        ? new Set<GraphNode>()
-        : await substitutePlan(order, services, {
-          exclude: mustBuild,
-          warn: (text) => context.out.warn(text),
-          info: (text) => context.out.info(text),
+  run: buildPackages,
+};
+
+/** `build`'s work, also run by `node-build` on a cluster node. */
+export async function buildPackages(
+  context: CommandContext,
+  positionals: string[],
+  options: OptionValues,
+): Promise<number> {
+  const rounds = integerOption(options, "rounds", 1) ?? 1;
+  const jobs = integerOption(options, "jobs", 1);
+  if (options.check && options.rounds !== undefined) {
+    throw new InvalidInputError("--check and --rounds do not go together", {
+      hint:
+        "--check compares one rebuild with the committed result; --rounds N compares N fresh builds",
+    });
+  }
+  const variations = parseVariationFlags(
+    options.vary as string | undefined,
+    options["no-vary"] as string | undefined,
+  );
+  const { loaded, selected } = await loadSelected(
+    context,
+    positionals,
+    options.flavor as string | undefined,
+  );
+  const order = buildOrder(loaded.graph, selected);
+  const executor = executorOf(loaded.ws, options);
+  if (executor.kind === "slurm") {
+    for (const local of ["check", "rounds", "update-hash", "keep-failed"]) {
+      if (options[local] !== undefined && options[local] !== false) {
+        throw new InvalidInputError(`--${local} runs only with the local executor`, {
+          hint: "add --executor local",
         });
-      const fetchFailures = await fetchPlanSources(order, services, {
-        offline: Boolean(options.offline),
-        rebuild: mustBuild,
-        out: context.out,
-      });
-      const roundRunner = varied
-        ? await RoundRunner.create(services, {
-          check: Boolean(options.check),
-          rounds,
-          variations,
-          info: (text) => context.out.info(text),
-        })
-        : undefined;
+      }
+    }
+  }
+  const state = await openWorkspaceState(loaded.ws, context.out);
+  try {
+    const services = buildServices(context, state.store, loaded.ws, options);
+    if (executor.kind === "slurm") {
       const progress = new BuildProgress(context.out, order.length);
-      const reports = await schedule(order, services, {
-        jobs: jobs ?? loaded.ws.config.jobs,
-        fetchFailures,
+      const reports = await buildOnSlurm(order, services, executor.slurm, {
+        self: selfCommand(),
         rebuild: options.rebuild ? new Set(selected) : new Set(),
-        updateHash: options["update-hash"] ? new Set(selected) : new Set(),
+        useSubstituters: !options.offline && !options["no-substitute"],
         onEvent: (event) => progress.onEvent(event),
-        substituted,
-        roundsFor: (node) => named.has(node) ? roundRunner?.hookFor(node) : undefined,
+        warn: (text) => context.out.warn(text),
+        info: (text) => context.out.info(text),
       });
       progress.stop();
       return printSummary(context, reports);
-    } finally {
-      state.release();
     }
-  },
-};
+    const named = new Set(selected);
+    const varied = Boolean(options.check) || rounds > 1;
+    const mustBuild = options.rebuild || varied ? named : new Set<GraphNode>();
+    const substituted = options.offline || options["no-substitute"]
+      ? new Set<GraphNode>()
+      : await substitutePlan(order, services, {
+        exclude: mustBuild,
+        warn: (text) => context.out.warn(text),
+        info: (text) => context.out.info(text),
+      });
+    const fetchFailures = await fetchPlanSources(order, services, {
+      offline: Boolean(options.offline),
+      rebuild: mustBuild,
+      out: context.out,
+    });
+    const roundRunner = varied
+      ? await RoundRunner.create(services, {
+        check: Boolean(options.check),
+        rounds,
+        variations,
+        info: (text) => context.out.info(text),
+      })
+      : undefined;
+    const progress = new BuildProgress(context.out, order.length);
+    const reports = await schedule(order, services, {
+      jobs: jobs ?? loaded.ws.config.jobs,
+      fetchFailures,
+      rebuild: options.rebuild ? new Set(selected) : new Set(),
+      updateHash: options["update-hash"] ? new Set(selected) : new Set(),
+      onEvent: (event) => progress.onEvent(event),
+      substituted,
+      roundsFor: (node) => named.has(node) ? roundRunner?.hookFor(node) : undefined,
+    });
+    progress.stop();
+    return printSummary(context, reports);
+  } finally {
+    state.release();
+  }
+}
+
+/** The executor of this run: --executor, else the workspace's. */
+function executorOf(ws: Workspace, options: OptionValues): ExecutorConfig {
+  const chosen = options.executor as string | undefined;
+  if (chosen === undefined) return ws.config.executor;
+  if (chosen === "local") return { kind: "local" };
+  if (chosen !== "slurm") {
+    throw new InvalidInputError(`unknown --executor "${chosen}"`, { hint: "use local or slurm" });
+  }
+  if (ws.config.executor.kind !== "slurm") {
+    throw new InvalidInputError("--executor slurm needs the executor's options in 2nex.yaml", {
+      hint:
+        "add executor: {slurm: {cache: DIR, key: FILE}} (see the README, Building on a cluster)",
+    });
+  }
+  return ws.config.executor;
+}
 
 /** The services of a build run, from the command line and the workspace. */
 export function buildServices(
@@ -183,6 +236,7 @@ export function printSummary(context: CommandContext, reports: NodeReport[]): nu
         seconds: Math.round(r.durationMs) / 1000,
         error: r.error?.message ?? null,
         hashUpdated: r.hashUpdated ?? false,
+        job: r.job ?? null,
       })),
       built: count("built"),
       cached: count("cached"),

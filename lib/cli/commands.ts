@@ -10,6 +10,7 @@ import { buildCommand } from "./build.ts";
 import { diffCommand } from "./diff.ts";
 import { completionsCommand } from "./completions.ts";
 import { doctorCommand } from "./doctor.ts";
+import { nodeBuildCommand } from "./node_build.ts";
 import {
   checkoutCommand,
   fetchCommand,
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   keyCommand,
   publishCommand,
   provenanceCommand,
+  nodeBuildCommand,
   doctorCommand,
   completionsCommand,
 ];

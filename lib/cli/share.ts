@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { buildOrder } from "../graph/resolve.ts";
+import { buildOrder, type GraphNode } from "../graph/resolve.ts";
 import { ExitCode, FailureError, InvalidInputError } from "../util/errors.ts";
 import { INPUT_KEY_PREFIX, inputKeyRef, type Store } from "../store/mod.ts";
 import { refsOfPackage } from "../store/refs.ts";
@@ -116,8 +116,19 @@ async function refsOfSelected(
   flavor: string | undefined,
 ): Promise<Record<string, string>> {
   const { loaded, selected } = await loadSelected(context, selectors, flavor);
+  return await publishableRefs(store, buildOrder(loaded.graph, selected));
+}
+
+/**
+ * The refs that publish `nodes`' results: each package's refs and, when it
+ * still points at the same build, its `2nex/inputs/<key>` ref.
+ */
+export async function publishableRefs(
+  store: Store,
+  nodes: GraphNode[],
+): Promise<Record<string, string>> {
   const refs: Record<string, string> = {};
-  for (const node of buildOrder(loaded.graph, selected)) {
+  for (const node of nodes) {
     const tree = refsOfPackage(node.manifest.package).tree;
     const base = tree.slice(0, -"tree".length);
     const own = await store.listRefs(base);

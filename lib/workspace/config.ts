@@ -24,6 +24,12 @@ import {
 import { InvalidInputError } from "../util/errors.ts";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPublicKey } from "../store/sign.ts";
+import {
+  DEFAULT_POLL_SECONDS,
+  type ExecutorConfig,
+  SLURM_KEYS,
+  type SlurmOptions,
+} from "../cluster/types.ts";
 
 export const CONFIG_FILE = "2nex.yaml";
 
@@ -55,6 +61,8 @@ export interface WorkspaceConfig {
   semantics: Semantics;
   /** Binary caches tried before building, in order. */
   substituters: SubstituterConfig[];
+  /** Where `build` runs what it must build: here, or as jobs on a Slurm cluster. */
+  executor: ExecutorConfig;
 }
 
 /** One binary cache: a signed ostree archive repository. */
@@ -86,6 +94,7 @@ const CONFIG_KEYS = [
   "timeout",
   "semantics",
   "substituters",
+  "executor",
 ] as const;
 
 const SUBSTITUTER_KEYS = ["url", "keys", "timeout"] as const;
@@ -108,6 +117,7 @@ export function defaultConfig(root: string): WorkspaceConfig {
     timeout: DEFAULT_TIMEOUT_SECONDS,
     semantics: "2nex",
     substituters: [],
+    executor: { kind: "local" },
   };
 }
 
@@ -210,6 +220,71 @@ export function parseConfig(
     return undefined;
   };
   const abs = (path: string) => isAbsolute(path) ? path : resolve(root, path);
+  /** `local`, or `{slurm: {cache, key, …}}`: the executor and its options. */
+  const parseExecutor = (node: Node | null): ExecutorConfig | undefined => {
+    const resolved = reader.resolve(node);
+    if (resolved && isScalar(resolved)) {
+      const kind = textOf(resolved, "executor");
+      if (kind === "local") return { kind: "local" };
+      bag.error(
+        offsetOf(node),
+        kind === "slurm" ? "executor slurm needs its options" : `invalid executor "${kind}"`,
+        "use `local`, or `slurm:` with at least `cache:` and `key:` under it",
+      );
+      return undefined;
+    }
+    const map = reader.map(resolved, "executor");
+    if (!map) return undefined;
+    let result: ExecutorConfig | undefined;
+    for (const entry of reader.entries(map, "executor", ["local", "slurm"])) {
+      if (entry.key === "local") {
+        result = { kind: "local" };
+        continue;
+      }
+      const options = reader.map(entry.value, "executor.slurm");
+      if (!options) continue;
+      const slurm: Partial<SlurmOptions> = { sbatchArgs: [], pollSeconds: DEFAULT_POLL_SECONDS };
+      for (const field of reader.entries(options, "executor.slurm", SLURM_KEYS)) {
+        switch (field.key) {
+          case "cache":
+          case "key":
+          case "node_dir": {
+            const path = textOf(field.value, `executor.slurm.${field.key}`);
+            if (path === undefined) break;
+            if (field.key === "node_dir") slurm.nodeDir = abs(path);
+            else slurm[field.key] = abs(path);
+            break;
+          }
+          case "partition":
+          case "account": {
+            const text = textOf(field.value, `executor.slurm.${field.key}`);
+            if (text !== undefined) slurm[field.key] = text;
+            break;
+          }
+          case "sbatch_args":
+            slurm.sbatchArgs = pathList(field.value, "executor.slurm.sbatch_args") ?? [];
+            break;
+          case "poll_seconds": {
+            const seconds = integer(field.value, "executor.slurm.poll_seconds", 1);
+            if (seconds !== undefined) slurm.pollSeconds = seconds;
+            break;
+          }
+        }
+      }
+      const missing = (["cache", "key"] as const).filter((k) => slurm[k] === undefined);
+      if (missing.length > 0) {
+        bag.error(
+          offsetOf(entry.keyNode),
+          `executor.slurm needs ${missing.join(" and ")}`,
+          "cache: a directory every node can write (the signed binary cache results move " +
+            "through); key: the secret key jobs sign with (`2nex key generate FILE`)",
+        );
+        continue;
+      }
+      result = { kind: "slurm", slurm: slurm as SlurmOptions };
+    }
+    return result;
+  };
 
   for (const { key, value } of reader.entries(map, "2nex.yaml", CONFIG_KEYS)) {
     switch (key) {
@@ -313,6 +388,11 @@ export function parseConfig(
             );
           } else config.substituters.push(substituter);
         }
+        break;
+      }
+      case "executor": {
+        const executor = parseExecutor(value);
+        if (executor) config.executor = executor;
         break;
       }
       case "env": {

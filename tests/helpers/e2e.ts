@@ -370,6 +370,7 @@ export interface BuildSummary {
     seconds: number;
     error: string | null;
     hashUpdated: boolean;
+    job: string | null;
   }>;
   built: number;
   cached: number;
