@@ -10,7 +10,12 @@ import { isAlias, isMap, isScalar, isSeq, yamlLibrary } from "./yaml_library.ts"
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { fastParseDocument } from "./fast_yaml.ts";
-import { MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES } from "./limits.ts";
+import {
+  MAX_YAML_ALIASES,
+  MAX_YAML_DEPTH,
+  MAX_YAML_EXPANDED_NODES,
+  MAX_YAML_NODES,
+} from "./limits.ts";
 
 export interface ParsedYaml {
   /** The library's document; absent when the fast parser read the text (it makes no aliases). */
@@ -32,11 +37,13 @@ export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefi
   // path too, which reports them.
   const fast = fastParseDocument(text);
   if (fast) return { root: fast.contents };
-  const { Composer, Parser, YAMLParseError } = yamlLibrary();
-  // The library's parser keeps its own stack, but its composer recurses once
-  // per level: the parser's tokens are held to the limits before composing.
-  const tokens = Array.from(new Parser().parse(text));
-  if (!tokensWithinLimits(tokens, bag)) return undefined;
+  const { Composer, YAMLParseError } = yamlLibrary();
+  // The library's composer recurses once per level, and so does its parser
+  // when it closes many levels at once: the parser is stopped as soon as it
+  // is too deep or has read too many nodes, and its tokens are held to the
+  // limits again, exactly, before they are composed.
+  const tokens = parseTokens(text, bag);
+  if (!tokens || !tokensWithinLimits(tokens, bag)) return undefined;
   // What the library's parseDocument does: the first document, an error for a second.
   let doc: Document.Parsed | undefined;
   const composer = new Composer({ uniqueKeys: true, prettyErrors: false, strict: true });
@@ -73,6 +80,45 @@ const TOO_DEEP = `YAML nested deeper than ${MAX_YAML_DEPTH} levels`;
 const TOO_DEEP_HINT = "a manifest needs only a few levels; flatten the structure";
 
 /**
+ * The library parser's tokens for `text`, fed one lexeme at a time so that it
+ * stops, with an error, once it holds more than {@link MAX_YAML_DEPTH} open
+ * collections or has read more than {@link MAX_YAML_NODES} scalars.
+ */
+function parseTokens(text: string, bag: DiagnosticBag): CstToken[] | undefined {
+  const { CST, Lexer, Parser } = yamlLibrary();
+  const parser = new Parser();
+  const tokens: CstToken[] = [];
+  let scalars = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    const offset = parser.offset;
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    // The parser's stack holds the document and each open collection (and a node being read).
+    if (parser.stack.length > MAX_YAML_DEPTH + 1) {
+      const open = parser.stack.filter((token) => COLLECTIONS.has(token.type));
+      if (open.length > MAX_YAML_DEPTH) {
+        bag.error(open[MAX_YAML_DEPTH].offset, TOO_DEEP, TOO_DEEP_HINT);
+        return undefined;
+      }
+    }
+    if (SCALAR_LEXEMES.has(CST.tokenType(lexeme) ?? "") && ++scalars > MAX_YAML_NODES) {
+      bag.error(offset, TOO_MANY_NODES, TOO_MANY_NODES_HINT);
+      return undefined;
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return tokens;
+}
+
+/** Token types of collections, which open a level. */
+const COLLECTIONS = new Set(["block-map", "block-seq", "flow-collection"]);
+/** Lexeme types that start a scalar or an alias: one node each. */
+const SCALAR_LEXEMES = new Set(["scalar", "single-quoted-scalar", "double-quoted-scalar", "alias"]);
+
+const TOO_MANY_NODES = `YAML document has more than ${MAX_YAML_NODES} nodes`;
+const TOO_MANY_NODES_HINT =
+  "a manifest describes one package; split generated content into several files";
+
+/**
  * Checks the parser's tokens against the limits on depth, nodes and aliases,
  * without recursion, and reports the first token past one of them.
  */
@@ -96,11 +142,7 @@ function tokensWithinLimits(tokens: CstToken[], bag: DiagnosticBag): boolean {
       token.type === "block-scalar";
     if (!isNode) continue;
     if (++nodes > MAX_YAML_NODES) {
-      bag.error(
-        token.offset,
-        `YAML document has more than ${MAX_YAML_NODES} nodes`,
-        "a manifest describes one package; split generated content into several files",
-      );
+      bag.error(token.offset, TOO_MANY_NODES, TOO_MANY_NODES_HINT);
       return false;
     }
     if (token.type === "alias" && ++aliases > MAX_YAML_ALIASES) {
@@ -218,12 +260,12 @@ export class NodeReader {
   /** Counts visited nodes; false once the budget is spent (reported once, at `reportAt`). */
   charge(reportAt: number, count = 1): boolean {
     this.#visited += count;
-    if (this.#visited > MAX_YAML_NODES) {
+    if (this.#visited > MAX_YAML_EXPANDED_NODES) {
       if (!this.#exhausted) {
         this.#exhausted = true;
         this.bag.error(
           reportAt,
-          `document expands to more than ${MAX_YAML_NODES} nodes (nested aliases?)`,
+          `document expands to more than ${MAX_YAML_EXPANDED_NODES} nodes (nested aliases?)`,
           "YAML aliases that refer to each other repeatedly are refused; write the values out",
         );
       }

@@ -26,6 +26,7 @@
  */
 import { basename, dirname } from "node:path";
 import { run } from "../util/process.ts";
+import { asToolIoError } from "../util/io_error.ts";
 import { FailureError, InvalidInputError } from "../util/errors.ts";
 import { contentChecksumOf, hashTree } from "./checksum.ts";
 import {
@@ -166,7 +167,9 @@ export class Store {
       ...(opts.consume ? ["--consume"] : []),
       `--tree=dir=${dir}`,
     ];
-    const { stdout } = await run(argv);
+    const { stdout } = await run(argv).catch((error) => {
+      throw asToolIoError(error, "committing to the repository", this.path);
+    });
     const commit = stdout.trim();
     if (!HEX64.test(commit)) throw new FailureError(`ostree commit printed "${commit}"`);
     return await this.#finish(commit, opts.ref);

@@ -61,6 +61,28 @@ const CODES_BY_NUMBER: Record<number, string> = {
   122: "EDQUOT",
 };
 
+/** The text strerror(3) gives each code, as tools such as ostree print it. */
+const STRERROR: Record<string, string> = {
+  ENOSPC: "No space left on device",
+  EDQUOT: "Disk quota exceeded",
+  EROFS: "Read-only file system",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EIO: "Input/output error",
+};
+
+/**
+ * `error` (a tool's failure, whose message holds the tool's stderr) as an
+ * IoError when the tool reports one of the machine faults; else unchanged.
+ */
+export function asToolIoError(error: unknown, operation: string, path: string): unknown {
+  if (!(error instanceof Error)) return error;
+  for (const [code, text] of Object.entries(STRERROR)) {
+    if (error.message.includes(text)) return new IoError(code, operation, path, error);
+  }
+  return error;
+}
+
 /** Exit 1: an I/O fault of the machine, with the path and what 2nex was doing there. */
 export class IoError extends FailureError {
   /** The errno code: ENOSPC, EROFS, EACCES, EPERM, EDQUOT or EIO. */

@@ -5,9 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { asIoError, guardIo, IoError, ioErrorFromUnknown } from "../../lib/util/io_error.ts";
+import {
+  asIoError,
+  asToolIoError,
+  guardIo,
+  IoError,
+  ioErrorFromUnknown,
+} from "../../lib/util/io_error.ts";
 import { writeFileAtomic } from "../../lib/util/fs.ts";
-import { ExitCode } from "../../lib/util/errors.ts";
+import { ExitCode, FailureError } from "../../lib/util/errors.ts";
 
 /** An error as Deno throws it for a full disk: a plain Error with a code, and the path in the message. */
 function enospc(message = "No space left on device (os error 28): writefile '/ws/x'"): Error {
@@ -78,4 +84,18 @@ Deno.test("guardIo wraps machine faults; writeFileAtomic leaves other errors alo
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a tool that reports a machine fault becomes an IoError for the path it was given", () => {
+  const ostree = new FailureError(
+    "ostree exited with code 1: error: Cannot write to repository: Read-only file system",
+  );
+  const error = asToolIoError(ostree, "committing to the repository", "/ws/.2nex/repo");
+  assert.ok(error instanceof IoError);
+  assert.equal(
+    error.message,
+    "read-only file system while committing to the repository /ws/.2nex/repo",
+  );
+  const other = new FailureError("ostree exited with code 1: error: No such metadata object");
+  assert.equal(asToolIoError(other, "committing", "/r"), other);
 });
