@@ -4,8 +4,6 @@
  * @module
  */
 import type { Alias, CST, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
-
-type CstToken = CST.Token;
 import { isAlias, isMap, isScalar, isSeq, yamlLibrary } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
@@ -16,6 +14,9 @@ import {
   MAX_YAML_EXPANDED_NODES,
   MAX_YAML_NODES,
 } from "./limits.ts";
+
+/** A token of the library's parser (its concrete syntax tree). */
+type CstToken = CST.Token;
 
 export interface ParsedYaml {
   /** The library's document; absent when the fast parser read the text (it makes no aliases). */
@@ -135,11 +136,8 @@ function tokensWithinLimits(tokens: CstToken[], bag: DiagnosticBag): boolean {
       stack.push({ token: token.value, depth });
       continue;
     }
-    const isCollection = token.type === "block-map" || token.type === "block-seq" ||
-      token.type === "flow-collection";
-    const isNode = isCollection || token.type === "alias" || token.type === "scalar" ||
-      token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" ||
-      token.type === "block-scalar";
+    const isCollection = COLLECTIONS.has(token.type);
+    const isNode = isCollection || SCALAR_LEXEMES.has(token.type) || token.type === "block-scalar";
     if (!isNode) continue;
     if (++nodes > MAX_YAML_NODES) {
       bag.error(token.offset, TOO_MANY_NODES, TOO_MANY_NODES_HINT);
@@ -159,7 +157,8 @@ function tokensWithinLimits(tokens: CstToken[], bag: DiagnosticBag): boolean {
       return false;
     }
     // Pushed in reverse so that they come off the stack in document order.
-    const items = token.items as Array<{ key?: CstToken | null; value?: CstToken }>;
+    const collection = token as CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
+    const items = collection.items as Array<{ key?: CstToken | null; value?: CstToken }>;
     for (let i = items.length - 1; i >= 0; i--) {
       stack.push({ token: items[i].value, depth: depth + 1 });
       stack.push({ token: items[i].key, depth: depth + 1 });
