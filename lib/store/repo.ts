@@ -420,7 +420,10 @@ export class Store {
    * repository is between its commit and its setRefs.
    */
   async gc(): Promise<string> {
-    const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"]);
+    const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"])
+      .catch((error) => {
+        throw asToolIoError(error, "pruning the repository", this.path);
+      });
     const removed = await this.#removeStaleTemporaries();
     const lines = [stdout.trim()];
     if (removed > 0) lines.push(`Removed ${removed} stale temporary entries`);

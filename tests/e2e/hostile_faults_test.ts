@@ -162,11 +162,19 @@ await mountTest(
     await ws.write("manifests/pkg.yaml", manifest("two"));
     await makeReadOnly(ws.repo);
     let readOnlyRepo;
+    let readOnlyGc;
     try {
       readOnlyRepo = await ws.run(["build", "pkg"]);
+      readOnlyGc = await ws.run(["gc"]);
     } finally {
       await umount(ws.repo);
     }
+    assert.equal(readOnlyGc.code, 1, readOnlyGc.stderr);
+    assertNoStackTrace(readOnlyGc.stderr);
+    assert.match(
+      readOnlyGc.stderr,
+      new RegExp(`^error: read-only file system while pruning the repository ${ws.repo}$`, "m"),
+    );
     assert.equal(readOnlyRepo.code, 1, readOnlyRepo.stderr);
     assertNoStackTrace(readOnlyRepo.stderr);
     assert.match(
