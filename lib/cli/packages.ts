@@ -74,6 +74,10 @@ export async function loadSelected(
       `${errors.length} error${
         errors.length === 1 ? "" : "s"
       } in the selected packages or their dependencies`,
+      // A dependency on a manifest that could not be loaded reads as a missing package.
+      loaded.failed.length > 0 && selectors.length > 0
+        ? { hint: "a missing dependency may be one of the manifests left out above" }
+        : {},
     );
   }
   return { loaded, selected };

@@ -260,6 +260,21 @@ await e2eTest(
       assert.match(result.stderr, warning);
       assert.match(result.stdout, /good/);
     }
+    // A package that depends on a broken one is refused, pointing at the warning.
+    await ws.write(
+      "manifests/needs-deep.yaml",
+      packageYaml({ slug: "needs-deep", deps: ["deep-flow"], script: "true" }),
+    );
+    const refused = await ws.run(["build", "needs-deep"]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assertNoStackTrace(refused.stderr);
+    assert.match(refused.stderr, warning);
+    assert.match(refused.stderr, /dependency "deep-flow" is not a package of this workspace/);
+    assert.match(
+      refused.stderr,
+      /^hint: a missing dependency may be one of the manifests left out above$/m,
+    );
+
     const build = await ws.run(["build", "good", "--json"]);
     assert.equal(build.code, 0, build.stderr);
     assertNoStackTrace(build.stderr);
