@@ -21,6 +21,7 @@ import {
 import type { ResultRecord } from "./results.ts";
 import { FailureError, TwonexError, VerificationError } from "../util/errors.ts";
 import { removeTree } from "../util/fs.ts";
+import { ioErrorFromUnknown } from "../util/io_error.ts";
 import { updateManifestHash } from "../manifest/update_hash.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
@@ -311,7 +312,9 @@ async function buildNode(
     } finally {
       release();
     }
-  } catch (error) {
+  } catch (thrown) {
+    // A full disk or read-only file system fails this package like any build failure.
+    const error = ioErrorFromUnknown(thrown) ?? thrown;
     if (!(error instanceof TwonexError)) throw error;
     const status = error instanceof VerificationError ? "mismatch" : "failed";
     return { ...base, status, inputKey, error, durationMs: performance.now() - started };

@@ -6,6 +6,7 @@
 import { type Command, CommandContext, GLOBAL_HELP, parseCommandArgs } from "./command.ts";
 import { Output, wantsColor } from "./output.ts";
 import { ExitCode, TwonexError } from "../util/errors.ts";
+import { ioErrorFromUnknown } from "../util/io_error.ts";
 import { VERSION } from "../version.ts";
 import { WorkspaceConfigError } from "../workspace/config.ts";
 import { COMMANDS } from "./commands.ts";
@@ -77,13 +78,18 @@ function findCommandIndex(argv: string[]): number {
   return -1;
 }
 
-function reportError(error: unknown, out: Output): number {
+function reportError(thrown: unknown, out: Output): number {
+  let error = thrown;
   // The reader went away (`2nex show x | head`): stop quietly, as other tools do.
   if (error instanceof Deno.errors.BrokenPipe) return ExitCode.ok;
   if (error instanceof WorkspaceConfigError) {
     for (const d of error.diagnostics) out.diagnostic(d);
     return error.exitCode;
   }
+  // A full disk or a read-only file system the code did not expect at that
+  // spot is still the machine's fault, not a bug: one line, no stack.
+  const ioError = ioErrorFromUnknown(error);
+  if (ioError) error = ioError;
   if (error instanceof TwonexError) {
     if (error.position && error.position.line > 0) {
       out.diagnostic({

@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from "./command.ts";
 import type { Diagnostic } from "../manifest/diagnostics.ts";
-import { sortDiagnostics } from "../manifest/diagnostics.ts";
+import { displayPath, sortDiagnostics } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { discoverManifests } from "../workspace/discover.ts";
 import { loadManifestsInParallel } from "../workspace/parallel_load.ts";
@@ -66,6 +66,7 @@ export async function loadSelected(
     return loaded.graph.byPath.get(manifest.path)!;
   });
   const relevant = relevantDiagnostics(loaded, selected);
+  if (selectors.length > 0) warnAboutBroken(context, loaded.failed);
   for (const d of sortDiagnostics(relevant)) context.out.diagnostic(d);
   const errors = relevant.filter((d) => d.severity === "error");
   if (errors.length > 0) {
@@ -73,9 +74,35 @@ export async function loadSelected(
       `${errors.length} error${
         errors.length === 1 ? "" : "s"
       } in the selected packages or their dependencies`,
+      // A dependency on a manifest that could not be loaded reads as a missing package.
+      loaded.failed.length > 0 && selectors.length > 0
+        ? { hint: "a missing dependency may be one of the manifests left out above" }
+        : {},
     );
   }
   return { loaded, selected };
+}
+
+/** Most broken manifests named in the warning; `2nex lint` lists them all. */
+const BROKEN_NAMED = 5;
+
+/**
+ * One warning line for the manifests that failed to load. They are not in the
+ * graph, so none of them is a selected package or a dependency of one (a
+ * dependency on one is an error of its dependent): they are left out and the
+ * others go on.
+ */
+function warnAboutBroken(context: CommandContext, failed: string[]): void {
+  if (failed.length === 0 || context.out.options.quiet) return;
+  const names = failed.slice(0, BROKEN_NAMED).map((path) => displayPath(path, context.cwd));
+  const more = failed.length > BROKEN_NAMED ? ` and ${failed.length - BROKEN_NAMED} more` : "";
+  context.out.warn(
+    failed.length === 1
+      ? `${names[0]} has errors and was left out (\`2nex lint ${names[0]}\` shows them)`
+      : `${failed.length} manifests have errors and were left out: ${
+        names.join(", ")
+      }${more} (\`2nex lint\` shows them)`,
+  );
 }
 
 /** Graph diagnostics of the selected packages and everything they reach. */

@@ -14,7 +14,8 @@
  * multi-line plain or quoted scalars, tabs in indentation, duplicate keys,
  * anything that would be an error, ...) makes it return `undefined`, and the
  * caller parses with the `yaml` library, so error messages and positions
- * always come from there.
+ * always come from there. So does a text past the nesting or node limits of
+ * limits.ts: the caller reports those on the library's document.
  *
  * Not reproduced: comments (`comment`, `commentBefore`, `spaceBefore`), which
  * nothing in the loader reads. Comments still move node ranges exactly as the
@@ -31,6 +32,7 @@
 import type { Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
 import { MAP_TYPE, NODE_TYPE, PAIR_TYPE, SCALAR_TYPE, SEQ_TYPE } from "./yaml_library.ts";
+import { MAX_YAML_DEPTH, MAX_YAML_NODES } from "./limits.ts";
 
 /** Thrown inside the parser when the text leaves the subset; never escapes this module. */
 class OutsideSubset extends Error {}
@@ -197,10 +199,25 @@ class FastParser {
   gapHadComment = false;
   /** True when the last value read was empty (the library then gives the document no trailer). */
   lastValueEmpty = false;
+  /** Collections open around `pos`: the parser recurses once per level. */
+  depth = 0;
+  /** Nodes made so far. */
+  nodes = 1;
 
   constructor(text: string) {
     this.text = text;
     this.length = text.length;
+  }
+
+  /** Opens a collection; past the depth limit the library's path reports it. */
+  enter(): void {
+    if (++this.depth > MAX_YAML_DEPTH) throw OUTSIDE;
+  }
+
+  /** Counts `count` new nodes; past the node limit the library's path reports it. */
+  count(count: number): void {
+    this.nodes += count;
+    if (this.nodes > MAX_YAML_NODES) throw OUTSIDE;
   }
 
   parse(): FastDocument {
@@ -388,6 +405,7 @@ class FastParser {
     const map = newMap();
     const start = this.pos;
     let end = start;
+    this.enter();
     for (;;) {
       const key = this.blockKey();
       const value = this.mapValue(indent);
@@ -395,6 +413,7 @@ class FastParser {
         if ((pair.key as Scalar).value === key.value) throw OUTSIDE; // duplicate: the library reports it
       }
       map.items.push(newPair(key, value));
+      this.count(2);
       end = value.range![2];
       if (this.eof) break;
       const column = this.pos - this.lineStart;
@@ -402,6 +421,7 @@ class FastParser {
       if (column > indent || this.atSeqIndicator(this.pos)) throw OUTSIDE;
     }
     map.range = [start, end, this.collectionEnd(indent, end)];
+    this.depth--;
     return map;
   }
 
@@ -524,6 +544,7 @@ class FastParser {
     const seq = newSeq();
     const start = this.pos;
     let end = start;
+    this.enter();
     for (;;) {
       // Comments before this `-` become the item's: an empty item then takes them in its range.
       const commentBefore = this.gapHadComment;
@@ -542,6 +563,7 @@ class FastParser {
         else item = this.inlineValue(indent);
       }
       seq.items.push(item);
+      this.count(1);
       end = item.range![2];
       if (this.eof) break;
       const column = this.pos - this.lineStart;
@@ -553,6 +575,7 @@ class FastParser {
       }
     }
     seq.range = [start, end, this.collectionEnd(indent, end)];
+    this.depth--;
     return seq;
   }
 
@@ -666,6 +689,7 @@ class FastParser {
     const close = isMap ? RBRACE : RBRACKET;
     const collection = isMap ? newMap() : newSeq();
     collection.flow = true;
+    this.enter();
     this.pos = start + 1;
     this.flowSpace(indent);
     if (text.charCodeAt(this.pos) !== close) {
@@ -682,10 +706,12 @@ class FastParser {
             if ((pair.key as Scalar).value === key.value) throw OUTSIDE;
           }
           (collection as YAMLMap).items.push(newPair(key, value));
+          this.count(2);
         } else {
           const item = this.flowNode(indent);
           if (text.charCodeAt(this.pos) === COLON) throw OUTSIDE; // a pair in a sequence
           (collection as YAMLSeq).items.push(item);
+          this.count(1);
         }
         this.flowSpace(indent);
         const code = text.charCodeAt(this.pos);
@@ -701,6 +727,7 @@ class FastParser {
     }
     this.pos++;
     collection.range = [start, this.pos, this.pos];
+    this.depth--;
     return collection;
   }
 

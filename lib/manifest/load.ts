@@ -19,6 +19,8 @@ import { digestBytes } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
+import { YamlLibraryNotLoaded } from "./yaml_library.ts";
+import { errorMessage } from "../util/errors.ts";
 
 export interface LoadResult {
   /** Present when the manifest has no errors (it may have warnings). */
@@ -74,9 +76,24 @@ export function loadManifestText(
   options: ValidateOptions = {},
 ): LoadResult {
   const bag = new DiagnosticBag(path, text);
-  const parsed = parseYaml(text, bag);
-  if (!parsed) return { diagnostics: bag.items };
-  const reader = new NodeReader(parsed.doc, bag);
-  const manifest = validateManifest(path, text, parsed.root, reader, bag, options);
-  return { manifest: bag.hasErrors ? undefined : manifest, diagnostics: bag.items };
+  try {
+    const parsed = parseYaml(text, bag);
+    if (!parsed) return { diagnostics: bag.items };
+    const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
+    const manifest = validateManifest(path, text, parsed.root, reader, bag, options);
+    return { manifest: bag.hasErrors ? undefined : manifest, diagnostics: bag.items };
+  } catch (error) {
+    if (error instanceof YamlLibraryNotLoaded) throw error;
+    // A file the limits did not foresee (the stack ran out, say) fails alone:
+    // one broken manifest must never stop the loading of the others.
+    bag.add({
+      file: path,
+      line: 0,
+      col: 0,
+      severity: "error",
+      message: `could not be loaded: ${errorMessage(error)}`,
+      hint: "2nex should have reported this with a position; please report it with the file",
+    });
+    return { diagnostics: bag.items };
+  }
 }

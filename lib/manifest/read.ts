@@ -5,9 +5,7 @@
  * @module
  */
 import { DiagnosticBag } from "./diagnostics.ts";
-
-/** Manifests larger than this are refused before being read. */
-export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+import { MAX_MANIFEST_FILE_BYTES } from "./limits.ts";
 
 export type ReadResult = { ok: true; text: string } | { ok: false; bag: DiagnosticBag };
 export type ReadBytesResult = { ok: true; bytes: Uint8Array } | { ok: false; bag: DiagnosticBag };
@@ -19,7 +17,7 @@ export type ReadBytesResult = { ok: true; bytes: Uint8Array } | { ok: false; bag
  */
 export function readTextFile(
   path: string,
-  maxBytes: number = MAX_MANIFEST_BYTES,
+  maxBytes: number = MAX_MANIFEST_FILE_BYTES,
 ): ReadResult {
   const read = readFileBytes(path, maxBytes);
   return read.ok ? decodeUtf8(path, read.bytes) : read;
@@ -28,7 +26,7 @@ export function readTextFile(
 /** Reads the bytes of `path`, refusing what is not a regular file of at most `maxBytes`. */
 export function readFileBytes(
   path: string,
-  maxBytes: number = MAX_MANIFEST_BYTES,
+  maxBytes: number = MAX_MANIFEST_FILE_BYTES,
 ): ReadBytesResult {
   const fail = (message: string, hint?: string): ReadBytesResult => {
     const bag = new DiagnosticBag(path);

@@ -3,19 +3,27 @@
  * resulting nodes that report problems into a DiagnosticBag instead of throwing.
  * @module
  */
-import type { Alias, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { Alias, CST, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { isAlias, isMap, isScalar, isSeq, yamlLibrary } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { fastParseDocument } from "./fast_yaml.ts";
+import {
+  MAX_YAML_ALIASES,
+  MAX_YAML_DEPTH,
+  MAX_YAML_EXPANDED_NODES,
+  MAX_YAML_NODES,
+} from "./limits.ts";
 
-/** Most nodes one document may expand to, aliases included ("billion laughs"). */
-export const MAX_NODES = 1_000_000;
+/** A token of the library's parser (its concrete syntax tree). */
+type CstToken = CST.Token;
 
 export interface ParsedYaml {
   /** The library's document; absent when the fast parser read the text (it makes no aliases). */
   doc?: Document.Parsed;
   root: Node | null;
+  /** The node each alias of `doc` stands for (undefined: no such anchor before it). */
+  aliases?: Map<Alias, Node | undefined>;
 }
 
 /**
@@ -26,27 +34,167 @@ export interface ParsedYaml {
 export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefined {
   // The manifest subset parses about ten times faster into nodes of the same
   // data; the rest (and every error, so every message) goes through the library.
+  // The fast parser leaves texts past the limits of limits.ts to the library's
+  // path too, which reports them.
   const fast = fastParseDocument(text);
   if (fast) return { root: fast.contents };
-  const { LineCounter, parseDocument } = yamlLibrary();
-  const doc = parseDocument(text, {
-    lineCounter: new LineCounter(),
-    uniqueKeys: true,
-    prettyErrors: false,
-    strict: true,
-  });
+  const { Composer, YAMLParseError } = yamlLibrary();
+  // The library's composer recurses once per level, and so does its parser
+  // when it closes many levels at once: the parser is stopped as soon as it
+  // is too deep or has read too many nodes, and its tokens are held to the
+  // limits again, exactly, before they are composed.
+  const tokens = parseTokens(text, bag);
+  if (!tokens || !tokensWithinLimits(tokens, bag)) return undefined;
+  // What the library's parseDocument does: the first document, an error for a second.
+  let doc: Document.Parsed | undefined;
+  const composer = new Composer({ uniqueKeys: true, prettyErrors: false, strict: true });
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (doc) {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          "MULTIPLE_DOCS",
+          "Source contains multiple documents; please use YAML.parseAllDocuments()",
+        ),
+      );
+      break;
+    }
+    doc = next;
+  }
+  if (!doc) return undefined; // compose always ends with a document; kept for the type
   for (const error of doc.errors) {
     const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
     const hint = error.code === "DUPLICATE_KEY" ? "each key may appear once in a map" : undefined;
     bag.error(error.pos[0], yamlMessage(error.code, message), hint);
   }
   if (doc.errors.length > 0) return undefined;
-  return { doc, root: doc.contents };
+  return { doc, root: doc.contents, aliases: aliasTargets(doc.contents) };
 }
 
 function yamlMessage(code: string, message: string): string {
   if (code === "DUPLICATE_KEY") return message.replace(/^Map keys must be unique/, "duplicate key");
   return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+}
+
+/** The message for nesting beyond {@link MAX_YAML_DEPTH}. */
+const TOO_DEEP = `YAML nested deeper than ${MAX_YAML_DEPTH} levels`;
+const TOO_DEEP_HINT = "a manifest needs only a few levels; flatten the structure";
+
+/**
+ * The library parser's tokens for `text`, fed one lexeme at a time so that it
+ * stops, with an error, once it holds more than {@link MAX_YAML_DEPTH} open
+ * collections or has read more than {@link MAX_YAML_NODES} scalars.
+ */
+function parseTokens(text: string, bag: DiagnosticBag): CstToken[] | undefined {
+  const { CST, Lexer, Parser } = yamlLibrary();
+  const parser = new Parser();
+  const tokens: CstToken[] = [];
+  let scalars = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    const offset = parser.offset;
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    // The parser's stack holds the document and each open collection (and a node being read).
+    if (parser.stack.length > MAX_YAML_DEPTH + 1) {
+      const open = parser.stack.filter((token) => COLLECTIONS.has(token.type));
+      if (open.length > MAX_YAML_DEPTH) {
+        bag.error(open[MAX_YAML_DEPTH].offset, TOO_DEEP, TOO_DEEP_HINT);
+        return undefined;
+      }
+    }
+    if (SCALAR_LEXEMES.has(CST.tokenType(lexeme) ?? "") && ++scalars > MAX_YAML_NODES) {
+      bag.error(offset, TOO_MANY_NODES, TOO_MANY_NODES_HINT);
+      return undefined;
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return tokens;
+}
+
+/** Token types of collections, which open a level. */
+const COLLECTIONS = new Set(["block-map", "block-seq", "flow-collection"]);
+/** Lexeme types that start a scalar or an alias: one node each. */
+const SCALAR_LEXEMES = new Set(["scalar", "single-quoted-scalar", "double-quoted-scalar", "alias"]);
+
+const TOO_MANY_NODES = `YAML document has more than ${MAX_YAML_NODES} nodes`;
+const TOO_MANY_NODES_HINT =
+  "a manifest describes one package; split generated content into several files";
+
+/**
+ * Checks the parser's tokens against the limits on depth, nodes and aliases,
+ * without recursion, and reports the first token past one of them.
+ */
+function tokensWithinLimits(tokens: CstToken[], bag: DiagnosticBag): boolean {
+  const stack: Array<{ token: CstToken | null | undefined; depth: number }> = tokens.map((
+    token,
+  ) => ({ token, depth: 0 })).reverse();
+  let nodes = 0;
+  let aliases = 0;
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (token.type === "document") {
+      stack.push({ token: token.value, depth });
+      continue;
+    }
+    const isCollection = COLLECTIONS.has(token.type);
+    const isNode = isCollection || SCALAR_LEXEMES.has(token.type) || token.type === "block-scalar";
+    if (!isNode) continue;
+    if (++nodes > MAX_YAML_NODES) {
+      bag.error(token.offset, TOO_MANY_NODES, TOO_MANY_NODES_HINT);
+      return false;
+    }
+    if (token.type === "alias" && ++aliases > MAX_YAML_ALIASES) {
+      bag.error(
+        token.offset,
+        `YAML document has more than ${MAX_YAML_ALIASES} aliases`,
+        "write the values out instead of referring to them",
+      );
+      return false;
+    }
+    if (!isCollection) continue;
+    if (depth + 1 > MAX_YAML_DEPTH) {
+      bag.error(token.offset, TOO_DEEP, TOO_DEEP_HINT);
+      return false;
+    }
+    // Pushed in reverse so that they come off the stack in document order.
+    const collection = token as CST.BlockMap | CST.BlockSequence | CST.FlowCollection;
+    const items = collection.items as Array<{ key?: CstToken | null; value?: CstToken }>;
+    for (let i = items.length - 1; i >= 0; i--) {
+      stack.push({ token: items[i].value, depth: depth + 1 });
+      stack.push({ token: items[i].key, depth: depth + 1 });
+    }
+  }
+  return true;
+}
+
+/**
+ * The target of each alias of a document: the last node before it with its
+ * anchor, as the library defines it. One walk in document order, without
+ * recursion; the library's own lookup walks the whole document per alias.
+ */
+function aliasTargets(root: Node | null): Map<Alias, Node | undefined> {
+  const targets = new Map<Alias, Node | undefined>();
+  const anchors = new Map<string, Node>();
+  const stack: Array<Node | null | undefined> = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || node === undefined) continue;
+    if (isAlias(node)) {
+      targets.set(node, anchors.get(node.source));
+      continue;
+    }
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) anchors.set(anchor, node);
+    if (!isMap(node) && !isSeq(node)) continue;
+    for (let i = node.items.length - 1; i >= 0; i--) {
+      const item = node.items[i];
+      if (isMap(node)) {
+        const pair = item as { key: unknown; value: unknown };
+        stack.push(pair.value as Node | null, pair.key as Node | null);
+      } else stack.push(item as Node | null);
+    }
+  }
+  return targets;
 }
 
 /** Offset of a node's start in the source, for diagnostics. */
@@ -76,10 +224,20 @@ export function describeNode(node: Node | null | undefined): string {
 export class NodeReader {
   #visited = 0;
   #exhausted = false;
-  readonly #aliasTargets = new Map<Alias, Node | undefined>();
+  readonly #aliasTargets: Map<Alias, Node | undefined>;
 
-  /** `doc` is the library's document the nodes come from, needed for its aliases. */
-  constructor(readonly doc: Document.Parsed | undefined, readonly bag: DiagnosticBag) {}
+  /**
+   * `doc` is the library's document the nodes come from; `aliases` the target
+   * of each of its aliases, as parseYaml found them (without it, an alias is
+   * looked up in `doc`).
+   */
+  constructor(
+    readonly doc: Document.Parsed | undefined,
+    readonly bag: DiagnosticBag,
+    aliases?: Map<Alias, Node | undefined>,
+  ) {
+    this.#aliasTargets = aliases ?? new Map();
+  }
 
   /**
    * Follows an alias to its target. Memoised: the library finds an alias's
@@ -101,12 +259,12 @@ export class NodeReader {
   /** Counts visited nodes; false once the budget is spent (reported once, at `reportAt`). */
   charge(reportAt: number, count = 1): boolean {
     this.#visited += count;
-    if (this.#visited > MAX_NODES) {
+    if (this.#visited > MAX_YAML_EXPANDED_NODES) {
       if (!this.#exhausted) {
         this.#exhausted = true;
         this.bag.error(
           reportAt,
-          `document expands to more than ${MAX_NODES} nodes (nested aliases?)`,
+          `document expands to more than ${MAX_YAML_EXPANDED_NODES} nodes (nested aliases?)`,
           "YAML aliases that refer to each other repeatedly are refused; write the values out",
         );
       }
@@ -182,25 +340,37 @@ export class NodeReader {
     return out;
   }
 
-  /** Converts a node to plain data (for `vars`), under the node budget; overruns are reported at `reportAt`. */
-  toData(node: Node | null | undefined, reportAt: number): unknown {
+  /**
+   * Converts a node to plain data (for `vars`), under the node budget and the
+   * depth limit, both counted after alias expansion (an alias may stand for a
+   * collection that holds it); overruns are reported at `reportAt`.
+   */
+  toData(node: Node | null | undefined, reportAt: number, depth = 0): unknown {
     if (!this.charge(reportAt)) return null;
     const resolved = this.resolve(node);
     if (resolved === null || resolved === undefined) return null;
     if (isScalar(resolved)) return resolved.value;
-    if (isSeq(resolved)) return resolved.items.map((item) => this.toData(item as Node, reportAt));
-    if (isMap(resolved)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of resolved.items) {
-        const key = this.resolve(pair.key as Node);
-        out[isScalar(key) ? String(key.value) : String(key)] = this.toData(
-          pair.value as Node,
-          reportAt,
-        );
+    if (!isSeq(resolved) && !isMap(resolved)) return null;
+    if (depth + 1 > MAX_YAML_DEPTH) {
+      if (!this.#exhausted) {
+        this.#exhausted = true;
+        this.bag.error(reportAt, `${TOO_DEEP} once its aliases are expanded`, TOO_DEEP_HINT);
       }
-      return out;
+      return null;
     }
-    return null;
+    if (isSeq(resolved)) {
+      return resolved.items.map((item) => this.toData(item as Node, reportAt, depth + 1));
+    }
+    const out: Record<string, unknown> = {};
+    for (const pair of resolved.items) {
+      const key = this.resolve(pair.key as Node);
+      out[isScalar(key) ? String(key.value) : String(key)] = this.toData(
+        pair.value as Node,
+        reportAt,
+        depth + 1,
+      );
+    }
+    return out;
   }
 }
 

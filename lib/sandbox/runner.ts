@@ -20,6 +20,7 @@
  * @module
  */
 import { FailureError } from "../util/errors.ts";
+import { asIoError } from "../util/io_error.ts";
 import { spawnError } from "../util/process.ts";
 import type { SandboxRequest, SandboxResult } from "./types.ts";
 
@@ -79,7 +80,7 @@ export async function runHelper(
     if (request.signal?.aborted) onAbort();
     else request.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const sink = new LogSink(log, request.onOutput);
+    const sink = new LogSink(log, request.logPath, request.onOutput);
     const helperStderr = new HelperStderr((pid) => stopper.setInitPid(pid));
     try {
       let status: Deno.CommandStatus;
@@ -130,6 +131,8 @@ async function openLog(path: string): Promise<Deno.FsFile> {
   try {
     return await Deno.open(path, { append: true, create: true });
   } catch (error) {
+    const ioError = asIoError(error, "opening the build log", path);
+    if (ioError !== error) throw ioError;
     throw new FailureError(`cannot open the build log ${path}: ${(error as Error).message}`);
   }
 }
@@ -140,6 +143,7 @@ class LogSink {
 
   constructor(
     private readonly file: Deno.FsFile,
+    private readonly path: string,
     private readonly onOutput?: (chunk: Uint8Array) => void,
   ) {}
 
@@ -156,7 +160,12 @@ class LogSink {
   #write(chunk: Uint8Array): Promise<void> {
     this.#queue = this.#queue.then(async () => {
       let written = 0;
-      while (written < chunk.length) written += await this.file.write(chunk.subarray(written));
+      try {
+        while (written < chunk.length) written += await this.file.write(chunk.subarray(written));
+      } catch (error) {
+        // Deno's write error names no file: say which one.
+        throw asIoError(error, "writing the build log", this.path);
+      }
     });
     return this.#queue;
   }

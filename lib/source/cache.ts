@@ -23,6 +23,10 @@
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
 import { InvalidInputError } from "../util/errors.ts";
+import { guardIo } from "../util/io_error.ts";
+
+/** What 2nex is doing when writing the source cache fails. */
+const WRITING_CACHE = "writing to the source cache";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -120,10 +124,12 @@ export class HashingTempFile {
 
   /** Creates a new, empty temp file in `dir` (created if missing); `label` only helps a human reading the directory. */
   static async create(dir: string, label: string): Promise<HashingTempFile> {
-    await Deno.mkdir(dir, { recursive: true });
     const safeLabel = label.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
     const path = join(dir, `${safeLabel}.${crypto.randomUUID()}.part`);
-    const file = await Deno.open(path, { write: true, createNew: true, mode: 0o644 });
+    const file = await guardIo(WRITING_CACHE, path, async () => {
+      await Deno.mkdir(dir, { recursive: true });
+      return await Deno.open(path, { write: true, createNew: true, mode: 0o644 });
+    });
     return new HashingTempFile(path, file);
   }
 
@@ -157,7 +163,7 @@ export class HashingTempFile {
     const file = this.#open();
     // Synced before the rename so that after a power loss a cached name never
     // points at a short or empty file.
-    await file.sync();
+    await guardIo(WRITING_CACHE, this.path, () => file.sync());
     file.close();
     this.#file = undefined;
     this.#digest = this.#hash.digest("hex");
@@ -167,9 +173,11 @@ export class HashingTempFile {
   /** Renames the finished file to `destination` (same filesystem), read-only. */
   async commit(destination: string, mode = 0o444): Promise<void> {
     if (this.#digest === undefined) throw new Error("HashingTempFile.commit before finish");
-    await Deno.chmod(this.path, mode);
-    await Deno.mkdir(join(destination, ".."), { recursive: true });
-    await Deno.rename(this.path, destination);
+    await guardIo(WRITING_CACHE, destination, async () => {
+      await Deno.chmod(this.path, mode);
+      await Deno.mkdir(join(destination, ".."), { recursive: true });
+      await Deno.rename(this.path, destination);
+    });
     this.#committed = true;
   }
 
@@ -196,9 +204,11 @@ export class HashingTempFile {
   /** Writes all of `data`, even if the OS accepts it piecewise. */
   async #writeAll(data: Uint8Array): Promise<void> {
     const file = this.#open();
-    for (let offset = 0; offset < data.length;) {
-      offset += await file.write(data.subarray(offset));
-    }
+    await guardIo(WRITING_CACHE, this.path, async () => {
+      for (let offset = 0; offset < data.length;) {
+        offset += await file.write(data.subarray(offset));
+      }
+    });
   }
 
   #open(): Deno.FsFile {

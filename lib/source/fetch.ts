@@ -35,6 +35,7 @@ import { download, DownloadError } from "./http.ts";
 import { urlFileName } from "./file_name.ts";
 import { fileCandidates, LocalRoots } from "./local.ts";
 import { type Mirror, mirrorUrl } from "./mirrors.ts";
+import { IoError } from "../util/io_error.ts";
 
 /** One source of one manifest, as the fetcher needs it. */
 export interface FetchItem {
@@ -289,6 +290,8 @@ async function tryFile(
     if (actual === sha256) return undefined;
     return { from: path, reason: `sha256 ${actual}`, actualSha256: actual };
   } catch (error) {
+    // A full or read-only cache is no reason to try the next candidate.
+    if (error instanceof IoError) throw error;
     if (error instanceof Deno.errors.NotFound) {
       return { from: path, reason: "not found", notFound: true };
     }
@@ -328,6 +331,7 @@ async function tryUrl(url: string, item: FetchItem, opts: FetchOptions): Promise
     }
   } catch (error) {
     opts.signal?.throwIfAborted();
+    if (error instanceof IoError) throw error;
     if (error instanceof DownloadError) {
       // The URL is already at the start of a DownloadError's message.
       return { from: url, reason: error.message.replace(`${url}: `, "") };

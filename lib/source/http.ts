@@ -11,6 +11,7 @@
  * @module
  */
 import { HashingTempFile } from "./cache.ts";
+import { IoError } from "../util/io_error.ts";
 
 /** Limits and hooks of {@link download}. */
 export interface DownloadOptions {
@@ -190,7 +191,9 @@ async function receiveBody(
     return { temp, sha256, bytes: temp.bytes, finalUrl: url };
   } catch (error) {
     await temp.discard();
-    throw error instanceof DownloadError ? error : networkError(error, url, idle, options);
+    // A full or read-only cache is the machine's fault, not the server's: no retry, no next candidate.
+    if (error instanceof DownloadError || error instanceof IoError) throw error;
+    throw networkError(error, url, idle, options);
   }
 }
 
@@ -199,6 +202,7 @@ async function writeLocal(temp: HashingTempFile, chunk: Uint8Array): Promise<voi
   try {
     await temp.write(chunk);
   } catch (error) {
+    if (error instanceof IoError) throw error;
     throw new DownloadError(`writing ${temp.path}: ${messageOf(error)}`, false);
   }
 }

@@ -26,6 +26,7 @@
  */
 import { basename, dirname } from "node:path";
 import { run } from "../util/process.ts";
+import { asToolIoError } from "../util/io_error.ts";
 import { FailureError, InvalidInputError } from "../util/errors.ts";
 import { contentChecksumOf, hashTree } from "./checksum.ts";
 import {
@@ -166,7 +167,9 @@ export class Store {
       ...(opts.consume ? ["--consume"] : []),
       `--tree=dir=${dir}`,
     ];
-    const { stdout } = await run(argv);
+    const { stdout } = await run(argv).catch((error) => {
+      throw asToolIoError(error, "committing to the repository", this.path);
+    });
     const commit = stdout.trim();
     if (!HEX64.test(commit)) throw new FailureError(`ostree commit printed "${commit}"`);
     return await this.#finish(commit, opts.ref);
@@ -417,7 +420,10 @@ export class Store {
    * repository is between its commit and its setRefs.
    */
   async gc(): Promise<string> {
-    const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"]);
+    const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"])
+      .catch((error) => {
+        throw asToolIoError(error, "pruning the repository", this.path);
+      });
     const removed = await this.#removeStaleTemporaries();
     const lines = [stdout.trim()];
     if (removed > 0) lines.push(`Removed ${removed} stale temporary entries`);

@@ -4,19 +4,20 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { asIoError } from "./io_error.ts";
 
 /** Writes `data` to `path` through a temporary file in the same directory and a rename. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true });
   const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
   try {
+    await Deno.mkdir(dir, { recursive: true });
     if (typeof data === "string") await Deno.writeTextFile(temp, data);
     else await Deno.writeFile(temp, data);
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
-    throw error;
+    throw asIoError(error, "writing", path);
   }
 }
 

@@ -12,6 +12,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { guardIo } from "./io_error.ts";
 
 export interface Lock {
   release(): void;
@@ -19,8 +20,10 @@ export interface Lock {
 
 /** Takes the lock, waiting for another holder; `onWait` is called once if it has to wait. */
 export async function acquireLock(path: string, onWait?: () => void): Promise<Lock> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  const file = await guardIo("opening the workspace lock", path, async () => {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    return await Deno.open(path, { read: true, write: true, create: true });
+  });
   const locking = file.lock(true);
   const timer = setTimeout(() => onWait?.(), 200);
   try {

@@ -176,7 +176,7 @@ export function parseConfig(
   const parsed = parseYaml(text, bag);
   if (!parsed) return undefined;
   if (isNullNode(parsed.root)) return config;
-  const reader = new NodeReader(parsed.doc, bag);
+  const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
   const map = reader.map(parsed.root, "2nex.yaml");
   if (!map) return undefined;
   const textOf = (node: Node | null, what: string): string | undefined => {
