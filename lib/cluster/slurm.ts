@@ -88,6 +88,8 @@ export async function buildOnSlurm(
   }
 
   if (toBuild.length > 0) {
+    // An empty, signed cache from the start: the first jobs' substituters find a summary.
+    await publishRefs(base.store, slurm.cache, {}, key);
     const runDir = join(
       cacheLayout(base.ws.config.cache).builds,
       `slurm-${Date.now()}-${Deno.pid}`,
