@@ -15,15 +15,16 @@ import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
 import { SandboxPaths } from "./env.ts";
 import type { LayoutStep } from "./layout.ts";
 import { prepareRun } from "./prepare.ts";
-import { runHelper } from "./runner.ts";
+import { initPidPath, runHelper } from "./runner.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
 
 /**
- * Fixed shell text run by the host's /bin/sh between unshare and bwrap: bwrap
- * reports the sandbox init's pid on its `--info-fd` and closes that fd in the
- * sandbox, so it gets a copy of stderr (fd 3) rather than stderr itself.
+ * Fixed shell text run by the host's /bin/sh between unshare and bwrap. bwrap
+ * reports the sandbox init's pid on its `--info-fd` (fd 3), which it closes in
+ * the sandbox; fd 3 is the pid file ($1), never a copy of stderr: the build
+ * can write to stderr through /proc/1/fd/2 and so forge a report there.
  */
-const BWRAP_LAUNCHER = 'exec 3>&2 && exec bwrap --info-fd 3 "$@"';
+const BWRAP_LAUNCHER = 'exec 3>"$1" && shift && exec bwrap --info-fd 3 "$@"';
 
 /** Sandbox implementation on bubblewrap. */
 export class BwrapSandbox implements Sandbox {
@@ -31,14 +32,19 @@ export class BwrapSandbox implements Sandbox {
 
   async run(request: SandboxRequest): Promise<SandboxResult> {
     const { steps, prefix } = await prepareRun(request);
-    return await runHelper([...prefix, ...bwrapArgv(steps, request)], request);
+    const pidFile = initPidPath(request);
+    return await runHelper([...prefix, ...bwrapArgv(steps, request, pidFile)], request, pidFile);
   }
 }
 
-/** The helper command line (without variation prefix) for a layout, environment and shell. */
+/**
+ * The helper command line (without variation prefix) for a layout, environment
+ * and shell; bwrap writes the init's pid into `initPidFile`.
+ */
 export function bwrapArgv(
   steps: readonly LayoutStep[],
   request: Pick<SandboxRequest, "env" | "shell" | "hostname" | "shellOptions">,
+  initPidFile: string,
 ): string[] {
   const argv = [
     "unshare",
@@ -50,6 +56,7 @@ export function bwrapArgv(
     "-c",
     BWRAP_LAUNCHER,
     "2nex-bwrap",
+    initPidFile,
     "--unshare-user",
     "--unshare-ipc",
     "--unshare-pid",
