@@ -18,6 +18,7 @@ import {
   processesWith,
   statuses,
   TestWorkspace,
+  waitFor,
 } from "../helpers/e2e.ts";
 
 const HELPERS = ["bwrap", "unshare"] as const;
@@ -78,3 +79,67 @@ for (const helper of HELPERS) {
     },
   );
 }
+
+/** A host-mode package whose result is `megabytes` MiB of random files: its `ostree commit` takes a while. */
+function bigResult(slug: string, megabytes: number): string {
+  return packageYaml({
+    slug,
+    script: [
+      `for i in $(seq 1 ${megabytes}); do`,
+      '  head -c 1048576 /dev/urandom > "$OUT_DIR/f$i"',
+      "done",
+    ].join("\n"),
+  });
+}
+
+await e2eTest(
+  "hostile: kill -9 of 2nex during a commit: its ostree commit dies with it, the next 2nex proceeds",
+  ["ostree", "bwrap", "ps"],
+  async () => {
+    await using ws = await TestWorkspace.create();
+    await ws.write("manifests/big.yaml", bigResult("big", 400));
+    // ps shows the argv ostree was started with: this picks the commit into this repository.
+    const commitPids = async () => {
+      const inRepo = new Set(await processesWith(`--repo=${ws.repo}`));
+      return (await processesWith("ostree commit")).filter((pid) => inRepo.has(pid));
+    };
+
+    const first = ws.spawn(["build", "big"]);
+    let exited = false;
+    const output = first.output().finally(() => exited = true);
+    try {
+      await waitFor(
+        "the commit to start",
+        async () => exited || (await commitPids()).length > 0,
+        120_000,
+      );
+      assert.equal(exited, false, "2nex ended before the commit could be caught");
+      Deno.kill(first.pid, "SIGKILL");
+      await output;
+      const killedAt = performance.now();
+
+      // Nothing the killed 2nex started may go on writing the repository.
+      let lastSeen = 0;
+      while ((await commitPids()).length > 0 && lastSeen < 60_000) {
+        lastSeen = performance.now() - killedAt;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(
+        lastSeen < 1000,
+        `ostree commit went on ${Math.round(lastSeen)} ms after 2nex died`,
+      );
+
+      // The next 2nex works on the repository the killed one left.
+      const gc = await ws.run(["gc"]);
+      assert.equal(gc.code, 0, gc.stderr);
+      await ws.assertFsckClean();
+      const again = await ws.run(["build", "big", "--json"]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(statuses(buildSummary(again)), { big: "built" });
+      await ws.assertFsckClean();
+    } finally {
+      if (!exited) Deno.kill(first.pid, "SIGKILL");
+      await output.catch(() => {});
+    }
+  },
+);
