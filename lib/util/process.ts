@@ -75,7 +75,9 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
       stderr: new TextDecoder().decode(output.stderr),
       timedOut: stop.timedOut,
     };
-    if (guarded !== argv && result.code === CANNOT_EXECUTE && /failed to execute/.test(result.stderr)) {
+    if (
+      guarded !== argv && result.code === CANNOT_EXECUTE && /failed to execute/.test(result.stderr)
+    ) {
       // The guard's setpriv found no such program: say so as a spawn of the program would.
       throw spawnError(program, new Deno.errors.NotFound(result.stderr.trim()));
     }
