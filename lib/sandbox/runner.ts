@@ -27,6 +27,7 @@ import { dirname, join } from "node:path";
 import { FailureError } from "../util/errors.ts";
 import { asIoError } from "../util/io_error.ts";
 import { spawnError } from "../util/process.ts";
+import type { Enforcement } from "./enforce.ts";
 import type { SandboxRequest, SandboxResult } from "./types.ts";
 
 /** PATH for the helper itself (never the build's): where hosts keep util-linux and bwrap. */
@@ -51,6 +52,7 @@ export async function runHelper(
   argv: string[],
   request: SandboxRequest,
   initPidFile: string,
+  limits: Enforcement,
   fallbackArgv?: string[],
 ): Promise<SandboxResult> {
   const started = performance.now();
@@ -58,6 +60,9 @@ export async function runHelper(
   await Deno.remove(initPidFile).catch(() => {});
   const log = await openLog(request.logPath);
   try {
+    if (limits.description) {
+      request.onOutput?.(new TextEncoder().encode(`2nex: ${limits.description}\n`));
+    }
     let child: Deno.ChildProcess;
     try {
       child = spawnHelper(argv);
@@ -104,6 +109,8 @@ export async function runHelper(
       }
       const message = helperStderr.message().trim();
       const stopped = timedOut || aborted;
+      // Every process of the build is gone: the cgroup's counters are final.
+      const limitHit = await limits.finish();
       return {
         // Stopped sandboxes end as killed by SIGKILL, whichever helper ran them.
         code: stopped ? 128 + 9 : status.code,
@@ -111,6 +118,8 @@ export async function runHelper(
         aborted,
         durationMs: performance.now() - started,
         ...(message ? { helperMessage: message } : {}),
+        ...(limitHit ? { limitHit } : {}),
+        limitsDescription: limits.description,
       };
     } finally {
       clearTimeout(timer);
@@ -119,6 +128,8 @@ export async function runHelper(
     }
   } finally {
     log.close();
+    // Removes the cgroup also when the run failed before it got that far.
+    await limits.finish().catch(() => {});
   }
 }
 

@@ -143,3 +143,58 @@ await e2eTest(
     }
   },
 );
+
+/** A script that starts far more processes than `limit`, each living a while. */
+const FORK_BOMB = [
+  "bomb() { for i in $(seq 1 400); do sleep 20 & done; wait; }",
+  "bomb",
+  'echo survived > "$OUT_DIR/survived"',
+].join("\n");
+
+/** A script that reads 400 MiB into one shell variable. */
+const MEMORY_HOG = [
+  "big=$(head -c 419430400 /dev/zero | tr '\\0' x)",
+  'echo "${#big}" > "$OUT_DIR/survived"',
+].join("\n");
+
+for (const helper of HELPERS) {
+  await e2eTest(
+    `hostile (sandbox: ${helper}): a fork bomb fails its build, named as over the process limit`,
+    ["ostree", helper],
+    async () => {
+      await using ws = await TestWorkspace.create(
+        workspaceConfig(helper, "limits: { processes: 40 }\n"),
+      );
+      await ws.write("manifests/bomb.yaml", packageYaml({ slug: "bomb", script: FORK_BOMB }));
+      const result = await ws.run(["build", "bomb", "--json", "--verbose"]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(statuses(buildSummary(result)), { bomb: "failed" });
+      assert.match(result.stderr, /ran into its process limit \(processes: 40\)/);
+      // --verbose says what enforces each limit.
+      assert.match(result.stderr, /2nex: limits: memory 8 GiB \(rlimit[^)]*\), processes 40 \(/);
+    },
+  );
+
+  await e2eTest(
+    `hostile (sandbox: ${helper}): a memory hog fails its build, named as over the memory limit; a manifest may raise it`,
+    ["ostree", helper],
+    async () => {
+      await using ws = await TestWorkspace.create(
+        workspaceConfig(helper, "limits: { memory: 128M }\n"),
+      );
+      await ws.write("manifests/hog.yaml", packageYaml({ slug: "hog", script: MEMORY_HOG }));
+      const result = await ws.run(["build", "hog", "--json"]);
+      assert.equal(result.code, 1, result.stderr);
+      assert.deepEqual(statuses(buildSummary(result)), { hog: "failed" });
+      assert.match(result.stderr, /ran into its memory limit \(memory: 128 MiB\)/);
+
+      // The manifest's build.limits overrides the workspace's.
+      const raised = packageYaml({ slug: "hog", script: MEMORY_HOG })
+        .replace("build:\n", "build:\n  limits: { memory: 4G }\n");
+      await ws.write("manifests/hog.yaml", raised);
+      const again = await ws.run(["build", "hog", "--json"]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(statuses(buildSummary(again)), { hog: "built" });
+    },
+  );
+}

@@ -146,6 +146,7 @@ Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script
     steps,
     { env: [["B", "2"], ["A", "x y"]], shell: "/bin/bash" },
     "/b/pid",
+    { shellArgs: ["8192", "64"], cgroupProcs: "/cg/cgroup.procs" },
   );
   const text = argv.join(" ");
   // Network namespace from unshare so that the loopback stays down.
@@ -162,18 +163,23 @@ Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script
     ]
   ) assert.ok(argv.includes(option), option);
   assert.ok(!argv.includes("--unshare-net") && !argv.includes("--unshare-all"));
-  // The pid report goes to the pid file (the launcher's $1), never to a pipe the build can reach.
-  assert.match(
-    text,
-    /-c exec 3>"\$1" && shift && exec bwrap --info-fd 3 "\$@" 2nex-bwrap \/b\/pid --/,
-  );
+  // The pid report goes to the pid file, never to a pipe the build can reach; the
+  // cgroup is joined before bwrap starts.
+  const launcher = argv.indexOf("-c") + 1;
+  assert.match(argv[launcher], /^exec 3>"\$1" && if \[ -n "\$2" \]; then echo 0 > "\$2"; fi/);
+  assert.match(argv[launcher], /exec bwrap --info-fd 3 "\$@"$/);
+  assert.deepEqual(argv.slice(launcher + 1, launcher + 4), [
+    "2nex-bwrap",
+    "/b/pid",
+    "/cg/cgroup.procs",
+  ]);
   assert.match(text, /--uid 0 --gid 0 --hostname 2nex/);
   assert.match(text, /--cap-drop ALL/);
   assert.match(text, /--setenv B 2 --setenv A x y/);
   assert.match(text, /--ro-bind \/usr \/usr --perms 0755 --dir \/2nex --ro-bind \/cache\/src/);
   assert.match(text, /--perms 1777 --tmpfs \/tmp --dev \/dev/);
   assert.match(text, /--remount-ro \/dev --proc \/proc --remount-ro \/ --chdir \/2nex\/work --/);
-  assert.deepEqual(argv.slice(-6), innerCommand("/bin/bash"));
+  assert.deepEqual(argv.slice(-8), innerCommand("/bin/bash", undefined, ["8192", "64"]));
 });
 
 Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
@@ -198,8 +204,8 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
   assert.equal(other[other.indexOf("--") + 3], script);
   assert.ok(!script.includes("/cache") && !script.includes("touch"));
   const rest = argv.slice(dashDash + 4);
-  assert.deepEqual(rest.slice(0, 3), ["2nex-sandbox-setup", "/b/pid", "/tmp/stage"]);
-  assert.deepEqual(rest.slice(3, 6), ["ro-bind", "/usr", "/usr"]);
+  assert.deepEqual(rest.slice(0, 4), ["2nex-sandbox-setup", "/b/pid", "", "/tmp/stage"]);
+  assert.deepEqual(rest.slice(4, 7), ["ro-bind", "/usr", "/usr"]);
   const proc = rest.indexOf("proc");
   assert.deepEqual(rest.slice(proc, proc + 4), ["proc", "/proc", "hostname", "2nex"]);
   const exec = rest.indexOf("--2nex-exec--");
@@ -214,14 +220,43 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
 });
 
 Deno.test("inner command: fixed launcher text that reads the script into the same shell", () => {
-  assert.deepEqual(innerCommand("/usr/bin/bash"), [
-    "/usr/bin/bash",
-    "-euo",
-    "pipefail",
-    "-c",
-    "umask 022 && exec 2>&1 && . /2nex/script",
-    "/usr/bin/bash",
-  ]);
+  const plain = innerCommand("/usr/bin/bash");
+  assert.deepEqual(plain.slice(0, 4), ["/usr/bin/bash", "-euo", "pipefail", "-c"]);
+  assert.deepEqual(plain.slice(5), ["/usr/bin/bash"]);
+  assert.match(plain[4], /^umask 022 && exec 2>&1 && /);
+  assert.match(plain[4], / && \. \/2nex\/script$/);
+  // Limits travel as words after $0; the text stays the same.
+  const limited = innerCommand("/usr/bin/bash", undefined, ["1024", "32"]);
+  assert.equal(limited[4], plain[4]);
+  assert.deepEqual(limited.slice(5), ["/usr/bin/bash", "1024", "32"]);
+});
+
+Deno.test("inner command: limits become hard rlimits, never raised, and the script sees no words", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The launcher sources /2nex/script; run its text with the script path swapped.
+    const script = `${dir}/script`;
+    await Deno.writeTextFile(
+      script,
+      'echo "$# $(ulimit -H -v) $(ulimit -S -v) $(ulimit -H -u 2>/dev/null || ulimit -H -p)"\n',
+    );
+    // bash names the process limit -u, dash -p; both must get it.
+    for (const shell of ["/bin/bash", "/bin/dash"]) {
+      const args = innerCommand(shell, ["-eu"], ["65536", "77"]).slice(1);
+      args[2] = args[2].replace("/2nex/script", script);
+      const run = async (prefix: string) => {
+        const output = await new Deno.Command("/bin/bash", {
+          args: ["-c", `${prefix}; exec "$@"`, "x", shell, ...args],
+        }).output();
+        return new TextDecoder().decode(output.stdout).trim();
+      };
+      assert.equal(await run("true"), "0 65536 65536 77", shell);
+      // A lower hard limit of the host stays as it is.
+      assert.equal(await run("ulimit -v 32768 && ulimit -u 50"), "0 32768 32768 50", shell);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("CPU lists and the variation prefix", () => {

@@ -1,0 +1,93 @@
+/**
+ * A cgroup per build for its process limit, where this process may create one:
+ * cgroup v2 where the `pids` controller is delegated to 2nex's own cgroup, or
+ * the cgroup v1 `pids` hierarchy where it is writable (as root in many
+ * containers). The `pids.max`, `pids.events` and `cgroup.procs` files are the
+ * same in both versions.
+ *
+ * Why a cgroup and not only RLIMIT_NPROC: the kernel ignores RLIMIT_NPROC for
+ * processes whose real user is the host's root, and a sandbox run by root has
+ * exactly that user; a cgroup limit binds everyone.
+ *
+ * Deno may not touch /proc or /sys without --allow-all, so a fixed shell script
+ * (CGROUP_SCRIPT, run by setpriv, which only execs it) creates, reads and
+ * removes the cgroup. The helper's first process joins it itself (writing 0,
+ * "myself", to `cgroup.procs`) before it starts anything, so every process of
+ * the build is counted from the first fork on.
+ * @module
+ */
+import { run } from "../util/process.ts";
+
+/** Where the cgroup file systems are mounted. */
+export const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/**
+ * `create ROOT NAME MAX`: for each cgroup of this process (/proc/self/cgroup,
+ * `ID:CONTROLLERS:PATH`) that can hold a pids limit (v2 with `pids` in its
+ * subtree_control, or the v1 `pids` hierarchy), tries to make child NAME with
+ * pids.max MAX; prints the first one made, or nothing.
+ * `finish DIR`: prints how often the limit refused a fork, removes DIR (a
+ * cgroup left behind costs an empty directory, so failing to is no error).
+ */
+const CGROUP_SCRIPT = `set -eu
+case $1 in
+create)
+  root=$2 name=$3 max=$4
+  while IFS=: read -r id controllers path; do
+    if [ "$id" = 0 ] && [ -z "$controllers" ]; then
+      dir=$root$path
+      subtree=
+      read -r subtree < "$dir/cgroup.subtree_control" 2>/dev/null || true
+      case " $subtree " in *" pids "*) ;; *) continue ;; esac
+    else
+      case ",$controllers," in *,pids,*) dir=$root/pids$path ;; *) continue ;; esac
+    fi
+    new=\${dir%/}/$name
+    mkdir "$new" 2>/dev/null || continue
+    if printf '%s\\n' "$max" > "$new/pids.max"; then printf '%s\\n' "$new"; exit 0; fi
+    rmdir "$new"
+  done < /proc/self/cgroup ;;
+finish)
+  refused=0
+  while read -r key value; do
+    if [ "$key" = max ]; then refused=$value; fi
+  done < "$2/pids.events"
+  printf '%s\\n' "$refused"
+  rmdir "$2" 2>/dev/null || true ;;
+esac
+`;
+
+let created = 0;
+
+function cgroupScript(args: string[]): Promise<string | undefined> {
+  return run(["setpriv", "--", "/bin/sh", "-c", CGROUP_SCRIPT, "2nex-cgroup", ...args], {
+    check: false,
+  }).then((result) => result.code === 0 ? result.stdout.trim() : undefined, () => undefined);
+}
+
+/** One build's cgroup, limited to a number of processes. */
+export class BuildCgroup {
+  private constructor(readonly dir: string) {}
+
+  /** A new cgroup limited to `processes`, or undefined where none can be made. */
+  static async create(processes: number, root = CGROUP_ROOT): Promise<BuildCgroup | undefined> {
+    const name = `2nex-build-${Deno.pid}-${++created}`;
+    const dir = await cgroupScript(["create", root, name, String(processes)]);
+    return dir ? new BuildCgroup(dir) : undefined;
+  }
+
+  /** The file the helper writes 0 to, to join. */
+  get procsFile(): string {
+    return `${this.dir}/cgroup.procs`;
+  }
+
+  /**
+   * Once the build is over (the cgroup is empty): removes it and tells whether
+   * the limit refused a fork. A cgroup a killed 2nex left behind is an empty
+   * directory; it costs nothing and holds no process.
+   */
+  async finish(): Promise<{ hitLimit: boolean }> {
+    const refused = await cgroupScript(["finish", this.dir]);
+    return { hitLimit: refused !== undefined && Number(refused) > 0 };
+  }
+}
