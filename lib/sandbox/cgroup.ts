@@ -22,17 +22,21 @@ import { run } from "../util/process.ts";
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 
 /**
- * `create ROOT NAME MAX`: for each cgroup of this process (/proc/self/cgroup,
- * `ID:CONTROLLERS:PATH`) that can hold a pids limit (v2 with `pids` in its
- * subtree_control, or the v1 `pids` hierarchy), tries to make child NAME with
- * pids.max MAX; prints the first one made, or nothing.
+ * `create ROOT PID SERIAL MAX`: for each cgroup of this process
+ * (/proc/self/cgroup, `ID:CONTROLLERS:PATH`) that can hold a pids limit (v2
+ * with `pids` in its subtree_control, or the v1 `pids` hierarchy), tries to
+ * make child `2nex-build-PIDNS-PID-SERIAL` with pids.max MAX; prints the first
+ * one made, or nothing. First it removes the build cgroups that 2nex processes
+ * of this pid namespace which no longer exist (killed ones) left there: nobody
+ * can join those any more, and rmdir leaves any that still hold a process.
  * `finish DIR`: prints how often the limit refused a fork, removes DIR (a
  * cgroup left behind costs an empty directory, so failing to is no error).
  */
 const CGROUP_SCRIPT = `set -eu
 case $1 in
 create)
-  root=$2 name=$3 max=$4
+  root=$2 pid=$3 serial=$4 max=$5
+  ns=$(readlink /proc/self/ns/pid) ns=\${ns#*[} ns=\${ns%]}
   while IFS=: read -r id controllers path; do
     if [ "$id" = 0 ] && [ -z "$controllers" ]; then
       dir=$root$path
@@ -42,7 +46,12 @@ create)
     else
       case ",$controllers," in *,pids,*) dir=$root/pids$path ;; *) continue ;; esac
     fi
-    new=\${dir%/}/$name
+    dir=\${dir%/}
+    for old in "$dir/2nex-build-$ns-"*; do
+      owner=\${old##*/2nex-build-$ns-} owner=\${owner%%-*}
+      if [ -d "$old" ] && [ ! -d "/proc/$owner" ]; then rmdir "$old" 2>/dev/null || true; fi
+    done
+    new=$dir/2nex-build-$ns-$pid-$serial
     mkdir "$new" 2>/dev/null || continue
     if printf '%s\\n' "$max" > "$new/pids.max"; then printf '%s\\n' "$new"; exit 0; fi
     rmdir "$new"
@@ -71,8 +80,8 @@ export class BuildCgroup {
 
   /** A new cgroup limited to `processes`, or undefined where none can be made. */
   static async create(processes: number, root = CGROUP_ROOT): Promise<BuildCgroup | undefined> {
-    const name = `2nex-build-${Deno.pid}-${++created}`;
-    const dir = await cgroupScript(["create", root, name, String(processes)]);
+    const args = [root, String(Deno.pid), String(++created), String(processes)];
+    const dir = await cgroupScript(["create", ...args]);
     return dir ? new BuildCgroup(dir) : undefined;
   }
 
@@ -83,8 +92,8 @@ export class BuildCgroup {
 
   /**
    * Once the build is over (the cgroup is empty): removes it and tells whether
-   * the limit refused a fork. A cgroup a killed 2nex left behind is an empty
-   * directory; it costs nothing and holds no process.
+   * the limit refused a fork. A cgroup a killed 2nex left behind is removed by
+   * the next build that creates one.
    */
   async finish(): Promise<{ hitLimit: boolean }> {
     const refused = await cgroupScript(["finish", this.dir]);

@@ -4,6 +4,7 @@
  * stand-in cgroup tree.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
 import { BuildCgroup } from "../../lib/sandbox/cgroup.ts";
@@ -102,6 +103,19 @@ Deno.test("limits: the cgroup script makes, reads and removes a build cgroup", a
     await Deno.remove(`${quiet.dir}/pids.max`);
     await Deno.writeTextFile(`${quiet.dir}/pids.events`, "max 0\n");
     assert.deepEqual(await quiet.finish(), { hitLimit: false });
+
+    // The next cgroup made removes those killed 2nex processes of this pid namespace left.
+    const link = await new Deno.Command("readlink", { args: ["/proc/self/ns/pid"] }).output();
+    const ns = new TextDecoder().decode(link.stdout).replace(/\D/g, "");
+    const parent = dirname(cgroup.dir);
+    const stale = `${parent}/2nex-build-${ns}-999999999-1`;
+    const live = `${parent}/2nex-build-${ns}-${Deno.pid}-999`;
+    await Deno.mkdir(stale);
+    await Deno.mkdir(live);
+    const next = (await BuildCgroup.create(8, root))!;
+    assert.equal(dirname(next.dir), parent);
+    await assert.rejects(() => Deno.stat(stale), Deno.errors.NotFound);
+    assert.ok((await Deno.stat(live)).isDirectory, "the cgroup of a live 2nex went");
 
     // Where nothing may be made, there is no cgroup.
     assert.equal(await BuildCgroup.create(33, `${root}/missing`), undefined);
