@@ -10,6 +10,8 @@ export interface CacheLayout {
   logs: string;
   reports: string;
   lock: string;
+  /** Held (shared) by every process 2nex starts while it holds `lock` (lib/util/child_lock.ts). */
+  childrenLock: string;
   /** Loaded manifests, keyed by path and content (lib/manifest/cache.ts). */
   manifests: string;
 }
@@ -20,6 +22,7 @@ export function cacheLayout(cacheDir: string): CacheLayout {
     logs: join(cacheDir, "logs"),
     reports: join(cacheDir, "reports"),
     lock: join(cacheDir, "lock"),
+    childrenLock: join(cacheDir, "children.lock"),
     manifests: join(cacheDir, "manifests.json"),
   };
 }

@@ -20,6 +20,7 @@ import { hostArch, hostTarget } from "../util/platform.ts";
 import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
 import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
 import { META, provenanceMetadata } from "./provenance.ts";
+import { type BuildLimits, formatSize, type LimitHit, limitHitInLog } from "../sandbox/limits.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import type { Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
@@ -277,6 +278,7 @@ export async function runBuild(
     let env = buildEnvironment(ws, manifest, jobs);
     if (variation.reorderEnv) env = variation.reorderEnv(env);
     const sandbox = await services.sandbox();
+    const limits = { ...ws.config.limits, ...manifest.build.limits };
     const work = variation.workDir
       ? await variation.workDir(dirs.work, buildDir)
       : { path: dirs.work, release: async () => {} };
@@ -306,14 +308,24 @@ export async function runBuild(
       signal: services.signal,
       cpus: variation.cpus,
       disableAslr: variation.disableAslr,
+      limits,
     }).finally(() => work.release());
     if (result.code !== 0 || result.timedOut) {
       keep = services.keepFailed;
+      const tail = await logTail(logPath);
+      // The kernel's count (cgroup) is certain; the log's messages (rlimits) are evidence.
+      const counted = result.limitHit;
+      const hit = result.timedOut || result.aborted ? undefined : counted ?? limitHitInLog(tail);
       const why = result.timedOut
         ? `timed out after ${manifest.build.timeout ?? ws.config.timeout} s`
+        : hit
+        ? `the script exited with code ${result.code}; ${
+          counted ? "it ran into" : "its log says it ran into"
+        } its ${describeLimit(hit, limits)}`
         : `the script exited with code ${result.code}`;
       throw new FailureError(`build of ${describe(manifest)} failed: ${why}`, {
-        hint: `${await logTail(logPath)}\nfull log: ${logPath}` +
+        hint: `${tail}\nfull log: ${logPath}` +
+          (hit ? `\nraise limits.${hit} in 2nex.yaml or build.limits.${hit} in the manifest` : "") +
           (keep ? `\nbuild tree kept at ${buildDir}` : ""),
       });
     }
@@ -510,6 +522,13 @@ async function pointLatestLog(
   const temp = `${latest}.${crypto.randomUUID()}`;
   await Deno.symlink(logPath, temp);
   await Deno.rename(temp, latest);
+}
+
+/** "memory limit (memory: 512 MiB)" or "process limit (processes: 64)". */
+function describeLimit(hit: LimitHit, limits: BuildLimits): string {
+  return hit === "memory"
+    ? `memory limit (memory: ${formatSize(limits.memory)})`
+    : `process limit (processes: ${limits.processes})`;
 }
 
 async function logTail(logPath: string, lines = 25): Promise<string> {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Workspace } from "../workspace/config.ts";
 import { Store } from "../store/mod.ts";
 import { acquireLock } from "../util/lock.ts";
+import { guardChildrenWith, waitForLeftoverChildren } from "../util/child_lock.ts";
 import { cacheLayout, KEEP_MARKER } from "./layout.ts";
 import { removeTree } from "../util/fs.ts";
 import { cleanTemp } from "../source/mod.ts";
@@ -26,13 +27,23 @@ export async function openWorkspaceState(
     layout.lock,
     () => out.info(`waiting for another 2nex process (lock ${layout.lock})`),
   );
+  const release = () => {
+    guardChildrenWith(undefined);
+    lock.release();
+  };
   try {
+    // A killed 2nex's lock is free at once, but what it started may still be writing.
+    await waitForLeftoverChildren(
+      layout.childrenLock,
+      () => out.info(`waiting for processes of a killed 2nex to end (lock ${layout.childrenLock})`),
+    );
+    guardChildrenWith(layout.childrenLock);
     const store = await Store.open(ws.config.repo, { create: true });
     await removeLeftoverBuilds(layout.builds);
     await cleanTemp(ws.config.cache, { minAgeMs: 0 });
-    return { store, release: () => lock.release() };
+    return { store, release };
   } catch (error) {
-    lock.release();
+    release();
     throw error;
   }
 }

@@ -41,7 +41,7 @@ export const GLOBAL_HELP = `Global options:
   -C, --workspace DIR  workspace directory (default: nearest upward holding 2nex.yaml, else .)
       --repo PATH      ostree repository (overrides the config)
       --json           machine-readable output on stdout
-  -v, --verbose        stream build logs
+  -v, --verbose        stream build logs, with the limits each build runs under
   -q, --quiet          only errors
       --no-color       no colours (NO_COLOR is honoured too)
   -h, --help           this help

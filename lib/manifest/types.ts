@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { BuildLimits } from "../sandbox/limits.ts";
+
 export type SandboxMode = "hermetic" | "host";
 
 /**
@@ -61,6 +63,8 @@ export interface BuildSpec {
   shell?: string;
   /** Seconds before the build is killed; undefined means the workspace default. */
   timeout?: number;
+  /** Limits set here; the others are the workspace's. Not part of the input key. */
+  limits?: Partial<BuildLimits>;
 }
 
 export interface Manifest {

@@ -31,6 +31,7 @@ import { TwonexError } from "../util/errors.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { isPathSegment, MAX_FILE_NAME_BYTES, sourceFileName } from "../source/file_name.ts";
 import { pathTextProblem, urlPathProblem } from "./path_text.ts";
+import { readLimits } from "./limits_field.ts";
 
 const TOP_KEYS = [
   "package",
@@ -55,7 +56,15 @@ const PACKAGE_KEYS = [
 ] as const;
 const SOURCE_KEYS = ["name", "url", "file", "sha256"] as const;
 const DEPENDENCY_KEYS = ["name", "version", "flavor", "bundle", "commit"] as const;
-const BUILD_KEYS = ["sandbox", "env", "source_date_epoch", "script", "shell", "timeout"] as const;
+const BUILD_KEYS = [
+  "sandbox",
+  "env",
+  "source_date_epoch",
+  "script",
+  "shell",
+  "timeout",
+  "limits",
+] as const;
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9._+_-]*$/;
 /**
@@ -526,6 +535,7 @@ class ManifestValidator {
       : undefined;
     const timeoutNode = fields.get("timeout");
     const timeout = timeoutNode ? this.integer(timeoutNode, "build.timeout", 1) : undefined;
+    const limits = readLimits(this.reader, this.bag, fields.get("limits"), "build.limits");
     const shell = this.optionalText(fields, "shell", { scope, what: "build.shell" });
     if (shell !== undefined && !shell.startsWith("/")) {
       this.bag.error(
@@ -535,7 +545,7 @@ class ManifestValidator {
     }
     const script = this.requiredText(fields, "script", map, { scope, what: "build.script" });
     if (script === undefined) return undefined;
-    return { sandbox, env, sourceDateEpoch, script, shell, timeout };
+    return { sandbox, env, sourceDateEpoch, script, shell, timeout, limits };
   }
 
   /** A map of environment variable names to text. */

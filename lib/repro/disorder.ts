@@ -49,6 +49,7 @@ export async function mountDisorder(
   // disorderfs daemonises once the mount is in place, so the call returns when it is usable.
   await run([disorderfs, "--quiet", "--shuffle-dirents=yes", realDir, mountPoint], {
     timeoutMs: MOUNT_TIMEOUT_MS,
+    detaches: true,
   });
   let mounted = true;
   return {

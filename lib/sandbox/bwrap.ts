@@ -14,16 +14,21 @@
 import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
 import { SandboxPaths } from "./env.ts";
 import type { LayoutStep } from "./layout.ts";
+import { enforceLimits, type Enforcement } from "./enforce.ts";
 import { prepareRun } from "./prepare.ts";
-import { runHelper } from "./runner.ts";
+import { initPidPath, runHelper } from "./runner.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
 
 /**
- * Fixed shell text run by the host's /bin/sh between unshare and bwrap: bwrap
- * reports the sandbox init's pid on its `--info-fd` and closes that fd in the
- * sandbox, so it gets a copy of stderr (fd 3) rather than stderr itself.
+ * Fixed shell text run by the host's /bin/sh between unshare and bwrap.
+ * Arguments: PIDFILE, CGROUP_PROCS (may be empty), then bwrap's. It joins the
+ * build's cgroup, if any, before bwrap starts anything. bwrap reports the
+ * sandbox init's pid on its `--info-fd` (fd 3), which it closes in the
+ * sandbox; fd 3 is the pid file, never a copy of stderr: the build can write to
+ * stderr through /proc/1/fd/2 and so forge a report there.
  */
-const BWRAP_LAUNCHER = 'exec 3>&2 && exec bwrap --info-fd 3 "$@"';
+const BWRAP_LAUNCHER = 'exec 3>"$1" && if [ -n "$2" ]; then echo 0 > "$2"; fi && shift 2 && ' +
+  'exec bwrap --info-fd 3 "$@"';
 
 /** Sandbox implementation on bubblewrap. */
 export class BwrapSandbox implements Sandbox {
@@ -31,14 +36,22 @@ export class BwrapSandbox implements Sandbox {
 
   async run(request: SandboxRequest): Promise<SandboxResult> {
     const { steps, prefix } = await prepareRun(request);
-    return await runHelper([...prefix, ...bwrapArgv(steps, request)], request);
+    const pidFile = initPidPath(request);
+    const limits = await enforceLimits(request.limits);
+    const argv = bwrapArgv(steps, request, pidFile, limits);
+    return await runHelper([...prefix, ...argv], request, pidFile, limits);
   }
 }
 
-/** The helper command line (without variation prefix) for a layout, environment and shell. */
+/**
+ * The helper command line (without variation prefix) for a layout, environment
+ * and shell; bwrap writes the init's pid into `initPidFile` and runs under `limits`.
+ */
 export function bwrapArgv(
   steps: readonly LayoutStep[],
   request: Pick<SandboxRequest, "env" | "shell" | "hostname" | "shellOptions">,
+  initPidFile: string,
+  limits: Pick<Enforcement, "shellArgs" | "cgroupProcs"> = { shellArgs: [], cgroupProcs: "" },
 ): string[] {
   const argv = [
     "unshare",
@@ -50,6 +63,8 @@ export function bwrapArgv(
     "-c",
     BWRAP_LAUNCHER,
     "2nex-bwrap",
+    initPidFile,
+    limits.cgroupProcs,
     "--unshare-user",
     "--unshare-ipc",
     "--unshare-pid",
@@ -73,7 +88,7 @@ export function bwrapArgv(
     "--chdir",
     SandboxPaths.work,
     "--",
-    ...innerCommand(request.shell, request.shellOptions),
+    ...innerCommand(request.shell, request.shellOptions, limits.shellArgs),
   );
   return argv;
 }

@@ -13,23 +13,36 @@ export const SANDBOX_HOSTNAME = "2nex";
 
 /**
  * Fixed shell text: umask 022, stderr into stdout (one ordered stream for the
- * log), then the script, read into this very shell (already under `-euo
- * pipefail` or the request's own shell options). Sourcing rather than `exec`ing a second shell matters: bash passes
- * its environment on in its own order, so a second shell would undo the
- * environment-order variation of --rounds. Nothing of a request is ever part of
- * this text; `$0` is the shell's path.
+ * log), the limits when given (two words after `$0`: KiB of address space and
+ * processes, each set as soft and hard rlimit unless the hard one is lower
+ * already; then the words are dropped, so the script sees none), then the
+ * script, read into this very shell (already under `-euo pipefail` or the
+ * request's own shell options). Sourcing rather than `exec`ing a second shell
+ * matters: bash passes its environment on in its own order, so a second shell
+ * would undo the environment-order variation of --rounds. Nothing of a request
+ * is ever part of this text; `$0` is the shell's path.
  */
-const SCRIPT_LAUNCHER = `umask 022 && exec 2>&1 && . ${SandboxPaths.script}`;
+const SCRIPT_LAUNCHER = "umask 022 && exec 2>&1 && if [ $# = 2 ]; then " +
+  'lower() { hard=$(ulimit -H "$1") && ' +
+  'if [ "$hard" = unlimited ] || [ "$hard" -gt "$2" ]; then ulimit "$1" "$2"; fi; } && ' +
+  // bash and busybox call the process limit -u, dash -p (bash's -p is the pipe size).
+  'lower -v "$1" && { lower -u "$2" 2>/dev/null || lower -p "$2"; } && ' +
+  "unset -f lower && unset hard && set --; fi && " +
+  `. ${SandboxPaths.script}`;
 
 /** The shell options of a 2nex build. */
 export const DEFAULT_SHELL_OPTIONS = ["-euo", "pipefail"] as const;
 
-/** argv run inside the sandbox for `shell` (a path inside the sandbox). */
+/**
+ * argv run inside the sandbox for `shell` (a path inside the sandbox) with
+ * shell `options`; `limitArgs` are Enforcement.shellArgs (enforce.ts), or none.
+ */
 export function innerCommand(
   shell: string,
   options: readonly string[] = DEFAULT_SHELL_OPTIONS,
+  limitArgs: readonly string[] = [],
 ): string[] {
-  return [shell, ...options, "-c", SCRIPT_LAUNCHER, shell];
+  return [shell, ...options, "-c", SCRIPT_LAUNCHER, shell, ...limitArgs];
 }
 
 /** Parses a kernel CPU list such as "0-3,8,10-11" into CPU numbers, ascending. */

@@ -10,18 +10,24 @@
  * are reaped. So on a normal end, the helper's exit comes last.
  *
  * To stop a build we kill the init rather than the helper, so that the helper
- * still waits for the namespace to empty: the helper reports the init's host
- * pid on its stderr (bwrap through `--info-fd`, the unshare setup script with
- * a `2nex-sandbox-init PID` line) and we run `kill -s KILL PID`. (Deno itself
- * may not read /proc or signal processes it did not spawn.) If that is not
- * possible (no pid yet, or `kill` may not be run), we SIGKILL the helper; the
- * helpers then SIGKILL the init as their parent-death signal, and the namespace
- * dies a moment after run() returns, without running any more code.
+ * still waits for the namespace to empty: the helper writes the init's host pid
+ * into a file of the build tree (bwrap through `--info-fd`, the unshare setup
+ * script with printf) before any build code runs, and we run `kill -s KILL
+ * PID`. (Deno itself may not read /proc or signal processes it did not spawn.)
+ * That file is the only channel trusted for a pid: the sandbox cannot reach it
+ * (it is not mounted there and its descriptor is closed before the build
+ * starts), whereas the helper's stdout and stderr are pipes a build can write
+ * to (say through /proc/1/fd/2), so a pid read from them could name any host
+ * process. If there is no pid (not written yet, or `kill` may not be run), we
+ * SIGKILL the helper; the helpers then SIGKILL the init as their parent-death
+ * signal, and the namespace dies a moment after run() returns.
  * @module
  */
+import { dirname, join } from "node:path";
 import { FailureError } from "../util/errors.ts";
 import { asIoError } from "../util/io_error.ts";
 import { spawnError } from "../util/process.ts";
+import type { Enforcement } from "./enforce.ts";
 import type { SandboxRequest, SandboxResult } from "./types.ts";
 
 /** PATH for the helper itself (never the build's): where hosts keep util-linux and bwrap. */
@@ -36,22 +42,27 @@ const HELPER_GRACE_MS = 5_000;
 /** setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days); longer limits are capped. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The line the unshare setup script prints with its host pid. */
-export const INIT_PID_LINE = "2nex-sandbox-init";
-
 /**
  * Runs `argv` (a helper command line built by an implementation) for `request`.
- * When 2nex may not run argv[0] (Deno's --allow-run list), `fallbackArgv`, if
- * given, is run instead.
+ * The helper writes the sandbox init's host pid into `initPidFile` (see
+ * readInitPid). When 2nex may not run argv[0] (Deno's --allow-run list),
+ * `fallbackArgv`, if given, is run instead.
  */
 export async function runHelper(
   argv: string[],
   request: SandboxRequest,
+  initPidFile: string,
+  limits: Enforcement,
   fallbackArgv?: string[],
 ): Promise<SandboxResult> {
   const started = performance.now();
+  // A pid file of an earlier run in this build tree must never be taken for this one's.
+  await Deno.remove(initPidFile).catch(() => {});
   const log = await openLog(request.logPath);
   try {
+    if (limits.description) {
+      request.onOutput?.(new TextEncoder().encode(`2nex: ${limits.description}\n`));
+    }
     let child: Deno.ChildProcess;
     try {
       child = spawnHelper(argv);
@@ -66,7 +77,7 @@ export async function runHelper(
       }
     }
 
-    const stopper = new SandboxStopper(child);
+    const stopper = new SandboxStopper(child, initPidFile);
     let timedOut = false;
     let aborted = false;
     const timer = setTimeout(() => {
@@ -81,7 +92,7 @@ export async function runHelper(
     else request.signal?.addEventListener("abort", onAbort, { once: true });
 
     const sink = new LogSink(log, request.logPath, request.onOutput);
-    const helperStderr = new HelperStderr((pid) => stopper.setInitPid(pid));
+    const helperStderr = new HelperStderr();
     try {
       let status: Deno.CommandStatus;
       try {
@@ -98,6 +109,8 @@ export async function runHelper(
       }
       const message = helperStderr.message().trim();
       const stopped = timedOut || aborted;
+      // Every process of the build is gone: the cgroup's counters are final.
+      const limitHit = await limits.finish();
       return {
         // Stopped sandboxes end as killed by SIGKILL, whichever helper ran them.
         code: stopped ? 128 + 9 : status.code,
@@ -105,6 +118,8 @@ export async function runHelper(
         aborted,
         durationMs: performance.now() - started,
         ...(message ? { helperMessage: message } : {}),
+        ...(limitHit ? { limitHit } : {}),
+        limitsDescription: limits.description,
       };
     } finally {
       clearTimeout(timer);
@@ -113,7 +128,18 @@ export async function runHelper(
     }
   } finally {
     log.close();
+    // Removes the cgroup also when the run failed before it got that far.
+    await limits.finish().catch(() => {});
   }
+}
+
+/**
+ * Where a helper writes the init pid of the sandbox for `request`: in the
+ * directory of the script, which belongs to this build and is never mounted
+ * in the sandbox (only the script file itself is).
+ */
+export function initPidPath(request: Pick<SandboxRequest, "scriptPath">): string {
+  return join(dirname(request.scriptPath), "sandbox-init-pid");
 }
 
 function spawnHelper([program, ...args]: string[]): Deno.ChildProcess {
@@ -172,18 +198,15 @@ class LogSink {
 }
 
 /**
- * The helper's stderr: picks out the init pid report (bwrap's `--info-fd` JSON
- * block, or the setup script's INIT_PID_LINE) and passes everything else on,
+ * The helper's stderr: drops known noise and passes everything else on,
  * keeping the start of it as the helper's message. Works on whole lines.
+ * Nothing read here is trusted: a build can write to this pipe.
  */
 export class HelperStderr {
   #partial = "";
-  #inInfoBlock = false;
   #kept = "";
   readonly #decoder = new TextDecoder();
   readonly #encoder = new TextEncoder();
-
-  constructor(private readonly onInitPid: (pid: number) => void) {}
 
   /** Returns the part of `chunk` that belongs in the log (complete lines only). */
   filter(chunk: Uint8Array): Uint8Array {
@@ -192,7 +215,7 @@ export class HelperStderr {
     this.#partial = lines.pop() ?? "";
     let passed = "";
     for (const line of lines) {
-      if (this.#take(line)) continue;
+      if (isHelperNoise(line)) continue;
       passed += `${line}\n`;
     }
     if (passed && this.#kept.length < HELPER_MESSAGE_LIMIT) {
@@ -201,55 +224,54 @@ export class HelperStderr {
     return this.#encoder.encode(passed);
   }
 
-  /** The first HELPER_MESSAGE_LIMIT characters of what the helper printed, besides pid reports. */
+  /** The first HELPER_MESSAGE_LIMIT characters of what the helper printed, besides noise. */
   message(): string {
     return (this.#kept + this.#partial).slice(0, HELPER_MESSAGE_LIMIT);
   }
+}
 
-  /** True when `line` is a pid report or known noise (and so is not logged). */
-  #take(line: string): boolean {
-    // util-linux unshare cannot re-raise SIGKILL on itself after its child died of it, and
-    // says so; that is how every stopped unshare sandbox ends, not a problem.
-    if (line.startsWith("unshare: sigprocmask unblock failed")) return true;
-    if (line.startsWith(`${INIT_PID_LINE} `)) {
-      const pid = Number(line.slice(INIT_PID_LINE.length + 1));
-      if (Number.isSafeInteger(pid) && pid > 1) this.onInitPid(pid);
-      return true;
-    }
-    if (!this.#inInfoBlock && line === "{") {
-      this.#inInfoBlock = true;
-      return true;
-    }
-    if (this.#inInfoBlock) {
-      if (line === "}") this.#inInfoBlock = false;
-      const match = /^\s*"child-pid":\s*(\d+)/.exec(line);
-      if (match) this.onInitPid(Number(match[1]));
-      return true;
-    }
-    return false;
+/**
+ * util-linux unshare cannot re-raise SIGKILL on itself after its child died of
+ * it, and says so; that is how every stopped unshare sandbox ends, not a problem.
+ */
+function isHelperNoise(line: string): boolean {
+  return line.startsWith("unshare: sigprocmask unblock failed");
+}
+
+/**
+ * The init pid a helper wrote into its pid file: bwrap's `--info-fd` JSON
+ * (`"child-pid": N`) or the unshare setup script's bare number. Undefined while
+ * the file is missing, empty or half written.
+ */
+export function readInitPid(path: string): number | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
   }
+  const match = /^\s*(\d+)\s*$/.exec(text) ?? /"child-pid":\s*(\d+)[,\s}]/.exec(text);
+  if (!match) return undefined;
+  const pid = Number(match[1]);
+  return Number.isSafeInteger(pid) && pid > 1 ? pid : undefined;
 }
 
 /** Stops a running sandbox: the init first (so the helper waits for the namespace), else the helper. */
 class SandboxStopper {
-  #initPid?: number;
   #stopping = false;
   #exited = false;
   #graceTimer?: ReturnType<typeof setTimeout>;
   #killers: Promise<void>[] = [];
 
-  constructor(private readonly helper: Deno.ChildProcess) {
+  constructor(private readonly helper: Deno.ChildProcess, private readonly initPidFile: string) {
     helper.status.then(() => this.#exited = true, () => this.#exited = true);
-  }
-
-  setInitPid(pid: number): void {
-    this.#initPid = pid;
   }
 
   stop(): void {
     if (this.#stopping) return;
     this.#stopping = true;
-    if (this.#initPid !== undefined && this.#killInit(this.#initPid)) {
+    const initPid = readInitPid(this.initPidFile);
+    if (initPid !== undefined && this.#killInit(initPid)) {
       this.#graceTimer = setTimeout(() => this.#killHelper(), HELPER_GRACE_MS);
     } else {
       this.#killHelper();

@@ -37,6 +37,7 @@
  *   unshare.ts); setting up costs about 4 times as long (about 35 host tool runs).
  * @module
  */
+import type { BuildLimits, LimitHit } from "./limits.ts";
 
 /** A host path shown at another path inside the sandbox. */
 export interface Mount {
@@ -104,6 +105,8 @@ export interface SandboxRequest {
   hostname?: string;
   /** Options the shell gets before `-c`; default `-euo pipefail`. */
   shellOptions?: readonly string[];
+  /** Memory and process limits of the build; none when absent. */
+  limits?: BuildLimits;
   /** Reproducibility variation: the build sees only this many CPUs (`nproc`). */
   cpus?: number;
   /** Reproducibility variation: address space layout randomisation off. */
@@ -125,6 +128,10 @@ export interface SandboxResult {
    * set up the sandbox rather than of the script. The build's own output is in the log.
    */
   helperMessage?: string;
+  /** The limit the kernel counted the build running into (cgroup limits only). */
+  limitHit?: LimitHit;
+  /** Each limit and what enforces it, for `--verbose`; empty without limits. */
+  limitsDescription: string;
 }
 
 /** A way to run a build in a sandbox. */

@@ -30,8 +30,9 @@ import { dirname } from "node:path";
 import { innerCommand, SANDBOX_HOSTNAME } from "./command.ts";
 import { SandboxPaths } from "./env.ts";
 import type { LayoutStep } from "./layout.ts";
+import { enforceLimits, type Enforcement } from "./enforce.ts";
 import { prepareRun } from "./prepare.ts";
-import { INIT_PID_LINE, runHelper } from "./runner.ts";
+import { initPidPath, runHelper } from "./runner.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "./types.ts";
 
 /**
@@ -42,17 +43,22 @@ const EXEC_MARK = "--2nex-exec--";
 const CHROOT_MARK = "--2nex-chroot--";
 
 /**
- * The setup script (POSIX sh, run by the host's /bin/sh). Arguments: STAGE,
- * then steps (`dir MODE DST`, `ro-bind SRC DST`, `bind SRC DST`, `symlink TARGET DST`, `tmpfs
+ * The setup script (POSIX sh, run by the host's /bin/sh). Arguments: PIDFILE,
+ * CGROUP_PROCS (may be empty), STAGE, then steps (`dir MODE DST`, `ro-bind SRC DST`, `bind SRC DST`, `symlink TARGET DST`, `tmpfs
  * MODE DST`, `proc DST`, `dev DST`, `remount-ro DST`, `hostname NAME`), then
  * EXEC_MARK, CHROOT_MARK, the NAME=VALUE environment, CHROOT_MARK, and the
  * command to run in the sandbox. DST paths are inside the sandbox.
  */
 const SETUP_SCRIPT = `set -eu
 # Our pid as the host sees it (the host's procfs is still mounted here), so
-# that 2nex can kill this namespace's init, i.e. this process and the build it becomes.
+# that 2nex can kill this namespace's init, i.e. this process and the build it
+# becomes. It goes to a host file the build never sees, not to stderr, which
+# the build could write a forged pid to.
 read -r self_stat < /proc/self/stat
-printf '${INIT_PID_LINE} %s\n' "\${self_stat%% *}" >&2
+printf '%s\n' "\${self_stat%% *}" > "$1"
+# Join the build's cgroup, if any, before anything forks.
+if [ -n "$2" ]; then echo 0 > "$2"; fi
+shift 2
 fail() { printf '2nex sandbox setup: %s\\n' "$*" >&2; exit 125; }
 need() { command -v "$1" || fail "$1 not found (install util-linux / coreutils)"; }
 unshare_bin=$(need unshare); setpriv_bin=$(need setpriv); setsid_bin=$(need setsid)
@@ -131,12 +137,16 @@ export class UnshareSandbox implements Sandbox {
     // next run's removal of leftover build trees takes it too.
     const stage = await Deno.makeTempDir({ dir: dirname(request.scriptPath), prefix: "stage-" });
     try {
-      const argv = unshareArgv(stage, steps, request);
+      const pidFile = initPidPath(request);
+      const limits = await enforceLimits(request.limits);
+      const argv = unshareArgv(stage, steps, request, pidFile, limits);
       // Unlike bwrap's --die-with-parent, unshare does not die with 2nex; setpriv
       // (util-linux, like unshare) gives it that parent-death signal where 2nex may run it.
       return await runHelper(
         [...prefix, "setpriv", "--pdeathsig", "KILL", "--", ...argv],
         request,
+        pidFile,
+        limits,
         [...prefix, ...argv],
       );
     } finally {
@@ -145,11 +155,16 @@ export class UnshareSandbox implements Sandbox {
   }
 }
 
-/** The helper command line (without variation prefix). */
+/**
+ * The helper command line (without variation prefix); the setup writes its pid
+ * into `initPidFile`, and the build runs under `limits`.
+ */
 export function unshareArgv(
   stage: string,
   steps: readonly LayoutStep[],
   request: Pick<SandboxRequest, "env" | "shell" | "hostname" | "shellOptions">,
+  initPidFile: string,
+  limits: Pick<Enforcement, "shellArgs" | "cgroupProcs"> = { shellArgs: [], cgroupProcs: "" },
 ): string[] {
   const argv = [
     "unshare",
@@ -170,6 +185,8 @@ export function unshareArgv(
     "-c",
     SETUP_SCRIPT,
     "2nex-sandbox-setup",
+    initPidFile,
+    limits.cgroupProcs,
     stage,
   ];
   for (const step of steps) {
@@ -179,7 +196,7 @@ export function unshareArgv(
   }
   argv.push(EXEC_MARK, CHROOT_MARK);
   for (const [name, value] of request.env) argv.push(`${name}=${value}`);
-  argv.push(CHROOT_MARK, ...innerCommand(request.shell, request.shellOptions));
+  argv.push(CHROOT_MARK, ...innerCommand(request.shell, request.shellOptions, limits.shellArgs));
   return argv;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The one way 2nex runs a subprocess: an argv array (never a shell string built
  * from data), stderr kept for the error message, an optional timeout, and the
- * whole process group killed on timeout or cancel.
+ * whole process group killed on timeout or cancel. While a workspace is locked,
+ * the subprocess dies with 2nex and keeps the workspace busy until it is gone
+ * (child_lock.ts).
  *
  * @example
  * ```ts
@@ -9,6 +11,7 @@
  * ```
  * @module
  */
+import { CANNOT_EXECUTE, guardedArgv } from "./child_lock.ts";
 import { FailureError } from "./errors.ts";
 
 export interface RunOptions {
@@ -23,6 +26,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** When false, a non-zero exit does not throw; the caller inspects `code`. */
   check?: boolean;
+  /**
+   * The program leaves a daemon behind (a FUSE file system): it is run as it
+   * is, not behind the children lock, which the daemon would hold for its lifetime.
+   */
+  detaches?: boolean;
 }
 
 export interface RunResult {
@@ -34,20 +42,21 @@ export interface RunResult {
 
 /** Runs argv to completion and returns its output. Throws FailureError on a non-zero exit unless `check: false`. */
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
-  const [program, ...args] = argv;
+  const program = argv[0];
+  const guarded = options.detaches ? argv : guardedArgv(argv);
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(program, {
-      args,
-      cwd: options.cwd,
-      env: options.env,
-      clearEnv: options.clearEnv,
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    child = spawn(guarded, options);
   } catch (error) {
-    throw spawnError(program, error);
+    // Without setpriv or flock (or leave to run them) the program runs unguarded.
+    const guardUnavailable = guarded !== argv &&
+      (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotCapable);
+    if (!guardUnavailable) throw spawnError(program, error);
+    try {
+      child = spawn(argv, options);
+    } catch (error) {
+      throw spawnError(program, error);
+    }
   }
   const stop = new ProcessStopper(child, options.timeoutMs, options.signal);
   try {
@@ -66,6 +75,12 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
       stderr: new TextDecoder().decode(output.stderr),
       timedOut: stop.timedOut,
     };
+    if (
+      guarded !== argv && result.code === CANNOT_EXECUTE && /failed to execute/.test(result.stderr)
+    ) {
+      // The guard's setpriv found no such program: say so as a spawn of the program would.
+      throw spawnError(program, new Deno.errors.NotFound(result.stderr.trim()));
+    }
     if (options.check !== false && result.code !== 0) {
       const why = result.timedOut ? "timed out" : `exited with code ${result.code}`;
       const detail = result.stderr.trim().split("\n").slice(-5).join("\n");
@@ -75,6 +90,18 @@ export async function run(argv: string[], options: RunOptions = {}): Promise<Run
   } finally {
     stop.dispose();
   }
+}
+
+function spawn([program, ...args]: string[], options: RunOptions): Deno.ChildProcess {
+  return new Deno.Command(program, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: options.clearEnv,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 /** Turns a spawn failure into an error that says what to install. */

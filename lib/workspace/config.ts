@@ -22,6 +22,8 @@ import {
   scalarText,
 } from "../manifest/yaml.ts";
 import { InvalidInputError } from "../util/errors.ts";
+import { readLimits } from "../manifest/limits_field.ts";
+import { type BuildLimits, DEFAULT_LIMITS } from "../sandbox/limits.ts";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPublicKey } from "../store/sign.ts";
 import {
@@ -59,6 +61,8 @@ export interface WorkspaceConfig {
   /** Seconds a build may run before it is killed. */
   timeout: number;
   semantics: Semantics;
+  /** Memory and processes each build may use; a manifest's `build.limits` overrides. */
+  limits: BuildLimits;
   /** Binary caches tried before building, in order. */
   substituters: SubstituterConfig[];
   /** Where `build` runs what it must build: here, or as jobs on a Slurm cluster. */
@@ -95,6 +99,7 @@ const CONFIG_KEYS = [
   "semantics",
   "substituters",
   "executor",
+  "limits",
 ] as const;
 
 const SUBSTITUTER_KEYS = ["url", "keys", "timeout"] as const;
@@ -118,6 +123,7 @@ export function defaultConfig(root: string): WorkspaceConfig {
     semantics: "2nex",
     substituters: [],
     executor: { kind: "local" },
+    limits: { ...DEFAULT_LIMITS },
   };
 }
 
@@ -315,6 +321,9 @@ export function parseConfig(
         if (timeout !== undefined) config.timeout = timeout;
         break;
       }
+      case "limits":
+        Object.assign(config.limits, readLimits(reader, bag, value, "limits"));
+        break;
       case "source_date_epoch": {
         const epoch = integer(value, "source_date_epoch", 0);
         if (epoch !== undefined) config.sourceDateEpoch = epoch;
@@ -429,6 +438,7 @@ cache: .2nex/cache              # sources, logs, build trees, reports
 mirrors: []                     # directories or URL prefixes tried before a source's URL
 jobs: 1                         # packages built at once
 sandbox: auto                   # auto | bwrap | unshare
+limits: { memory: 8G, processes: 4096 }   # per build; a manifest's build.limits overrides
 source_date_epoch: ${DEFAULT_SOURCE_DATE_EPOCH}
 env:                            # default build environment; part of every input key
   CFLAGS: "-O2 -pipe -frandom-seed=2nex"

@@ -212,7 +212,7 @@ Deno.test("original layout: a writable root below everything, /inputs, a console
     shell: "/bin/bash",
     hostname: "2nex-builder",
     shellOptions: ORIGINAL_SHELL_OPTIONS,
-  });
+  }, "/b/pid");
   assert.equal(argv[argv.indexOf("--hostname") + 1], "2nex-builder");
   assert.deepEqual(argv.slice(argv.indexOf("--bind"), argv.indexOf("--bind") + 3), [
     "--bind",

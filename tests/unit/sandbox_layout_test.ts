@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { bwrapArgv } from "../../lib/sandbox/bwrap.ts";
 import { innerCommand, parseCpuList, variationPrefix } from "../../lib/sandbox/command.ts";
 import { sandboxLayout, type TopLevelEntry } from "../../lib/sandbox/layout.ts";
-import { HelperStderr, INIT_PID_LINE } from "../../lib/sandbox/runner.ts";
+import { HelperStderr, readInitPid } from "../../lib/sandbox/runner.ts";
 import { unshareArgv } from "../../lib/sandbox/unshare.ts";
 import { FailureError } from "../../lib/util/errors.ts";
 
@@ -142,7 +142,12 @@ Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script
     { mode: "host", readOnlyMounts: [], writableMounts: [], ...dirs },
     [{ name: "usr", type: "dir" }],
   );
-  const argv = bwrapArgv(steps, { env: [["B", "2"], ["A", "x y"]], shell: "/bin/bash" });
+  const argv = bwrapArgv(
+    steps,
+    { env: [["B", "2"], ["A", "x y"]], shell: "/bin/bash" },
+    "/b/pid",
+    { shellArgs: ["8192", "64"], cgroupProcs: "/cg/cgroup.procs" },
+  );
   const text = argv.join(" ");
   // Network namespace from unshare so that the loopback stays down.
   assert.deepEqual(argv.slice(0, 5), ["unshare", "--user", "--map-root-user", "--net", "--"]);
@@ -158,13 +163,23 @@ Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script
     ]
   ) assert.ok(argv.includes(option), option);
   assert.ok(!argv.includes("--unshare-net") && !argv.includes("--unshare-all"));
+  // The pid report goes to the pid file, never to a pipe the build can reach; the
+  // cgroup is joined before bwrap starts.
+  const launcher = argv.indexOf("-c") + 1;
+  assert.match(argv[launcher], /^exec 3>"\$1" && if \[ -n "\$2" \]; then echo 0 > "\$2"; fi/);
+  assert.match(argv[launcher], /exec bwrap --info-fd 3 "\$@"$/);
+  assert.deepEqual(argv.slice(launcher + 1, launcher + 4), [
+    "2nex-bwrap",
+    "/b/pid",
+    "/cg/cgroup.procs",
+  ]);
   assert.match(text, /--uid 0 --gid 0 --hostname 2nex/);
   assert.match(text, /--cap-drop ALL/);
   assert.match(text, /--setenv B 2 --setenv A x y/);
   assert.match(text, /--ro-bind \/usr \/usr --perms 0755 --dir \/2nex --ro-bind \/cache\/src/);
   assert.match(text, /--perms 1777 --tmpfs \/tmp --dev \/dev/);
   assert.match(text, /--remount-ro \/dev --proc \/proc --remount-ro \/ --chdir \/2nex\/work --/);
-  assert.deepEqual(argv.slice(-6), innerCommand("/bin/bash"));
+  assert.deepEqual(argv.slice(-8), innerCommand("/bin/bash", undefined, ["8192", "64"]));
 });
 
 Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
@@ -173,7 +188,7 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
     [{ name: "usr", type: "dir" }],
   );
   const env: Array<[string, string]> = [["A", "$(touch /x) 'q'"], ["B", "2"]];
-  const argv = unshareArgv("/tmp/stage", steps, { env, shell: "/usr/bin/bash" });
+  const argv = unshareArgv("/tmp/stage", steps, { env, shell: "/usr/bin/bash" }, "/b/pid");
   const dashDash = argv.indexOf("--");
   const namespaces = argv.slice(1, dashDash);
   for (const option of ["--user", "--map-root-user", "--mount", "--pid", "--fork", "--net"]) {
@@ -185,12 +200,12 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
   const script = argv[dashDash + 3];
   assert.equal(argv.slice(dashDash + 1, dashDash + 3).join(" "), "/bin/sh -c");
   // The script is the same text whatever the request holds.
-  const other = unshareArgv("/elsewhere", [], { env: [], shell: "/bin/sh" });
+  const other = unshareArgv("/elsewhere", [], { env: [], shell: "/bin/sh" }, "/c/pid");
   assert.equal(other[other.indexOf("--") + 3], script);
   assert.ok(!script.includes("/cache") && !script.includes("touch"));
   const rest = argv.slice(dashDash + 4);
-  assert.deepEqual(rest.slice(0, 2), ["2nex-sandbox-setup", "/tmp/stage"]);
-  assert.deepEqual(rest.slice(2, 5), ["ro-bind", "/usr", "/usr"]);
+  assert.deepEqual(rest.slice(0, 4), ["2nex-sandbox-setup", "/b/pid", "", "/tmp/stage"]);
+  assert.deepEqual(rest.slice(4, 7), ["ro-bind", "/usr", "/usr"]);
   const proc = rest.indexOf("proc");
   assert.deepEqual(rest.slice(proc, proc + 4), ["proc", "/proc", "hostname", "2nex"]);
   const exec = rest.indexOf("--2nex-exec--");
@@ -205,14 +220,43 @@ Deno.test("unshare argv: fixed setup script, data only as arguments", () => {
 });
 
 Deno.test("inner command: fixed launcher text that reads the script into the same shell", () => {
-  assert.deepEqual(innerCommand("/usr/bin/bash"), [
-    "/usr/bin/bash",
-    "-euo",
-    "pipefail",
-    "-c",
-    "umask 022 && exec 2>&1 && . /2nex/script",
-    "/usr/bin/bash",
-  ]);
+  const plain = innerCommand("/usr/bin/bash");
+  assert.deepEqual(plain.slice(0, 4), ["/usr/bin/bash", "-euo", "pipefail", "-c"]);
+  assert.deepEqual(plain.slice(5), ["/usr/bin/bash"]);
+  assert.match(plain[4], /^umask 022 && exec 2>&1 && /);
+  assert.match(plain[4], / && \. \/2nex\/script$/);
+  // Limits travel as words after $0; the text stays the same.
+  const limited = innerCommand("/usr/bin/bash", undefined, ["1024", "32"]);
+  assert.equal(limited[4], plain[4]);
+  assert.deepEqual(limited.slice(5), ["/usr/bin/bash", "1024", "32"]);
+});
+
+Deno.test("inner command: limits become hard rlimits, never raised, and the script sees no words", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The launcher sources /2nex/script; run its text with the script path swapped.
+    const script = `${dir}/script`;
+    await Deno.writeTextFile(
+      script,
+      'echo "$# $(ulimit -H -v) $(ulimit -S -v) $(ulimit -H -u 2>/dev/null || ulimit -H -p)"\n',
+    );
+    // bash names the process limit -u, dash -p; both must get it.
+    for (const shell of ["/bin/bash", "/bin/dash"]) {
+      const args = innerCommand(shell, ["-eu"], ["65536", "77"]).slice(1);
+      args[2] = args[2].replace("/2nex/script", script);
+      const run = async (prefix: string) => {
+        const output = await new Deno.Command("/bin/bash", {
+          args: ["-c", `${prefix}; exec "$@"`, "x", shell, ...args],
+        }).output();
+        return new TextDecoder().decode(output.stdout).trim();
+      };
+      assert.equal(await run("true"), "0 65536 65536 77", shell);
+      // A lower hard limit of the host stays as it is.
+      assert.equal(await run("ulimit -v 32768 && ulimit -u 50"), "0 32768 32768 50", shell);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("CPU lists and the variation prefix", () => {
@@ -231,17 +275,39 @@ Deno.test("CPU lists and the variation prefix", () => {
   assert.throws(() => variationPrefix({ cpus: 0, available: [0], arch: "x86_64" }), FailureError);
 });
 
-Deno.test("helper stderr: pid reports are taken out, everything else is logged", () => {
-  const pids: number[] = [];
-  const stderr = new HelperStderr((pid) => pids.push(pid));
+Deno.test("helper stderr: noise is dropped, everything else is logged, pid lookalikes too", () => {
+  const stderr = new HelperStderr();
   const encode = (text: string) => new TextEncoder().encode(text);
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  // bwrap's --info-fd block, split across chunks.
-  assert.equal(decode(stderr.filter(encode('{\n    "child-pid": 4242,\n    "mnt-nam'))), "");
-  assert.equal(decode(stderr.filter(encode('espace": 1\n}\nbwrap: oops\n'))), "bwrap: oops\n");
+  // What a build could write through /proc/1/fd/2: logged as text, never taken for a pid.
+  const forged = '{\n    "child-pid": 4242,\n}\n2nex-sandbox-init 777\n';
+  assert.equal(decode(stderr.filter(encode(forged))), forged);
+  assert.equal(decode(stderr.filter(encode("bwrap: oo"))), "");
+  assert.equal(decode(stderr.filter(encode("ps\n"))), "bwrap: oops\n");
   const quirk = "unshare: sigprocmask unblock failed: Invalid argument\n";
   assert.equal(decode(stderr.filter(encode(quirk))), "");
-  assert.equal(decode(stderr.filter(encode(`${INIT_PID_LINE} 777\npartial`))), "");
-  assert.deepEqual(pids, [4242, 777]);
-  assert.equal(stderr.message(), "bwrap: oops\npartial");
+  assert.equal(decode(stderr.filter(encode("partial"))), "");
+  assert.equal(stderr.message(), `${forged}bwrap: oops\npartial`);
+});
+
+Deno.test("init pid file: bwrap's info JSON or a bare number; nothing else", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/pid`;
+    assert.equal(readInitPid(file), undefined);
+    const cases: Array<[string, number | undefined]> = [
+      ['{\n    "child-pid": 4242,\n    "mnt-namespace": 1\n}\n', 4242],
+      ["777\n", 777],
+      ["", undefined],
+      ['{\n    "child-pid": 42', undefined], // half written
+      ["1\n", undefined],
+      ["12 34\n", undefined],
+    ];
+    for (const [text, pid] of cases) {
+      await Deno.writeTextFile(file, text);
+      assert.equal(readInitPid(file), pid, JSON.stringify(text));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,0 +1,57 @@
+/**
+ * Reads a `limits:` map (the workspace's `limits`, a manifest's `build.limits`)
+ * with diagnostics at the offending value.
+ * @module
+ */
+import type { Node } from "yaml";
+import { isScalar } from "./yaml_library.ts";
+import type { DiagnosticBag } from "./diagnostics.ts";
+import { describeNode, isNullNode, type NodeReader, offsetOf } from "./yaml.ts";
+import {
+  type BuildLimits,
+  formatSize,
+  LIMIT_KEYS,
+  MIN_MEMORY,
+  MIN_PROCESSES,
+  parseSize,
+} from "../sandbox/limits.ts";
+
+/** The limits `node` sets (a missing or null map sets none); errors go to `bag`. */
+export function readLimits(
+  reader: NodeReader,
+  bag: DiagnosticBag,
+  node: Node | null | undefined,
+  what: string,
+): Partial<BuildLimits> {
+  const limits: Partial<BuildLimits> = {};
+  if (node === undefined || isNullNode(node)) return limits;
+  const map = reader.map(node, `\`${what}\``);
+  if (!map) return limits;
+  for (const { key, value } of reader.entries(map, `\`${what}\``, LIMIT_KEYS)) {
+    const resolved = reader.resolve(value);
+    const scalar = resolved && isScalar(resolved) ? resolved.value : undefined;
+    const got = typeof scalar === "string" ? JSON.stringify(scalar) : describeNode(resolved);
+    if (key === "memory") {
+      const bytes = typeof scalar === "string" || typeof scalar === "number"
+        ? parseSize(scalar)
+        : undefined;
+      if (bytes === undefined || bytes < MIN_MEMORY) {
+        bag.error(
+          offsetOf(value),
+          `${what}.memory must be a size of at least ${formatSize(MIN_MEMORY)}, got ${got}`,
+          "write bytes or a number with K, M, G or T (powers of 1024), e.g. 8G",
+        );
+      } else limits.memory = bytes;
+    } else {
+      if (typeof scalar === "number" && Number.isSafeInteger(scalar) && scalar >= MIN_PROCESSES) {
+        limits.processes = scalar;
+      } else {
+        bag.error(
+          offsetOf(value),
+          `${what}.processes must be a whole number of at least ${MIN_PROCESSES}, got ${got}`,
+        );
+      }
+    }
+  }
+  return limits;
+}
