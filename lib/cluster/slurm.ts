@@ -171,8 +171,11 @@ async function submit(
   try {
     for (const job of jobs) {
       await Deno.writeTextFile(job.scriptPath, job.script, { mode: 0o755 });
-      const timeout = job.node.manifest.build.timeout ?? services.ws.config.timeout;
-      const argv = sbatchArgv(job, job.after.map((i) => ids[i]), slurm, timeout);
+      const { build } = job.node.manifest;
+      const argv = sbatchArgv(job, job.after.map((i) => ids[i]), slurm, {
+        timeoutSeconds: build.timeout ?? services.ws.config.timeout,
+        memoryBytes: build.limits?.memory ?? services.ws.config.limits.memory,
+      });
       const result = await run(argv, { check: false, timeoutMs: SACCT_TIMEOUT_MS });
       const id = parseJobId(result.stdout);
       if (result.code !== 0 || id === undefined) {

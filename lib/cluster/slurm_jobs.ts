@@ -68,14 +68,16 @@ export function sbatchArgv(
   job: JobPlan,
   dependencyIds: string[],
   options: SlurmOptions,
-  timeoutSeconds: number,
+  limits: { timeoutSeconds: number; memoryBytes: number },
 ): string[] {
   const argv = [
     "sbatch",
     "--parsable",
     `--job-name=${job.name}`,
     `--output=${job.logPath}`,
-    `--time=${Math.ceil(timeoutSeconds / 60) + JOB_OVERHEAD_MINUTES}`,
+    `--time=${Math.ceil(limits.timeoutSeconds / 60) + JOB_OVERHEAD_MINUTES}`,
+    // The build's memory limit, as the job's request (Slurm counts megabytes).
+    `--mem=${Math.ceil(limits.memoryBytes / 1024 ** 2)}M`,
   ];
   if (dependencyIds.length > 0) {
     // A failed dependency cancels the job at once instead of leaving it pending forever.

@@ -121,7 +121,10 @@ export class SlurmCluster {
           AccountingStoragePass: munge,
           JobAcctGatherType: "jobacct_gather/none",
           JobCompType: "jobcomp/none",
-          NodeName: `${host} CPUs=${navigator.hardwareConcurrency || 1} State=UNKNOWN`,
+          // Jobs ask for their build's memory limit: the node must own up to its memory.
+          NodeName: `${host} CPUs=${navigator.hardwareConcurrency || 1} RealMemory=${
+            Math.floor(Deno.systemMemoryInfo().total / 1024 ** 2)
+          } State=UNKNOWN`,
           PartitionName: "build Nodes=ALL Default=YES MaxTime=INFINITE State=UP",
         }),
       );

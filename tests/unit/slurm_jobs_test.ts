@@ -57,22 +57,33 @@ Deno.test("sbatchArgv: dependencies, time from the build's limit, the executor's
     sbatchArgs: ["--qos=low"],
     pollSeconds: 2,
   };
-  assert.deepEqual(sbatchArgv(job, ["11", "12"], options, 3600), [
-    "sbatch",
-    "--parsable",
-    "--job-name=2nex:app@1:main",
-    "--output=/r/0000-app.log",
-    "--time=75",
-    "--dependency=afterok:11:12",
-    "--kill-on-invalid-dep=yes",
-    "--partition=build",
-    "--account=distro",
-    "--qos=low",
-    "/r/0000-app.sh",
-  ]);
-  const alone = sbatchArgv(job, [], { ...options, partition: undefined, account: undefined }, 61);
+  assert.deepEqual(
+    sbatchArgv(job, ["11", "12"], options, {
+      timeoutSeconds: 3600,
+      memoryBytes: 2 * 1024 ** 3,
+    }),
+    [
+      "sbatch",
+      "--parsable",
+      "--job-name=2nex:app@1:main",
+      "--output=/r/0000-app.log",
+      "--time=75",
+      "--mem=2048M",
+      "--dependency=afterok:11:12",
+      "--kill-on-invalid-dep=yes",
+      "--partition=build",
+      "--account=distro",
+      "--qos=low",
+      "/r/0000-app.sh",
+    ],
+  );
+  const alone = sbatchArgv(job, [], { ...options, partition: undefined, account: undefined }, {
+    timeoutSeconds: 61,
+    memoryBytes: 1000,
+  });
   assert.ok(!alone.some((a) => a.startsWith("--dependency") || a.startsWith("--partition")));
   assert.ok(alone.includes("--time=17"));
+  assert.ok(alone.includes("--mem=1M"));
 });
 
 Deno.test("parseSacct and parseJobId: Slurm's words become phases", () => {
