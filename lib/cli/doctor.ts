@@ -9,6 +9,7 @@ import type { Command, CommandContext } from "./command.ts";
 import { ExitCode } from "../util/errors.ts";
 import { run } from "../util/process.ts";
 import { createSandbox, probe } from "../sandbox/select.ts";
+import { BuildCgroup } from "../sandbox/cgroup.ts";
 import { CONFIG_FILE } from "../workspace/config.ts";
 
 /** ok: works; warn: something optional is missing; fail: builds cannot run. */
@@ -44,7 +45,7 @@ const OPTIONAL_TOOLS: Array<{ tool: string; enables: string; debian: string }> =
 
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "check this host: namespaces, sandbox helpers, ostree, space, optional tools",
+  summary: "check this host: namespaces, sandbox helpers, ostree, cgroups, space, optional tools",
   usage: "2nex doctor",
   help: `Checks what 2nex needs from the host and says, for each missing piece, what it
 disables and how to fix it. Exits 1 when builds cannot run at all.
@@ -59,6 +60,7 @@ Example:
       await userNamespaces(),
       ...(await sandboxHelpers()),
       await ostree(),
+      await cgroups(),
       ...(await freeSpace(context)),
       ...(await optionalTools()),
     ];
@@ -155,6 +157,29 @@ async function ostree(): Promise<Check> {
       fix: "apt-get install ostree",
     };
   }
+}
+
+/** Whether builds get a cgroup for their process limit, tried for real. */
+async function cgroups(): Promise<Check> {
+  const name = "cgroups";
+  const cgroup = await BuildCgroup.create(4096);
+  if (cgroup) {
+    await cgroup.finish();
+    return {
+      name,
+      status: "ok",
+      detail: `builds get a pids cgroup (tried one under ${cgroup.dir.replace(/\/[^/]+$/, "")})`,
+    };
+  }
+  return {
+    name,
+    status: "warn",
+    detail: "no cgroup with the pids controller can be made here; rlimits limit processes instead",
+    disables:
+      "the process limit for builds run by root (the kernel does not apply RLIMIT_NPROC to root)",
+    fix: "delegate a cgroup v2 subtree with the pids controller to 2nex's user " +
+      "(systemd-run --user --scope -p Delegate=yes 2nex …), or run it where /sys/fs/cgroup/pids is writable",
+  };
 }
 
 async function freeSpace(context: CommandContext): Promise<Check[]> {

@@ -33,9 +33,11 @@ await e2eTest("doctor: every check passes on a host set up by scripts/setup.sh",
   assert.equal(code, 0);
   const byName = new Map(checks.map((c) => [c.name, c]));
   for (const name of ["user namespaces", "sandbox bwrap", "sandbox unshare", "ostree"]) {
+    // (cgroups: ok or warn depending on the host's delegation; both are valid answers.)
     assert.equal(byName.get(name)?.status, "ok", `${name}: ${JSON.stringify(byName.get(name))}`);
   }
   assert.match(byName.get("space: temporary directory")!.detail, /GiB free at/);
+  assert.ok(["ok", "warn"].includes(byName.get("cgroups")!.status));
 });
 
 await e2eTest("doctor: without ostree on PATH, says what that disables and how to fix it", [
