@@ -40,10 +40,13 @@ import {
   type CommitObject,
   encodeCommit,
   hasObject,
+  objectPath,
   readCommitObject,
+  readDirTree,
   renameInto,
   syncPaths,
   TEMP_PREFIX,
+  toHex,
   writeObject,
   writeTemp,
 } from "./objects.ts";
@@ -105,6 +108,9 @@ export interface CheckoutOptions {
    */
   hardlink?: boolean;
 }
+
+/** What a path of a committed tree is. */
+export type EntryType = "directory" | "file" | "symlink";
 
 /** Staging leftovers older than this are removed by gc. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -212,6 +218,31 @@ export class Store {
   async collisions(commits: string[], limit?: number): Promise<Collision[]> {
     const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
     return await findCollisions(this.path, roots, limit);
+  }
+
+  /**
+   * What the tree of `commit` holds at `path` (absolute, "/"-separated), read
+   * from its dirtrees without checking anything out and without following a
+   * symlink at any step: undefined when nothing is there.
+   */
+  async entryType(commit: string, path: string): Promise<EntryType | undefined> {
+    let dir = (await this.#root(commit)).tree;
+    const names = path.split("/").filter((name) => name !== "");
+    for (const [depth, name] of names.entries()) {
+      const tree = await readDirTree(this.path, dir);
+      const subdir = tree.dirs.get(name);
+      if (subdir !== undefined) {
+        if (depth === names.length - 1) return "directory";
+        dir = subdir.tree;
+        continue;
+      }
+      const file = tree.files.get(name);
+      if (file === undefined || depth < names.length - 1) return undefined;
+      // bare-user-only keeps a symlink's object as a symlink.
+      const info = await Deno.lstat(objectPath(this.path, toHex(file), "file"));
+      return info.isSymlink ? "symlink" : "file";
+    }
+    return "directory";
   }
 
   async #root(commit: string): Promise<TreeRoot> {
