@@ -13,7 +13,7 @@ import { sourceFileName } from "../source/file_name.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { cachedPath, isPathSegment } from "../source/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
-import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
+import { cacheLayout, DEPENDENCY_ROOT, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
 import { linkOrCopyNew, removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
@@ -213,7 +213,7 @@ export async function runBuild(
       sources: join(buildDir, "sources"),
       work: join(buildDir, "work"),
       out: join(buildDir, "out"),
-      root: join(buildDir, "root"),
+      root: join(buildDir, DEPENDENCY_ROOT),
       script: join(buildDir, "script"),
       inputs: join(buildDir, "inputs"),
     };

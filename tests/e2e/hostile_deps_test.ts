@@ -313,6 +313,23 @@ ln -s ${victim.path}/existing "$OUT_DIR/evil-file"`,
           );
         });
 
+        await t.step("a kept build tree holds no hard link into the repository", async () => {
+          await ws.write(
+            "manifests/c-kept.yaml",
+            consumer("c-kept", mode, ["dir-files"], "exit 7"),
+          );
+          const result = await ws.run(["build", "c-kept", "--keep-failed"]);
+          assert.equal(result.code, 1, result.stderr);
+          const kept = result.stderr.match(/build tree kept at (\S+)/)?.[1];
+          assert.ok(kept, result.stderr);
+          const file = join(kept, "root/opt/evil/existing");
+          assert.equal((await Deno.lstat(file)).nlink, 1);
+          // Someone looking into the kept tree may change it: the repository stays intact.
+          await Deno.writeTextFile(file, "edited by hand\n");
+          await ws.assertFsckClean();
+          await Deno.remove(kept, { recursive: true });
+        });
+
         await t.step("a build cannot write, remove or link a dependency's files", async () => {
           const result = await build(
             "c-tamper",
