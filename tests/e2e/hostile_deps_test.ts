@@ -213,6 +213,23 @@ for (const helper of ["bwrap", "unshare"]) {
           ]);
         });
 
+        await t.step("a dependency's top-level symlink chain, alone", async () => {
+          const result = await build(
+            "c-chain-alone",
+            consumer(
+              "c-chain-alone",
+              mode,
+              ["link-chain"],
+              // Shown as the symlinks they are: inside the sandbox they lead into its own /tmp.
+              `mkdir -p /opt/evil 2>/dev/null || true
+echo hostile > /opt/new 2>/dev/null || true
+echo hostile > /opt/existing 2>/dev/null || true
+echo ran > "$OUT_DIR/ran"`,
+            ),
+          );
+          assert.equal(result.code, 0, result.stderr);
+        });
+
         for (const dep of ["boot-abs", "boot-rel"]) {
           await t.step(`a dependency's /bootstrap is a symlink (${dep})`, async () => {
             const slug = `c-${dep}`;
@@ -271,7 +288,7 @@ ls /2nex > "$OUT_DIR/seen"`,
           });
         }
 
-        await t.step("the build's own result holds symlinks out of it", async () => {
+        await t.step("the build's own result and work dir hold symlinks out of them", async () => {
           const result = await build(
             "c-out-links",
             consumer(
@@ -299,7 +316,12 @@ ln -s ${victim.fromAnywhere} "$OUT_DIR/evil-chain"`,
               [],
               `echo kept > "$OUT_DIR/kept"
 ln -s ${victim.path} "$OUT_DIR/evil"
-ln -s ${victim.path}/existing "$OUT_DIR/evil-file"`,
+ln -s ${victim.path}/existing "$OUT_DIR/evil-file"
+# What 2nex removes after the build: the work dir, and in host mode /bootstrap.
+mkdir "$WORK_DIR/ro"
+ln -s ${victim.path} "$WORK_DIR/ro/evil"
+chmod 555 "$WORK_DIR/ro"
+if [ -w /bootstrap ]; then ln -s ${victim.path} /bootstrap/evil; fi`,
               { all: ["/kept", "/evil", "/evil/**"], discard: ["/evil-file", "/evil/*"] },
             ),
           );
