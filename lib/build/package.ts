@@ -147,7 +147,7 @@ const COLLISIONS_COUNTED = 100;
 
 /**
  * Paths that several dependencies provide with different contents: the union
- * of their trees keeps the last one's, as `ostree checkout --union` does, and
+ * of their trees keeps the last one's (see dependency_root.ts), and
  * the user learns which files were hidden instead of finding out in a broken
  * build.
  */

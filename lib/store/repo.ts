@@ -97,10 +97,6 @@ export interface StoreOpenOptions {
 
 /** Options of {@link Store.checkout}. */
 export interface CheckoutOptions {
-  /** Write into an existing `dest`, overwriting files (`--union`). */
-  union?: boolean;
-  /** Write into an existing `dest`; a differing file is an error (`--union-identical`). */
-  unionIdentical?: boolean;
   /**
    * true: hardlinks to the repository's objects or fail (`--require-hardlinks`);
    * false: copies (`--force-copy`), safe to modify; undefined: hardlinks when possible.
@@ -425,13 +421,13 @@ export class Store {
   }
 
   /**
-   * Writes a commit (or the commit a ref points at) into `dest` in user mode.
-   * `dest` must not exist unless a union option is set.
+   * Writes a commit (or the commit a ref points at) into `dest`, which must not
+   * exist, in user mode. There is no checkout into an existing directory: one
+   * over another opens the later tree's directories through the earlier one's
+   * symlinks; check out a union commit ({@link commitUnion}) instead.
    */
   async checkout(commitOrRef: string, dest: string, opts: CheckoutOptions = {}): Promise<void> {
     const argv = ["ostree", "checkout", `--repo=${this.path}`, "-U"];
-    if (opts.union) argv.push("--union");
-    if (opts.unionIdentical) argv.push("--union-identical");
     if (opts.hardlink === true) argv.push("--require-hardlinks");
     if (opts.hardlink === false) argv.push("--force-copy");
     if (!HEX64.test(commitOrRef)) validateRef(commitOrRef);

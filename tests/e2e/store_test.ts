@@ -292,10 +292,10 @@ Deno.test({
         ostreeRefs.trim().split("\n").sort(),
         Object.keys(await store.listRefs()).sort(),
       );
-      // A hardlinked checkout of the bundle, then a union of another output into it.
+      // A hardlinked checkout of the bundle and another output: one union, one checkout.
       const sysroot = `${root}/sysroot`;
-      await store.checkout(refs.bundle("dev"), sysroot, { hardlink: true });
-      await store.checkout(refs.output("doc"), sysroot, { union: true });
+      const both = await store.commitUnion([bundle.commit, outputCommits.doc], meta);
+      await store.checkout(both.commit, sysroot, { hardlink: true });
       assert.equal((await Deno.stat(`${sysroot}/usr/share`)).mode! & 0o777, 0o750);
       await Deno.stat(`${sysroot}/usr/share/man/man1/m4.1`);
 
