@@ -3,6 +3,7 @@
  * @module
  */
 import { join } from "node:path";
+import { unshareHardLinks } from "../util/fs.ts";
 
 export interface CacheLayout {
   /** Build trees of running (or kept failed) builds. */
@@ -40,7 +41,16 @@ export function latestLogPath(
 /** A marker file in a build tree kept by --keep-failed; trees without it are leftovers of killed runs. */
 export const KEEP_MARKER = ".2nex-kept";
 
-/** Marks a build tree as kept on purpose, so the next run does not clean it up. */
+/** The directory of a build tree that holds the dependencies (lib/build/dependency_root.ts). */
+export const DEPENDENCY_ROOT = "root";
+
+/**
+ * Marks a build tree as kept on purpose, so the next run does not clean it up.
+ * A hermetic build's dependency root hard-links the repository's files (the
+ * sandbox shows them read-only); a kept tree is there for people to look into
+ * and change, so it gets copies of its own first.
+ */
 export async function markKept(buildDir: string): Promise<void> {
+  await unshareHardLinks(join(buildDir, DEPENDENCY_ROOT));
   await Deno.writeTextFile(join(buildDir, KEEP_MARKER), "");
 }

@@ -5,7 +5,7 @@
  * verify against the manifest, commit, move the refs.
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { GraphNode, ResultPart } from "../graph/resolve.ts";
 import { computeInputKey, type DependencyInput } from "../graph/inputkey.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -13,7 +13,7 @@ import { sourceFileName } from "../source/file_name.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { cachedPath, isPathSegment } from "../source/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
-import { cacheLayout, latestLogPath, markKept } from "./layout.ts";
+import { cacheLayout, DEPENDENCY_ROOT, latestLogPath, markKept } from "./layout.ts";
 import { FailureError, VerificationError } from "../util/errors.ts";
 import { linkOrCopyNew, removeTree } from "../util/fs.ts";
 import { hostArch, hostTarget } from "../util/platform.ts";
@@ -34,6 +34,7 @@ import {
   type OriginalMode,
   originalMode,
 } from "../original/semantics.ts";
+import { assembleDependencyRoot, HOST_MODE_WRITABLE } from "./dependency_root.ts";
 
 /** What the build of one package produced, or why it was not needed. */
 export interface PackageOutcome {
@@ -146,7 +147,7 @@ const COLLISIONS_COUNTED = 100;
 
 /**
  * Paths that several dependencies provide with different contents: the union
- * of their trees keeps the last one's, as `ostree checkout --union` does, and
+ * of their trees keeps the last one's (see dependency_root.ts), and
  * the user learns which files were hidden instead of finding out in a broken
  * build.
  */
@@ -212,7 +213,7 @@ export async function runBuild(
       sources: join(buildDir, "sources"),
       work: join(buildDir, "work"),
       out: join(buildDir, "out"),
-      root: join(buildDir, "root"),
+      root: join(buildDir, DEPENDENCY_ROOT),
       script: join(buildDir, "script"),
       inputs: join(buildDir, "inputs"),
     };
@@ -226,18 +227,16 @@ export async function runBuild(
     const writableMounts: SandboxRequest["writableMounts"] = [];
     const warnings: string[] = [];
     if (original || deps.length > 0 || manifest.build.sandbox === "hermetic") {
-      await Deno.mkdir(dirs.root, { recursive: true });
       // Host mode and the original semantics copy (their roots are writable); hermetic
       // mode hardlinks, and the sandbox mounts the root read-only so no build can alter
       // the repository.
-      const hardlink = !original && manifest.build.sandbox === "hermetic";
+      await assembleDependencyRoot(store, deps, dirs.root, {
+        hardlink: !original && manifest.build.sandbox === "hermetic",
+        writableDir: !original && manifest.build.sandbox === "host"
+          ? HOST_MODE_WRITABLE
+          : undefined,
+      });
       warnings.push(...await collisionWarnings(store, deps));
-      for (const dep of deps) {
-        await store.checkout(dep.commit, dirs.root, {
-          union: true,
-          hardlink: hardlink ? undefined : false,
-        });
-      }
     }
     if (original) {
       warnings.push(...await prepareOriginalRoot(dirs.root, original));
@@ -382,18 +381,37 @@ async function mountHostModeDependencies(
   buildDir: string,
   warnings: string[],
 ): Promise<void> {
-  const bootstrap = join(hasDeps ? depsRoot : buildDir, "bootstrap");
-  await Deno.mkdir(join(bootstrap, "tools"), { recursive: true });
-  writable.push({ hostPath: bootstrap, sandboxPath: "/bootstrap" });
+  const bootstrap = join(hasDeps ? depsRoot : buildDir, HOST_MODE_WRITABLE);
+  await makeOwnDirectory(bootstrap);
+  await makeOwnDirectory(join(bootstrap, "tools"));
+  writable.push({ hostPath: bootstrap, sandboxPath: HOST_MODE_WRITABLE });
   if (!hasDeps) return;
   for await (const entry of Deno.readDir(depsRoot)) {
-    if (entry.name === "bootstrap") continue;
+    if (`/${entry.name}` === HOST_MODE_WRITABLE) continue;
     if (HOST_DIRS.has(entry.name)) {
       warnings.push(`host mode: a dependency's /${entry.name} is hidden by the host's`);
       continue;
     }
     if (RESERVED_DIRS.has(entry.name)) continue;
     readOnly.push({ hostPath: join(depsRoot, entry.name), sandboxPath: `/${entry.name}` });
+  }
+}
+
+/**
+ * Creates `path` unless something is there already: never through a symlink,
+ * since only its last component may be missing and its parent was checked.
+ * A parent that is anything but a real directory is an internal error: the
+ * dependency root is checked for that before it is laid out.
+ */
+async function makeOwnDirectory(path: string): Promise<void> {
+  const parent = await Deno.lstat(dirname(path));
+  if (!parent.isDirectory) {
+    throw new FailureError(`internal error: ${dirname(path)} is not a directory`);
+  }
+  try {
+    await Deno.mkdir(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
 }
 

@@ -135,7 +135,25 @@ async function keep(
 }
 
 /**
- * The union of `roots`, later ones overlaying earlier ones. Throws FailureError
+ * One tree has a file (or symlink) where another has a directory: the trees
+ * cannot be combined without one of them reaching through the other's entry.
+ */
+export class TreeClashError extends FailureError {
+  constructor(
+    /** Absolute inside the trees, e.g. "/opt/evil". */
+    readonly path: string,
+    /** Index (in the roots given) of a tree with a file at `path`, and that file's checksum. */
+    readonly fileTree: number,
+    readonly file: string,
+    /** Index of a tree with a directory at `path`. */
+    readonly dirTree: number,
+  ) {
+    super(`cannot combine trees: ${path} is a file in one and a directory in another`);
+  }
+}
+
+/**
+ * The union of `roots`, later ones overlaying earlier ones. Throws TreeClashError
  * when one tree has a file where another has a directory.
  */
 export async function unionTrees(
@@ -144,47 +162,45 @@ export async function unionTrees(
   unsynced: Set<string>,
 ): Promise<TreeRoot> {
   if (roots.length === 0) throw new FailureError("a union needs at least one tree");
-  return await merge(repo, new TreeReader(repo), roots, "", unsynced);
+  const indexed = roots.map((root, index) => ({ index, root }));
+  return await merge(repo, new TreeReader(repo), indexed, "", unsynced);
 }
 
 async function merge(
   repo: string,
   reader: TreeReader,
-  roots: TreeRoot[],
+  roots: Array<{ index: number; root: TreeRoot }>,
   path: string,
   unsynced: Set<string>,
 ): Promise<TreeRoot> {
-  const meta = roots[roots.length - 1].meta;
-  const distinct = new Set(roots.map((root) => toHex(root.tree)));
-  if (distinct.size === 1) return { tree: roots[0].tree, meta };
-  const files = new Map<string, RawChecksum>();
-  const subdirs = new Map<string, TreeRoot[]>();
-  for (const root of roots) {
+  const meta = roots[roots.length - 1].root.meta;
+  const distinct = new Set(roots.map(({ root }) => toHex(root.tree)));
+  if (distinct.size === 1) return { tree: roots[0].root.tree, meta };
+  const files = new Map<string, { index: number; checksum: RawChecksum }>();
+  const subdirs = new Map<string, Array<{ index: number; root: TreeRoot }>>();
+  for (const { index, root } of roots) {
     const tree = await reader.read(root.tree);
     for (const [name, checksum] of tree.files) {
-      if (subdirs.has(name)) throw clash(path, name);
-      files.set(name, checksum);
+      const dirs = subdirs.get(name);
+      if (dirs) throw new TreeClashError(`${path}/${name}`, index, toHex(checksum), dirs[0].index);
+      files.set(name, { index, checksum });
     }
     for (const [name, child] of tree.dirs) {
-      if (files.has(name)) throw clash(path, name);
+      const file = files.get(name);
+      if (file) {
+        throw new TreeClashError(`${path}/${name}`, file.index, toHex(file.checksum), index);
+      }
       const list = subdirs.get(name) ?? [];
-      list.push(child);
+      list.push({ index, root: child });
       subdirs.set(name, list);
     }
   }
   const dirs = new Map<string, TreeRoot>();
   for (const [name, list] of subdirs) {
-    dirs.set(name, await merge(repo, reader, list, path ? `${path}/${name}` : name, unsynced));
+    dirs.set(name, await merge(repo, reader, list, `${path}/${name}`, unsynced));
   }
-  return { tree: await storeDirTree(repo, files, dirs, unsynced), meta };
-}
-
-function clash(path: string, name: string): FailureError {
-  return new FailureError(
-    `cannot combine trees: /${
-      path ? `${path}/` : ""
-    }${name} is a file in one and a directory in another`,
-  );
+  const checksums = new Map([...files].map(([name, file]) => [name, file.checksum]));
+  return { tree: await storeDirTree(repo, checksums, dirs, unsynced), meta };
 }
 
 /** A path that two or more trees fill differently: different files, or a file and a directory. */

@@ -25,8 +25,10 @@ export {
   type CommitOptions,
   type CommitResult,
   type DirectoryCommitOptions,
+  type EntryType,
   Store,
   type StoreOpenOptions,
 } from "./repo.ts";
 export type { CommitObject } from "./objects.ts";
+export { TreeClashError } from "./compose.ts";
 export { hashTree, type TreeHash } from "./checksum.ts";

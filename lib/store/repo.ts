@@ -40,10 +40,13 @@ import {
   type CommitObject,
   encodeCommit,
   hasObject,
+  objectPath,
   readCommitObject,
+  readDirTree,
   renameInto,
   syncPaths,
   TEMP_PREFIX,
+  toHex,
   writeObject,
   writeTemp,
 } from "./objects.ts";
@@ -94,10 +97,6 @@ export interface StoreOpenOptions {
 
 /** Options of {@link Store.checkout}. */
 export interface CheckoutOptions {
-  /** Write into an existing `dest`, overwriting files (`--union`). */
-  union?: boolean;
-  /** Write into an existing `dest`; a differing file is an error (`--union-identical`). */
-  unionIdentical?: boolean;
   /**
    * true: hardlinks to the repository's objects or fail (`--require-hardlinks`);
    * false: copies (`--force-copy`), safe to modify; undefined: hardlinks when possible.
@@ -105,6 +104,9 @@ export interface CheckoutOptions {
    */
   hardlink?: boolean;
 }
+
+/** What a path of a committed tree is. */
+export type EntryType = "directory" | "file" | "symlink";
 
 /** Staging leftovers older than this are removed by gc. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -212,6 +214,31 @@ export class Store {
   async collisions(commits: string[], limit?: number): Promise<Collision[]> {
     const roots = await Promise.all(commits.map((commit) => this.#root(commit)));
     return await findCollisions(this.path, roots, limit);
+  }
+
+  /**
+   * What the tree of `commit` holds at `path` (absolute, "/"-separated), read
+   * from its dirtrees without checking anything out and without following a
+   * symlink at any step: undefined when nothing is there.
+   */
+  async entryType(commit: string, path: string): Promise<EntryType | undefined> {
+    let dir = (await this.#root(commit)).tree;
+    const names = path.split("/").filter((name) => name !== "");
+    for (const [depth, name] of names.entries()) {
+      const tree = await readDirTree(this.path, dir);
+      const subdir = tree.dirs.get(name);
+      if (subdir !== undefined) {
+        if (depth === names.length - 1) return "directory";
+        dir = subdir.tree;
+        continue;
+      }
+      const file = tree.files.get(name);
+      if (file === undefined || depth < names.length - 1) return undefined;
+      // bare-user-only keeps a symlink's object as a symlink.
+      const info = await Deno.lstat(objectPath(this.path, toHex(file), "file"));
+      return info.isSymlink ? "symlink" : "file";
+    }
+    return "directory";
   }
 
   async #root(commit: string): Promise<TreeRoot> {
@@ -394,13 +421,13 @@ export class Store {
   }
 
   /**
-   * Writes a commit (or the commit a ref points at) into `dest` in user mode.
-   * `dest` must not exist unless a union option is set.
+   * Writes a commit (or the commit a ref points at) into `dest`, which must not
+   * exist, in user mode. There is no checkout into an existing directory: one
+   * over another opens the later tree's directories through the earlier one's
+   * symlinks; check out a union commit ({@link commitUnion}) instead.
    */
   async checkout(commitOrRef: string, dest: string, opts: CheckoutOptions = {}): Promise<void> {
     const argv = ["ostree", "checkout", `--repo=${this.path}`, "-U"];
-    if (opts.union) argv.push("--union");
-    if (opts.unionIdentical) argv.push("--union-identical");
     if (opts.hardlink === true) argv.push("--require-hardlinks");
     if (opts.hardlink === false) argv.push("--force-copy");
     if (!HEX64.test(commitOrRef)) validateRef(commitOrRef);

@@ -80,3 +80,51 @@ export async function linkOrCopyNew(from: string, to: string): Promise<void> {
     }
   }
 }
+
+/**
+ * Gives every regular file under `dir` that has other hard links a copy of its
+ * own (same content and mode), so that changing it changes nothing elsewhere.
+ * Symlinks are left as they are and never followed; a missing `dir` is fine.
+ */
+export async function unshareHardLinks(dir: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return;
+    }
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) {
+      await unshareHardLinks(path);
+      continue;
+    }
+    const info = await Deno.lstat(path);
+    if (!info.isFile || (info.nlink ?? 1) < 2) continue;
+    const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
+    await withWritableDirectory(dir, async () => {
+      try {
+        await Deno.copyFile(path, temp);
+        await Deno.rename(temp, path);
+      } catch (error) {
+        await Deno.remove(temp).catch(() => {});
+        throw error;
+      }
+    });
+  }
+}
+
+/** Runs `change` on entries of `dir`; if `dir` is read-only, makes it writable for the moment. */
+async function withWritableDirectory(dir: string, change: () => Promise<void>): Promise<void> {
+  const mode = ((await Deno.lstat(dir)).mode ?? 0o755) & 0o7777;
+  const writable = (mode & 0o200) !== 0;
+  if (!writable) await Deno.chmod(dir, mode | 0o200);
+  try {
+    await change();
+  } finally {
+    if (!writable) await Deno.chmod(dir, mode);
+  }
+}

@@ -10,6 +10,7 @@ import {
   parsePackageRef,
   refProblem,
   Store,
+  TreeClashError,
 } from "../../lib/store/mod.ts";
 import { decodeVariant, encodeVariant, type GValue } from "../../lib/store/gvariant.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
@@ -291,10 +292,10 @@ Deno.test({
         ostreeRefs.trim().split("\n").sort(),
         Object.keys(await store.listRefs()).sort(),
       );
-      // A hardlinked checkout of the bundle, then a union of another output into it.
+      // A hardlinked checkout of the bundle and another output: one union, one checkout.
       const sysroot = `${root}/sysroot`;
-      await store.checkout(refs.bundle("dev"), sysroot, { hardlink: true });
-      await store.checkout(refs.output("doc"), sysroot, { union: true });
+      const both = await store.commitUnion([bundle.commit, outputCommits.doc], meta);
+      await store.checkout(both.commit, sysroot, { hardlink: true });
       assert.equal((await Deno.stat(`${sysroot}/usr/share`)).mode! & 0o777, 0o750);
       await Deno.stat(`${sysroot}/usr/share/man/man1/m4.1`);
 
@@ -548,6 +549,59 @@ Deno.test({
       ]);
       assert.deepEqual(await store.collisions([commits[0], commits[0]]), []);
       assert.deepEqual(await store.collisions(commits, 1), [{ path: "/etc/conf", trees: [0, 2] }]);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "commitUnion: a symlink or file in one tree where another has a directory is a TreeClashError naming both",
+  ignore,
+  async fn() {
+    const root = await tempDir("clash");
+    try {
+      const store = await Store.open(`${root}/repo`, { create: true });
+      const meta = { subject: "s", metadata: {}, timestamp: 0 };
+      const commitOf = async (name: string, make: (dir: string) => void) => {
+        Deno.mkdirSync(`${root}/${name}/opt`, { recursive: true });
+        make(`${root}/${name}`);
+        return (await store.commit(`${root}/${name}`, meta)).commit;
+      };
+      const link = await commitOf("link", (dir) => Deno.symlinkSync(root, `${dir}/opt/evil`));
+      const file = await commitOf("file", (dir) => write(`${dir}/opt/evil`, "f"));
+      const directory = await commitOf("dir", (dir) => write(`${dir}/opt/evil/new`, "d"));
+      const other = await commitOf("other", (dir) => write(`${dir}/opt/other`, "o"));
+
+      for (
+        const [commits, fileTree, dirTree] of [
+          [[link, other, directory], 0, 2],
+          [[directory, other, link], 2, 0],
+          [[file, directory], 0, 1],
+        ] as const
+      ) {
+        const error = await store.commitUnion([...commits], meta).then(
+          () => assert.fail("the union of a clash succeeded"),
+          (error) => error,
+        );
+        assert.ok(error instanceof TreeClashError, String(error));
+        assert.equal(error.path, "/opt/evil");
+        assert.equal(error.fileTree, fileTree);
+        assert.equal(error.dirTree, dirTree);
+      }
+      // What each tree has at a path, read from the repository without following the symlink.
+      assert.equal(await store.entryType(link, "/opt/evil"), "symlink");
+      assert.equal(await store.entryType(link, "/opt/evil/new"), undefined);
+      assert.equal(await store.entryType(file, "/opt/evil"), "file");
+      assert.equal(await store.entryType(directory, "/opt/evil"), "directory");
+      assert.equal(await store.entryType(directory, "/opt/evil/new"), "file");
+      assert.equal(await store.entryType(directory, "/"), "directory");
+      assert.equal(await store.entryType(other, "/opt/evil"), undefined);
+      // Trees that agree still combine.
+      const union = await store.commitUnion([link, other], meta);
+      assert.equal(await store.entryType(union.commit, "/opt/evil"), "symlink");
+      assert.equal(await store.entryType(union.commit, "/opt/other"), "file");
     } finally {
       await Deno.remove(root, { recursive: true });
     }

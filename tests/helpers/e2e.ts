@@ -41,7 +41,7 @@ export async function missingTools(tools: string[]): Promise<string[]> {
 export async function e2eTest(
   name: string,
   tools: string[],
-  fn: () => Promise<void>,
+  fn: (t: Deno.TestContext) => Promise<void>,
 ): Promise<void> {
   const missing = await missingTools(tools);
   Deno.test({
@@ -49,9 +49,9 @@ export async function e2eTest(
     ignore: missing.length > 0 && !inCi,
     // Each test ends the processes it starts and awaits their status itself.
     sanitizeResources: false,
-    fn: async () => {
+    fn: async (t) => {
       if (missing.length > 0) assert.fail(`missing tools: ${missing.join(", ")}`);
-      await fn();
+      await fn(t);
     },
   });
 }
