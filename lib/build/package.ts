@@ -668,7 +668,7 @@ export async function restoreRefs(
   if (Object.keys(wanted).length > 0) await store.setRefs(wanted);
 }
 
-/** Writes the build's hash to the failed tree's report and refuses it (exit 3). */
+/** The error that refuses a result whose hash differs from the manifest's (exit 3), with `detail`. */
 export function mismatchError(
   manifest: Manifest,
   expected: string,

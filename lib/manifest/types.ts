@@ -6,6 +6,7 @@
 
 import type { BuildLimits } from "../sandbox/limits.ts";
 
+/** "hermetic": only the dependencies; "host": the host's /usr and friends (bootstrap phases). */
 export type SandboxMode = "hermetic" | "host";
 
 /**

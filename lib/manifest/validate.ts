@@ -143,7 +143,7 @@ class ManifestValidator {
       this.bag.error(offsetOf(top), "missing required section `package`");
       return undefined;
     }
-    const pkg = this.packageInfo(pkgSection.value, pkgSection.keyNode);
+    const pkg = this.packageInfo(pkgSection.value);
     if (!pkg) return undefined;
 
     const packageScope: Scope = { package: packageValue(pkg), ...this.hostScope };
@@ -181,7 +181,7 @@ class ManifestValidator {
 
   // ---- package -----------------------------------------------------------
 
-  private packageInfo(node: Node | null, keyNode: Node): PackageInfo | undefined {
+  private packageInfo(node: Node | null): PackageInfo | undefined {
     const map = this.reader.map(node, "`package`");
     if (!map) return undefined;
     const fields = this.fieldMap(map, "`package`", PACKAGE_KEYS);
@@ -249,7 +249,6 @@ class ManifestValidator {
     const description = this.optionalText(fields, "description", { scope: textScope });
     // The original format writes `homepage: ""` for packages without one.
     const homepage = this.optionalText(fields, "homepage", { scope: textScope, allowEmpty: true });
-    void keyNode;
     if (this.bag.items.length > errorsBefore && (slug === undefined || version === undefined)) {
       return undefined;
     }

@@ -47,8 +47,9 @@ export interface Mount {
   sandboxPath: string;
 }
 
-/** "hermetic": only the dependencies; "host": the host's /usr and friends (bootstrap phases). */
-export type SandboxMode = "hermetic" | "host";
+// The mode is the manifest's `build.sandbox`: one definition, in the manifest's types.
+export type { SandboxMode } from "../manifest/types.ts";
+import type { SandboxMode } from "../manifest/types.ts";
 
 /** Everything one sandboxed build needs. The caller creates the directories. */
 export interface SandboxRequest {
