@@ -21,7 +21,7 @@ import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
 import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
 import { META, provenanceMetadata } from "./provenance.ts";
 import { type BuildLimits, formatSize, type LimitHit, limitHitInLog } from "../sandbox/limits.ts";
-import { refsOfPackage } from "../store/refs.ts";
+import { inputKeyRef, refsOfPackage } from "../store/refs.ts";
 import type { Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
 import { originalChecksum } from "../original/checksum.ts";
@@ -101,7 +101,7 @@ export async function cachedResult(
 ): Promise<ResultRecord | undefined> {
   const record = await services.index.get(key);
   if (!record) return undefined;
-  const commit = await services.store.resolveRef(`2nex/inputs/${key}`);
+  const commit = await services.store.resolveRef(inputKeyRef(key));
   return commit === record.commit ? record : undefined;
 }
 
@@ -633,7 +633,7 @@ export async function commitRun(
     parts[`bundles/${name}`] = bundle.commit;
     newRefs[refs.bundle(name)] = bundle.commit;
   }
-  newRefs[`2nex/inputs/${inputKey}`] = tree.commit;
+  newRefs[inputKeyRef(inputKey)] = tree.commit;
   await store.setRefs(newRefs);
   const record: ResultRecord = {
     inputKey,
