@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Store } from "../store/mod.ts";
+import type { PruneSummary, Store } from "../store/mod.ts";
 import { INPUT_KEY_PREFIX } from "../store/refs.ts";
 import { ResultIndex } from "./results.ts";
 import { cacheLayout } from "./layout.ts";
@@ -19,7 +19,7 @@ export interface GcSummary {
   inputRefsRemoved: number;
   sourcesRemoved: number;
   buildTreesRemoved: number;
-  prune: string;
+  prune: PruneSummary;
 }
 
 /** Collects garbage; the caller holds the workspace lock. */

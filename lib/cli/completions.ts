@@ -30,7 +30,9 @@ Example:
     }
     // Imported here: the command table lists this command itself.
     const { COMMANDS } = await import("./commands.ts");
-    context.out.print(completionScript(shell as Shell, COMMANDS));
+    const script = completionScript(shell as Shell, COMMANDS);
+    if (context.out.options.json) context.out.json({ shell, script });
+    else context.out.print(script);
     return ExitCode.ok;
   },
 };

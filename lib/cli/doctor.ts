@@ -65,7 +65,7 @@ Example:
       ...(await optionalTools()),
     ];
     if (context.out.options.json) {
-      context.out.json({ version: 1, checks });
+      context.out.json({ checks });
     } else {
       const width = Math.max(...checks.map((c) => c.name.length));
       for (const c of checks) {

@@ -59,7 +59,7 @@ Example:
       });
       return ExitCode.invalid;
     }
-    if (context.out.options.json) context.out.json(value);
+    if (context.out.options.json) context.out.json({ value });
     else context.out.print(formatValue(value));
     return ExitCode.ok;
   },

@@ -4,7 +4,6 @@ import { loadSelected } from "./packages.ts";
 import { buildOrder, type GraphNode, type ResultPart } from "../graph/resolve.ts";
 import { dependentsOf } from "../graph/query.ts";
 import { ExitCode, InvalidInputError } from "../util/errors.ts";
-import { displayPath } from "../manifest/diagnostics.ts";
 
 export const graphCommand: Command = {
   name: "graph",
@@ -75,18 +74,20 @@ Example:
       return text;
     };
     if (format === "json") {
-      context.out.json(order.map((n) => ({
-        slug: n.manifest.package.slug,
-        version: n.manifest.package.version,
-        flavor: n.manifest.package.flavor,
-        manifest: displayPath(n.id, context.cwd),
-        dependencies: n.deps.map((d) => ({
-          name: d.spec.name,
-          package: d.target ? label(d.target) : null,
-          part: partName(d.part),
-          ref: d.externalRef ?? null,
+      context.out.json({
+        packages: order.map((n) => ({
+          slug: n.manifest.package.slug,
+          version: n.manifest.package.version,
+          flavor: n.manifest.package.flavor,
+          manifest: n.id,
+          dependencies: n.deps.map((d) => ({
+            name: d.spec.name,
+            package: d.target ? label(d.target) : null,
+            part: partName(d.part),
+            ref: d.externalRef ?? null,
+          })),
         })),
-      })));
+      });
     } else if (format === "dot") {
       // A DOT ID that starts with a digit must be a number or a quoted string:
       // an unquoted `2nex` is a syntax error for Graphviz.

@@ -1,6 +1,7 @@
 /** `2nex lint [PATH…]`: validate manifests and the dependency graph. */
 import { resolve } from "node:path";
 import type { Command } from "./command.ts";
+import { jsonDiagnostic } from "./output.ts";
 import { loadPackages } from "./packages.ts";
 import { sortDiagnostics } from "../manifest/diagnostics.ts";
 import { loadManifests } from "../workspace/discover.ts";
@@ -56,14 +57,12 @@ Example:
     const errors = sorted.filter((d) => d.severity === "error").length;
     const warnings = sorted.length - errors;
     if (context.out.options.json) {
-      context.out.json(sorted.map((d) => ({
-        file: d.file,
-        line: d.line,
-        column: d.col,
-        severity: d.severity,
-        message: d.message,
-        hint: d.hint ?? null,
-      })));
+      context.out.json({
+        manifests: checked,
+        errors,
+        warnings,
+        diagnostics: sorted.map(jsonDiagnostic),
+      });
     } else {
       for (const d of sorted) context.out.diagnostic(d);
       context.out.info(

@@ -4,7 +4,7 @@
  * @module
  */
 import { type Command, CommandContext, GLOBAL_HELP, parseCommandArgs } from "./command.ts";
-import { Output, wantsColor } from "./output.ts";
+import { jsonDiagnostic, type JsonError, Output, wantsColor } from "./output.ts";
 import { ExitCode, TwonexError } from "../util/errors.ts";
 import { ioErrorFromUnknown } from "../util/io_error.ts";
 import { VERSION } from "../version.ts";
@@ -42,6 +42,7 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
   }
   const name = argv[commandIndex];
   const command = COMMANDS.find((c) => c.name === name);
+  if (command) out.command = command.name;
   if (!command) {
     const { InvalidInputError } = await import("../util/errors.ts");
     const { closestNames } = await import("../expr/suggest.ts");
@@ -83,7 +84,12 @@ function reportError(thrown: unknown, out: Output): number {
   // The reader went away (`2nex show x | head`): stop quietly, as other tools do.
   if (error instanceof Deno.errors.BrokenPipe) return ExitCode.ok;
   if (error instanceof WorkspaceConfigError) {
-    for (const d of error.diagnostics) out.diagnostic(d);
+    if (out.options.json) {
+      out.jsonError({
+        ...jsonErrorBase(error.message, undefined, error.exitCode),
+        diagnostics: error.diagnostics.map(jsonDiagnostic),
+      });
+    } else for (const d of error.diagnostics) out.diagnostic(d);
     return error.exitCode;
   }
   // A full disk or a read-only file system the code did not expect at that
@@ -91,27 +97,40 @@ function reportError(thrown: unknown, out: Output): number {
   const ioError = ioErrorFromUnknown(error);
   if (ioError) error = ioError;
   if (error instanceof TwonexError) {
-    if (error.position && error.position.line > 0) {
-      out.diagnostic({
-        ...error.position,
-        severity: "error",
-        message: error.message,
-        hint: error.hint,
+    const at = error.position && error.position.line > 0 ? error.position : undefined;
+    if (out.options.json) {
+      out.jsonError({
+        ...jsonErrorBase(error.message, error.hint, error.exitCode),
+        file: at?.file ?? null,
+        line: at?.line ?? null,
+        column: at?.col ?? null,
       });
+    } else if (at) {
+      out.diagnostic({ ...at, severity: "error", message: error.message, hint: error.hint });
     } else {
       out.error(error.message, error.hint);
     }
     return error.exitCode;
   }
-  if (error instanceof Deno.errors.NotCapable) {
-    out.error(`2nex was not granted a permission it needs: ${error.message}`);
-    return ExitCode.failure;
-  }
-  // A bug in 2nex, not a user mistake: keep the stack for the report.
-  out.error(
-    `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`,
-  );
+  const message = error instanceof Deno.errors.NotCapable
+    ? `2nex was not granted a permission it needs: ${error.message}`
+    // A bug in 2nex, not a user mistake: keep the stack for the report.
+    : `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+  if (out.options.json) out.jsonError(jsonErrorBase(message, undefined, ExitCode.failure));
+  else out.error(message);
   return ExitCode.failure;
+}
+
+function jsonErrorBase(message: string, hint: string | undefined, exitCode: number): JsonError {
+  return {
+    message,
+    hint: hint ?? null,
+    exitCode,
+    file: null,
+    line: null,
+    column: null,
+    diagnostics: [],
+  };
 }
 
 function topLevelHelp(): string {

@@ -15,7 +15,52 @@ export interface OutputOptions {
 
 const encoder = new TextEncoder();
 
+/**
+ * The version of every JSON document 2nex prints (its `version` field), one
+ * for all commands; raised when any shape changes incompatibly. The schemas
+ * are in docs/schemas/.
+ */
+export const JSON_VERSION = 1;
+
+/** What `--json` prints for an error, in place of the command's document. */
+export interface JsonError {
+  message: string;
+  hint: string | null;
+  exitCode: number;
+  /** Where in a file the error is, when it is about one. */
+  file: string | null;
+  line: number | null;
+  column: number | null;
+  /** Every problem, for errors that carry several (an invalid 2nex.yaml). */
+  diagnostics: JsonDiagnostic[];
+}
+
+/** A diagnostic in JSON: `lint` lists them, errors carry them. */
+export interface JsonDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  severity: "error" | "warning";
+  message: string;
+  hint: string | null;
+}
+
+/** A diagnostic as `lint --json` and JSON errors list it. */
+export function jsonDiagnostic(d: Diagnostic): JsonDiagnostic {
+  return {
+    file: d.file,
+    line: d.line,
+    column: d.col,
+    severity: d.severity,
+    message: d.message,
+    hint: d.hint ?? null,
+  };
+}
+
 export class Output {
+  /** The command being run, named in every JSON document; null before one is known. */
+  command: string | null = null;
+
   constructor(readonly options: OutputOptions) {}
 
   /** A result line on stdout (suppressed in JSON mode, where `json()` is used). */
@@ -23,9 +68,18 @@ export class Output {
     Deno.stdout.writeSync(encoder.encode(text + "\n"));
   }
 
-  /** A machine-readable result on stdout. */
-  json(value: unknown): void {
-    Deno.stdout.writeSync(encoder.encode(JSON.stringify(value, null, 2) + "\n"));
+  /**
+   * The command's one machine-readable document on stdout: `fields` after
+   * `version` and `command`. Paths in it are absolute.
+   */
+  json(fields: Record<string, unknown>): void {
+    const document = { version: JSON_VERSION, command: this.command, ...fields };
+    Deno.stdout.writeSync(encoder.encode(JSON.stringify(document, null, 2) + "\n"));
+  }
+
+  /** An error as the JSON document of a command that failed. */
+  jsonError(error: JsonError): void {
+    this.json({ error });
   }
 
   /** Progress and information on stderr, hidden by --quiet. */

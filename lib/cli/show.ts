@@ -58,10 +58,11 @@ Example:
     );
     if (context.out.options.json) {
       context.out.json({
-        manifest: displayPath(m.path, context.cwd),
+        manifest: m.path,
         evaluated: manifestDocument(m),
         refs: refList,
-        dependencies: deps,
+        // JSON paths are absolute, whatever the text shows.
+        dependencies: deps.map((d, i) => ({ ...d, manifest: node.deps[i].target?.id ?? null })),
         mode,
         environment: Object.fromEntries(environment),
         ...status,

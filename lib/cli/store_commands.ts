@@ -51,7 +51,7 @@ Example:
       offline: Boolean(options.offline),
       out: context.out,
     });
-    if (context.out.options.json) context.out.json(Object.fromEntries(fetched));
+    if (context.out.options.json) context.out.json({ sources: Object.fromEntries(fetched) });
     else {context.out.info(
         `${fetched.size} source${
           fetched.size === 1 ? "" : "s"
@@ -91,7 +91,7 @@ Example:
       offline,
     });
     await dropNetworkPermission();
-    if (context.out.options.json) context.out.json(result);
+    if (context.out.options.json) context.out.json({ ...result });
     else {context.out.info(
         `vendored ${result.files.length} file${result.files.length === 1 ? "" : "s"} into ${dir}`,
       );}
@@ -242,6 +242,11 @@ Example:
         hint: `run \`2nex build ${positionals[0]}\``,
       });
     }
+    if (context.out.options.json) {
+      file.close();
+      context.out.json({ path, log: await Deno.readTextFile(path) });
+      return ExitCode.ok;
+    }
     await file.readable.pipeTo(Deno.stdout.writable, { preventClose: true });
     return ExitCode.ok;
   },
@@ -274,7 +279,7 @@ Example:
     const state = await openWorkspaceState(loaded.ws, context.out);
     try {
       const summary = await collectGarbage(state.store, loaded.ws.config.cache, needed);
-      if (context.out.options.json) context.out.json(summary);
+      if (context.out.options.json) context.out.json({ ...summary });
       else {
         context.out.info(
           `removed ${summary.inputRefsRemoved} stale cache entr${
@@ -285,7 +290,12 @@ Example:
             }, ` +
             `${summary.buildTreesRemoved} build tree${summary.buildTreesRemoved === 1 ? "" : "s"}`,
         );
-        if (summary.prune) context.out.info(summary.prune);
+        const { prune } = summary;
+        context.out.info(
+          `repository: ${prune.deletedObjects} of ${prune.totalObjects ?? "?"} objects deleted${
+            prune.freed ? ` (${prune.freed} freed)` : ""
+          }${prune.staleTemporaries ? `, ${prune.staleTemporaries} stale temporary entries` : ""}`,
+        );
       }
     } finally {
       state.release();

@@ -31,7 +31,6 @@ Example:
     const path = dependencyPath(from, to);
     if (context.out.options.json) {
       context.out.json({
-        version: 1,
         from: fullName(from),
         to: fullName(to),
         path: path?.map(fullName) ?? null,

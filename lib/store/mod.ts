@@ -26,6 +26,8 @@ export {
   type CommitResult,
   type DirectoryCommitOptions,
   type EntryType,
+  parsePrune,
+  type PruneSummary,
   Store,
   type StoreOpenOptions,
 } from "./repo.ts";

@@ -446,15 +446,12 @@ export class Store {
    * temporary files of interrupted writes. Must not run while a build of the same
    * repository is between its commit and its setRefs.
    */
-  async gc(): Promise<string> {
+  async gc(): Promise<PruneSummary> {
     const { stdout } = await run(["ostree", "prune", `--repo=${this.path}`, "--refs-only"])
       .catch((error) => {
         throw asToolIoError(error, "pruning the repository", this.path);
       });
-    const removed = await this.#removeStaleTemporaries();
-    const lines = [stdout.trim()];
-    if (removed > 0) lines.push(`Removed ${removed} stale temporary entries`);
-    return lines.filter((line) => line !== "").join("\n");
+    return { ...parsePrune(stdout), staleTemporaries: await this.#removeStaleTemporaries() };
   }
 
   /** Removes our temporary files and ostree staging dirs nobody touched for an hour. */
@@ -529,4 +526,29 @@ async function initAtomically(path: string): Promise<void> {
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
+}
+
+/** What `Store.gc` removed. */
+export interface PruneSummary {
+  /** Objects in the repository before pruning (ostree's count), when it said. */
+  totalObjects: number | null;
+  deletedObjects: number;
+  /** ostree's own words for the space freed, e.g. "1.2 MB"; null when nothing was deleted. */
+  freed: string | null;
+  /** Temporary files of interrupted writes that were removed. */
+  staleTemporaries: number;
+}
+
+/**
+ * Reads `ostree prune`'s report: "Total objects: N" and "Deleted N objects,
+ * SIZE freed", or "No unreachable objects".
+ */
+export function parsePrune(text: string): Omit<PruneSummary, "staleTemporaries"> {
+  const total = /Total objects:\s*(\d+)/.exec(text);
+  const deleted = /Deleted (\d+) objects?, (.+?) freed/.exec(text);
+  return {
+    totalObjects: total ? Number(total[1]) : null,
+    deletedObjects: deleted ? Number(deleted[1]) : 0,
+    freed: deleted ? deleted[2] : null,
+  };
 }

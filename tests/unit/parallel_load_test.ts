@@ -163,11 +163,15 @@ Deno.test("parallel load: lint and graph print the same with one thread and with
     // What each command must print: lint the diagnostics of the broken file (exit 2);
     // graph, once that file is gone, all 1,000 packages (exit 0).
     const expected = [
-      { args: ["lint", "--json"], code: 2, count: (items: unknown[]) => items.length >= 2 },
+      {
+        args: ["lint", "--json"],
+        code: 2,
+        count: (out: { diagnostics: unknown[] }) => out.diagnostics.length >= 2,
+      },
       {
         args: ["graph", "--format", "json"],
         code: 0,
-        count: (items: unknown[]) => items.length === 1000,
+        count: (out: { packages: unknown[] }) => out.packages.length === 1000,
       },
     ];
     for (const { args, code, count } of expected) {
