@@ -306,8 +306,9 @@ Deno.test({
       const fsck = await store.fsck();
       assert.equal(fsck.ok, true, fsck.output);
       // The orphan reference commits are unreachable: gc prunes them, refs survive.
-      const gcOutput = await store.gc();
-      assert.match(gcOutput, /Deleted [1-9]\d* objects/);
+      const pruned = await store.gc();
+      assert.ok(pruned.deletedObjects > 0, JSON.stringify(pruned));
+      assert.ok(pruned.totalObjects! > pruned.deletedObjects, JSON.stringify(pruned));
       assert.equal(await store.resolveRef(refs.bundle("dev")), bundle.commit);
       assert.equal(await store.contentChecksum(bundle.commit), bundle.contentChecksum);
       assert.equal((await store.fsck()).ok, true);
@@ -426,7 +427,7 @@ Deno.test({
       for await (const entry of Deno.readDir(tmp)) {
         if (!entry.name.endsWith("fresh")) await Deno.utime(`${tmp}/${entry.name}`, old, old);
       }
-      assert.match(await store.gc(), /Removed [3-9]\d* stale temporary entries/);
+      assert.ok((await store.gc()).staleTemporaries >= 3);
       const left = await Array.fromAsync(Deno.readDir(tmp), (e) => e.name);
       assert.deepEqual(
         left.filter((n) => n.startsWith("2nex-tmp-") || n.startsWith("staging-")),

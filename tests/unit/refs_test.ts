@@ -1,6 +1,7 @@
 /** The quick ref check (one pattern) against the segment-by-segment rule that explains refusals. */
 import assert from "node:assert/strict";
 import { isValidRef, parsePackageRef, refProblem } from "../../lib/store/refs.ts";
+import { parsePrune } from "../../lib/store/repo.ts";
 
 Deno.test("refs: isValidRef agrees with refProblem", () => {
   const pieces = ["a", "x86_64", "1.4.19", "", ".", "..", "...", "a b", "é", "+", "-", "_", "/"];
@@ -30,4 +31,16 @@ Deno.test("refs: package refs with dot segments are not package refs", () => {
   });
   assert.equal(parsePackageRef("x86_64/m4/../main/tree"), undefined);
   assert.equal(parsePackageRef("x86_64/m4/1.4/./tree"), undefined);
+});
+
+Deno.test("parsePrune reads ostree prune's report", () => {
+  assert.deepEqual(
+    parsePrune("Total objects: 120\nDeleted 7 objects, 3.1 kB freed\n"),
+    { totalObjects: 120, deletedObjects: 7, freed: "3.1 kB" },
+  );
+  assert.deepEqual(parsePrune("Total objects: 5\nNo unreachable objects\n"), {
+    totalObjects: 5,
+    deletedObjects: 0,
+    freed: null,
+  });
 });
