@@ -24,8 +24,8 @@ import { parseVariationFlags } from "../repro/mod.ts";
 export const buildCommand: Command = {
   name: "build",
   summary: "build packages and, first, whatever they depend on",
-  usage:
-    "2nex build PKG… [-j N] [--rebuild] [--keep-failed] [--update-hash] [--offline] [--no-substitute] [--executor E] [--flavor F]",
+  usage: "2nex build PKG… [-j N] [--check | --rounds N] [--vary V,…] [--no-vary V,…] [--rebuild] " +
+    "[--keep-failed] [--update-hash] [--offline] [--no-substitute] [--executor E] [--flavor F]",
   help: `Resolves the dependency graph, fetches and verifies sources, builds each
 package that is not already built (an unchanged input key is "cached") and that
 no substituter of 2nex.yaml provides (a verified, signed result: "substituted") in the

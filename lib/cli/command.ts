@@ -37,17 +37,22 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
   help: { type: "boolean", short: "h" },
 };
 
-export const GLOBAL_HELP = `Global options:
+/** The global options, as every help text lists them. */
+export const GLOBAL_OPTIONS_HELP = `Global options:
   -C, --workspace DIR  workspace directory (default: nearest upward holding 2nex.yaml, else .)
       --repo PATH      ostree repository (overrides the config)
       --json           machine-readable output on stdout
   -v, --verbose        stream build logs, with the limits each build runs under
   -q, --quiet          only errors
       --no-color       no colours (NO_COLOR is honoured too)
-  -h, --help           this help
+  -h, --help           this help`;
 
-Environment:
+/** Environment variables 2nex reads. */
+export const ENVIRONMENT_HELP = `Environment:
   TWONEX_LOAD_THREADS=N  threads that validate manifests (default: the cores, at most 8)`;
+
+/** The tail of every help text. */
+export const GLOBAL_HELP = `${GLOBAL_OPTIONS_HELP}\n\n${ENVIRONMENT_HELP}`;
 
 export class CommandContext {
   #workspace?: Workspace;

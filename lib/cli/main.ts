@@ -3,7 +3,14 @@
  * the one place where errors become messages and exit codes.
  * @module
  */
-import { type Command, CommandContext, GLOBAL_HELP, parseCommandArgs } from "./command.ts";
+import {
+  type Command,
+  CommandContext,
+  ENVIRONMENT_HELP,
+  GLOBAL_HELP,
+  GLOBAL_OPTIONS_HELP,
+  parseCommandArgs,
+} from "./command.ts";
 import { jsonDiagnostic, type JsonError, Output, wantsColor } from "./output.ts";
 import { ExitCode, TwonexError } from "../util/errors.ts";
 import { ioErrorFromUnknown } from "../util/io_error.ts";
@@ -41,6 +48,7 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
       : ExitCode.invalid;
   }
   const name = argv[commandIndex];
+  if (name === "help") return help(argv.slice(commandIndex + 1), out);
   const command = COMMANDS.find((c) => c.name === name);
   if (command) out.command = command.name;
   if (!command) {
@@ -133,6 +141,24 @@ function jsonErrorBase(message: string, hint: string | undefined, exitCode: numb
   };
 }
 
+/** `2nex help [COMMAND]`: the same texts as `--help`. */
+async function help(args: string[], out: Output): Promise<number> {
+  const wanted = args.find((a) => !a.startsWith("-"));
+  if (wanted === undefined) {
+    out.print(topLevelHelp());
+    return ExitCode.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === wanted);
+  if (!command) {
+    const { InvalidInputError } = await import("../util/errors.ts");
+    throw new InvalidInputError(`unknown command "${wanted}"`, {
+      hint: "2nex help lists commands",
+    });
+  }
+  out.print(commandHelp(command));
+  return ExitCode.ok;
+}
+
 function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
@@ -143,8 +169,10 @@ Usage: 2nex [GLOBAL OPTIONS] COMMAND [ARGS…]
 Commands:
 ${list}
 
-${GLOBAL_HELP}
+${GLOBAL_OPTIONS_HELP}
       --version        print the version
+
+${ENVIRONMENT_HELP}
 
 Run \`2nex COMMAND --help\` for a command's options and an example.
 Exit codes: 0 success, 1 build/fetch/tool failure, 2 invalid input, 3 verification failure.`;

@@ -18,6 +18,9 @@ refs its result is committed to, its dependencies as resolved, its input key
 (once its dependencies are built), the expected and last built output hash,
 and whether it is built, cached or needs a build.
 
+Options:
+      --flavor F   narrow package selectors to flavor F
+
 Example:
   2nex show hello
   2nex show m4@1.4.19 --json`,

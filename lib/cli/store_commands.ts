@@ -70,6 +70,10 @@ packages when none is named) and copies them into DIR under their file names,
 with a SHA256SUMS file. List DIR under \`mirrors:\` in 2nex.yaml on the offline
 machine and build with --offline.
 
+Options:
+      --offline    no network: the sources must be in the cache or a mirror directory
+      --flavor F   narrow package selectors to flavor F
+
 Example:
   2nex vendor vendor/ hello && 2nex build --offline hello`,
   options: { offline: { type: "boolean" }, flavor: { type: "string" } },
@@ -153,6 +157,10 @@ export const checkoutCommand: Command = {
 bundle BUNDLE, an output with --output, or the whole result. Files are copies,
 safe to modify.
 
+Options:
+      --output NAME  write the output NAME instead of a bundle
+      --flavor F     narrow package selectors to flavor F
+
 Example:
   2nex checkout hello:default /tmp/hello && /tmp/hello/usr/bin/hello`,
   options: { output: { type: "string" }, flavor: { type: "string" } },
@@ -215,6 +223,9 @@ export const logCommand: Command = {
   summary: "print the log of PKG's latest build",
   usage: "2nex log PKG [--flavor F]",
   help: `Prints the complete output of the latest build of PKG (successful or not).
+
+Options:
+      --flavor F   narrow package selectors to flavor F
 
 Example:
   2nex log hello | less`,
