@@ -13,7 +13,9 @@
 #   - otherwise downloads the Debian source package that scripts/debian-sources.txt
 #     maps the manifest's slug to (`apt-get source --download-only`), and copies a
 #     downloaded file into DIR under the source's file name only when its sha256
-#     equals the source's sha256.
+#     equals the source's sha256. A tarball inside a downloaded .orig tarball (at
+#     the top of its directory, as GCC's release inside Debian's gcc-12 tarball)
+#     counts as a downloaded file.
 # It adds deb-src entries (derived from the existing Debian deb entries, so no
 # host is named here) when they are missing, and keeps DIR/SHA256SUMS in the
 # format `2nex vendor` writes. At the end it prints, per manifest source,
@@ -198,8 +200,10 @@ ensure_deb_src() {
 }
 
 # --- 3. Download the Debian source packages that may provide what is missing ------
-debian_package_for() {
-  awk -v slug="$1" '!/^[ \t]*(#|$)/ && $1 == slug { print $2; exit }' "$table"
+# The Debian source packages listed for a slug, one a line (a slug whose manifest
+# has sources from several packages, as GCC with GMP, MPFR and MPC, lists them all).
+debian_packages_for() {
+  awk -v slug="$1" '!/^[ \t]*(#|$)/ && $1 == slug { for (i = 2; i <= NF; i++) print $i; exit }' "$table"
 }
 
 download_dir="$tmp/download"
@@ -210,27 +214,42 @@ if [ ${#missing_slugs[@]} -gt 0 ]; then
   if id _apt >/dev/null 2>&1; then chown _apt "$download_dir"; fi
   declare -A fetched=()
   for slug in $(printf '%s\n' "${!missing_slugs[@]}" | sort); do
-    package=$(debian_package_for "$slug")
-    if [ -z "$package" ]; then
+    packages=$(debian_packages_for "$slug")
+    if [ -z "$packages" ]; then
       note "no Debian source package is listed for slug '$slug' in ${table#"$repo_dir"/}"
       continue
     fi
-    [ -z "${fetched[$package]+x}" ] || continue
-    fetched[$package]=1
-    note "apt-get source --download-only $package"
-    if ! (cd "$download_dir" && apt-get source --download-only -qq "$package") \
-      >"$tmp/source-$package.log" 2>&1; then
-      note "could not download Debian source package '$package':"
-      grep -E '^(E|W):' "$tmp/source-$package.log" | head -5 >&2 || true
-    fi
+    for package in $packages; do
+      [ -z "${fetched[$package]+x}" ] || continue
+      fetched[$package]=1
+      # "gcc-12/bookworm" or "make-dfsg=4.3-4" as a file name
+      log="$tmp/source-${package//[^A-Za-z0-9.+-]/_}.log"
+      note "apt-get source --download-only $package"
+      if ! (cd "$download_dir" && apt-get source --download-only -qq "$package") >"$log" 2>&1; then
+        note "could not download Debian source package '$package':"
+        grep -E '^(E|W):' "$log" | head -5 >&2 || true
+      fi
+    done
   done
 fi
+
+# Debian packs some upstream tarballs inside its own .orig tarball (gcc-N's holds
+# the release, repacked, as gcc-X.Y.Z-dfsg.tar.xz, next to other tarballs): the
+# tarballs at the top of an .orig tarball's directory count as downloaded files too.
+inner_dir="$download_dir/inner"
+mkdir -p "$inner_dir"
+while IFS= read -r -d '' orig; do
+  while IFS= read -r member; do
+    [ -n "$member" ] || continue
+    tar -xOf "$orig" "$member" >"$inner_dir/$(basename "$member")"
+  done < <(tar -tf "$orig" 2>/dev/null | grep -E '^[^/]+/[^/]+\.tar\.(gz|xz|bz2)$' || true)
+done < <(find "$download_dir" -maxdepth 1 -type f -name '*.orig.tar.*' -print0)
 
 # sha256 -> downloaded file
 declare -A downloaded=()
 while IFS= read -r -d '' path; do
   downloaded[$(file_sha256 "$path")]=$path
-done < <(find "$download_dir" -maxdepth 1 -type f -print0)
+done < <(find "$download_dir" "$inner_dir" -maxdepth 1 -type f -print0)
 
 # --- 4. Keep what matches, report every source --------------------------------------
 # SHA256SUMS as `2nex vendor` writes it: "HASH  NAME" lines sorted by name, merged.
