@@ -71,7 +71,11 @@ done
 
 cd "$repo_dir"
 if [ -n "$vendor_dir" ]; then
-  "$script_dir/vendor-debian.sh" "$vendor_dir"
+  # The packages and the tcc bootstrap chain (which CI's proof builds next), named
+  # file by file: the GNU chain in manifests/bootstrap/phaseN/gnu/ needs some 400 MB
+  # of sources that CI never builds; scripts/prove-gnu-toolchain.sh vendors those.
+  "$script_dir/vendor-debian.sh" "$vendor_dir" "$repo_dir/manifests/packages" \
+    "$repo_dir"/manifests/bootstrap/phase*/*.yaml
 fi
 
 tmp=$(mktemp -d)

@@ -1,6 +1,6 @@
 /**
- * Lists the sources of every manifest under the given directories, one per
- * line, tab-separated: manifest path, slug, source name, mirror file name,
+ * Lists the sources of every manifest under the given directories (and of the
+ * manifest files given by name), one per line, tab-separated: manifest path, slug, source name, mirror file name,
  * sha256, and for a `file:` source its path next to the manifest ("-" for a
  * `url:` source). `scripts/vendor-debian.sh` reads this list to know which files it
  * must provide and under which name (the name a directory mirror is searched
@@ -12,7 +12,7 @@
  * so that the caller can say which source it could not place. File names come
  * from 2nex's own lib/source/file_name.ts, so a name is never a path.
  *
- * Usage: deno run --allow-read scripts/manifest-sources.ts DIR…
+ * Usage: deno run --allow-read scripts/manifest-sources.ts DIR_OR_FILE…
  *
  * @module
  */
@@ -107,7 +107,16 @@ export function listSources(manifest: string, doc: Yaml): ListedSource[] {
   return listed;
 }
 
-async function* manifestFiles(dir: string): AsyncGenerator<string> {
+/**
+ * The manifest files under `dir`, recursively and sorted by name; `dir` itself
+ * when it is a file (a caller may name single manifests, as CI does to leave out
+ * a subdirectory).
+ */
+export async function* manifestFiles(dir: string): AsyncGenerator<string> {
+  if ((await Deno.stat(dir)).isFile) {
+    yield dir;
+    return;
+  }
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir)) entries.push(entry);
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -120,7 +129,7 @@ async function* manifestFiles(dir: string): AsyncGenerator<string> {
 
 async function main(dirs: string[]): Promise<number> {
   if (dirs.length === 0) {
-    console.error("usage: manifest-sources.ts DIR…");
+    console.error("usage: manifest-sources.ts DIR_OR_FILE…");
     return 2;
   }
   for (const dir of dirs) {
