@@ -1,8 +1,8 @@
 /**
  * Lists the sources of every manifest under the given directories (and of the
- * manifest files given by name), one per line, tab-separated: manifest path, slug, source name, mirror file name,
- * sha256, and for a `file:` source its path next to the manifest ("-" for a
- * `url:` source). `scripts/vendor-debian.sh` reads this list to know which files it
+ * manifest files given by name), one per line, tab-separated: manifest path,
+ * slug, source name, mirror file name, sha256, and for a `file:` source its path
+ * next to the manifest ("-" for a `url:` source). `scripts/vendor-debian.sh` reads this list to know which files it
  * must provide and under which name (the name a directory mirror is searched
  * by: a `url:`'s last path segment, a `file:`'s base name).
  *
