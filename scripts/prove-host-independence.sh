@@ -106,12 +106,15 @@ done
 phases=("${present[@]}")
 
 # Writes a workspace whose manifests are the repository's bootstrap manifests and whose
-# only environment is the host compiler. manifests/ is a link, so that the manifests'
-# file sources (patches next to them) resolve as in the repository.
+# only environment is the host compiler. manifests/bootstrap is a copy, not a link:
+# 2nex reads a manifest's file sources (patches next to it) only inside the workspace
+# and its mirrors. Copied afresh each time, so a resumed gnu proof sees today's manifests.
 make_workspace() {
   local ws=$1 cc=$2
   mkdir -p "$ws"
-  ln -sfn "$repo_dir/manifests" "$ws/manifests"
+  rm -rf "$ws/manifests"
+  mkdir "$ws/manifests"
+  cp -R "$repo_dir/manifests/bootstrap" "$ws/manifests/bootstrap"
   cat >"$ws/2nex.yaml" <<EOF
 # Written by scripts/prove-host-independence.sh: the bootstrap with $cc as the host compiler.
 manifests: [manifests/bootstrap]
