@@ -239,10 +239,8 @@ fi
 inner_dir="$download_dir/inner"
 mkdir -p "$inner_dir"
 while IFS= read -r -d '' orig; do
-  while IFS= read -r member; do
-    [ -n "$member" ] || continue
-    tar -xOf "$orig" "$member" >"$inner_dir/$(basename "$member")"
-  done < <(tar -tf "$orig" 2>/dev/null | grep -E '^[^/]+/[^/]+\.tar\.(gz|xz|bz2)$' || true)
+  "$script_dir/inner-tarballs.sh" "$inner_dir" "$orig" ||
+    note "could not look inside $(basename "$orig")"
 done < <(find "$download_dir" -maxdepth 1 -type f -name '*.orig.tar.*' -print0)
 
 # sha256 -> downloaded file
