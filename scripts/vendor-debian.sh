@@ -241,7 +241,7 @@ mkdir -p "$inner_dir"
 while IFS= read -r -d '' orig; do
   "$script_dir/inner-tarballs.sh" "$inner_dir" "$orig" ||
     note "could not look inside $(basename "$orig")"
-done < <(find "$download_dir" -maxdepth 1 -type f -name '*.orig.tar.*' -print0)
+done < <(find "$download_dir" -maxdepth 1 -type f -name '*.orig.tar.*' ! -name '*.asc' -print0)
 
 # sha256 -> downloaded file
 declare -A downloaded=()
