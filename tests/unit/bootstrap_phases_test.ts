@@ -1,0 +1,66 @@
+/**
+ * The bootstrap's layering (docs/bootstrap.md): every dependency of a
+ * manifests/bootstrap manifest names its flavor, and a phaseN package depends
+ * only on phaseN and phase(N-1) packages, so no host-built phase0 result can
+ * reach phase2 except through phase1.
+ */
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+import { parse } from "yaml";
+import { manifestFiles } from "../../scripts/manifest-sources.ts";
+import { repoRoot } from "../helpers/cli.ts";
+
+const PHASE = /^bootstrap\/phase(\d+)$/;
+
+/** Each problem as "FILE: dependency NAME has flavor F", empty when the layering holds. */
+function layeringProblems(file: string, doc: unknown): string[] {
+  const record = doc as {
+    package?: { flavor?: string };
+    dependencies?: Array<{ name?: string; flavor?: string; commit?: string }> | null;
+  };
+  const own = PHASE.exec(record.package?.flavor ?? "");
+  if (!own) return [`${file}: flavor ${record.package?.flavor} is not bootstrap/phaseN`];
+  const phase = Number(own[1]);
+  const problems: string[] = [];
+  for (const dep of record.dependencies ?? []) {
+    if (dep.commit !== undefined) continue;
+    const match = PHASE.exec(dep.flavor ?? "");
+    const depPhase = match ? Number(match[1]) : NaN;
+    if (depPhase !== phase && depPhase !== phase - 1) {
+      problems.push(`${file}: dependency ${dep.name} has flavor ${dep.flavor ?? "(none)"}`);
+    }
+  }
+  return problems;
+}
+
+Deno.test("layeringProblems: the phase before and the own phase pass, others do not", () => {
+  const doc = (deps: string[]) => ({
+    package: { flavor: "bootstrap/phase2" },
+    dependencies: deps.map((flavor, i) => ({ name: `d${i}`, flavor })),
+  });
+  assert.deepEqual(layeringProblems("m", doc(["bootstrap/phase1", "bootstrap/phase2"])), []);
+  assert.deepEqual(layeringProblems("m", doc(["bootstrap/phase0"])), [
+    "m: dependency d0 has flavor bootstrap/phase0",
+  ]);
+  assert.equal(
+    layeringProblems("m", {
+      package: { flavor: "bootstrap/phase1" },
+      dependencies: [{ name: "x" }],
+    }).length,
+    1,
+  );
+});
+
+Deno.test("manifests/bootstrap: phaseN depends only on phaseN and phase(N-1)", async () => {
+  const dir = join(repoRoot, "manifests", "bootstrap");
+  const problems: string[] = [];
+  let count = 0;
+  for await (const file of manifestFiles(dir)) {
+    count++;
+    problems.push(
+      ...layeringProblems(relative(repoRoot, file), parse(await Deno.readTextFile(file))),
+    );
+  }
+  assert.ok(count > 0, "no bootstrap manifests found");
+  assert.deepEqual(problems, []);
+});
