@@ -372,8 +372,8 @@ async function withWritableParent(
 
 /**
  * Builds one directory per output under `destRoot` (`destRoot/NAME`), holding that
- * output's leaves as hardlinks to the files of `outDir` (symlinks recreated,
- * directories created with the modes of their originals), ready to be committed.
+ * output's leaves as hardlinks to the files and symlinks of `outDir` (directories
+ * created with the modes of their originals), ready to be committed.
  * `destRoot` must be on the same filesystem as `outDir`. Returns name → directory.
  *
  * Uses synchronous file calls on purpose: tens of thousands of tiny operations
@@ -405,7 +405,8 @@ export function materializeOutputs(
       const slash = leaf.lastIndexOf("/");
       ensureDir(slash < 0 ? "" : leaf.slice(0, slash));
       if (info.isDirectory) ensureDir(leaf);
-      else if (info.isSymlink) Deno.symlinkSync(Deno.readLinkSync(source), `${dest}/${leaf}`);
+      // A symlink too is hardlinked (link(2) does not follow it): Deno lets a process
+      // whose write permission is limited to some paths make no symlink.
       else Deno.linkSync(source, `${dest}/${leaf}`);
     }
     const deepestFirst = [...dirModes].sort(([a], [b]) => b.length - a.length);

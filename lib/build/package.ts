@@ -525,7 +525,11 @@ async function linkSources(manifest: Manifest, cacheDir: string, dir: string): P
   }
 }
 
-/** Makes `latest.log` of a package point at `logPath`, atomically. */
+/**
+ * Makes `latest.log` of a package the same file as `logPath` (a hard link: the
+ * log is only ever appended to), atomically. Not a symlink: Deno lets a process
+ * whose write permission is limited to some paths make none.
+ */
 async function pointLatestLog(
   cacheDir: string,
   manifest: Manifest,
@@ -538,7 +542,7 @@ async function pointLatestLog(
     manifest.package.flavor,
   );
   const temp = `${latest}.${crypto.randomUUID()}`;
-  await Deno.symlink(logPath, temp);
+  await Deno.link(logPath, temp);
   await Deno.rename(temp, latest);
 }
 

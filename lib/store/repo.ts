@@ -431,7 +431,7 @@ export class Store {
     if (opts.hardlink === true) argv.push("--require-hardlinks");
     if (opts.hardlink === false) argv.push("--force-copy");
     if (!HEX64.test(commitOrRef)) validateRef(commitOrRef);
-    await Deno.mkdir(dirname(dest), { recursive: true });
+    await createParent(dest);
     await run([...argv, "--", commitOrRef, dest]);
   }
 
@@ -551,4 +551,18 @@ export function parsePrune(text: string): Omit<PruneSummary, "staleTemporaries">
     deletedObjects: deleted ? Number(deleted[1]) : 0,
     freed: deleted ? deleted[2] : null,
   };
+}
+
+/**
+ * Creates the missing directories above `path`. 2nex may be allowed to write a
+ * path the command line names but not the existing directory it lies in (the
+ * launcher grants exactly the directories it will create), and Deno refuses even
+ * a no-op mkdir there: that refusal means the parent exists.
+ */
+async function createParent(path: string): Promise<void> {
+  try {
+    await Deno.mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+  }
 }
