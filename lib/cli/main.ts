@@ -75,7 +75,7 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
 }
 
 /** The index of the command word: the first argument that is not an option or an option's value. */
-function findCommandIndex(argv: string[]): number {
+export function findCommandIndex(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-C" || arg === "--workspace" || arg === "--repo") {
@@ -120,10 +120,21 @@ function reportError(thrown: unknown, out: Output): number {
     }
     return error.exitCode;
   }
-  const message = error instanceof Deno.errors.NotCapable
-    ? `2nex was not granted a permission it needs: ${error.message}`
-    // A bug in 2nex, not a user mistake: keep the stack for the report.
-    : `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
+  if (error instanceof Deno.errors.NotCapable) {
+    // Deno's advice to "run again with --allow-…" is wrong here: the command
+    // runs with what its command line allows (launch.ts), whatever the flags.
+    const refused = error.message.replace(/, run again with the --allow-\S+ flag$/, "");
+    const message = `2nex was not granted a permission it needs: ${refused}`;
+    const hint = "2nex itself may touch only the workspace, its repository and cache, its " +
+      "temporary directory and the paths named on the command line (README: Security model)";
+    if (out.options.json) out.jsonError(jsonErrorBase(message, hint, ExitCode.failure));
+    else out.error(message, hint);
+    return ExitCode.failure;
+  }
+  // A bug in 2nex, not a user mistake: keep the stack for the report.
+  const message = `internal error: ${
+    error instanceof Error ? error.stack ?? error.message : String(error)
+  }`;
   if (out.options.json) out.jsonError(jsonErrorBase(message, undefined, ExitCode.failure));
   else out.error(message);
   return ExitCode.failure;

@@ -63,7 +63,7 @@ export function roundCapabilities(
 }
 
 /** Where Debian and most other distributions install libfaketime. */
-function libfaketimeCandidates(): string[] {
+export function libfaketimeCandidates(): string[] {
   const triplet = `${Deno.build.arch}-linux-gnu`;
   return [
     `/usr/lib/${triplet}/faketime/libfaketime.so.1`,

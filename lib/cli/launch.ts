@@ -1,0 +1,162 @@
+/**
+ * The launcher: the process's own permissions (deno.json's `2nex` task, or the
+ * flags compiled into the binary) are broad, because which paths a command needs
+ * depends on its command line. So the launcher reads the command line and the
+ * workspace's 2nex.yaml, computes the exact sets (permissions.ts), and runs the
+ * command in a worker that holds only those: a bug in 2nex's own code that tries
+ * to write elsewhere meets Deno's permission error.
+ *
+ * The launcher itself prints nothing and decides nothing: any error in the
+ * command line or the workspace is left for the worker's command code to
+ * report, with the permissions of a command that touches no workspace.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { delimiter, dirname, resolve } from "node:path";
+import { type Command, parseCommandArgs } from "./command.ts";
+import { COMMANDS } from "./commands.ts";
+import { findCommandIndex } from "./main.ts";
+import {
+  commandPermissions,
+  currentParentGrants,
+  type PermissionInput,
+  workerPermissions,
+  type WorkspacePaths,
+} from "./permissions.ts";
+import { defaultConfig, findWorkspaceRoot, loadWorkspace } from "../workspace/config.ts";
+import { libfaketimeCandidates } from "../repro/detect.ts";
+import { HOST_SYSTEM_DIRS } from "../sandbox/layout.ts";
+import type { WorkerRequest, WorkerResult } from "./worker.ts";
+
+/** Runs `argv` in a worker with the permissions its command needs; returns the exit code. */
+export async function launch(argv: string[]): Promise<number> {
+  const tempDir = await Deno.makeTempDir({ prefix: "2nex-run-" });
+  // 2nex's own temporary files (Deno.makeTempDir, the sandbox probe) go here,
+  // the only place outside the workspace a command may write without naming it.
+  Deno.env.set("TMPDIR", tempDir);
+  try {
+    const input = await permissionInput(argv, Deno.cwd(), tempDir);
+    const permissions = workerPermissions(commandPermissions(input), currentParentGrants);
+    return await runWorker(argv, permissions);
+  } finally {
+    await Deno.remove(tempDir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** What the permissions depend on; never throws for a bad command line or workspace. */
+export async function permissionInput(
+  argv: string[],
+  cwd: string,
+  tempDir: string,
+): Promise<PermissionInput> {
+  const parsed = parseQuietly(argv);
+  const globals = parsed?.options ?? {};
+  const root = parsed?.command.name === "init"
+    ? resolve(cwd, parsed.positionals[0] ?? (globals.workspace as string | undefined) ?? ".")
+    : typeof globals.workspace === "string"
+    ? resolve(cwd, globals.workspace)
+    : await findWorkspaceRoot(cwd);
+  const workspace = await workspacePaths(root, globals.repo, cwd);
+  return {
+    command: parsed?.command.name,
+    positionals: parsed?.positionals ?? [],
+    options: globals,
+    cwd,
+    workspace,
+    tempDir,
+    codeDir: codeDirectory(),
+    executable: Deno.execPath(),
+    createdBy: outermostMissing,
+    hostPaths: [
+      // Host mode mounts these; 2nex looks at what they are (directory or symlink).
+      ...HOST_SYSTEM_DIRS.map((name) => `/${name}`),
+      // Where optional tools are looked for (repro/detect.ts).
+      ...(Deno.env.get("PATH") ?? "").split(delimiter).filter((dir) => dir.startsWith("/")),
+      ...libfaketimeCandidates(),
+    ],
+  };
+}
+
+/** The command and its arguments, or undefined when argv names none or does not parse. */
+function parseQuietly(
+  argv: string[],
+): { command: Command; positionals: string[]; options: PermissionInput["options"] } | undefined {
+  const index = findCommandIndex(argv);
+  const command = COMMANDS.find((c) => c.name === argv[index]);
+  if (!command) return undefined;
+  try {
+    const rest = [...argv.slice(0, index), ...argv.slice(index + 1)];
+    const { positionals, values } = parseCommandArgs(command, rest);
+    return values.help ? undefined : { command, positionals, options: values };
+  } catch {
+    return undefined;
+  }
+}
+
+async function workspacePaths(
+  root: string,
+  repoOption: unknown,
+  cwd: string,
+): Promise<WorkspacePaths> {
+  // An invalid 2nex.yaml is reported by the command; its defaults are as good as any here.
+  const config = await loadWorkspace(root).then((ws) => ws.config, () => defaultConfig(root));
+  const repo = typeof repoOption === "string" ? resolve(cwd, repoOption) : config.repo;
+  let repoMissing = false;
+  try {
+    await Deno.lstat(repo);
+  } catch {
+    repoMissing = true;
+  }
+  return {
+    root,
+    repo,
+    cache: config.cache,
+    mirrorDirs: config.mirrors.filter((mirror) => mirror.startsWith("/")),
+    manifestDirs: config.manifests,
+    repoMissing,
+  };
+}
+
+/** The outermost directory on the way to `path` that does not exist yet (or `path`). */
+function outermostMissing(path: string): string {
+  let created = path;
+  for (let dir = dirname(path); dir !== created; created = dir, dir = dirname(dir)) {
+    try {
+      Deno.lstatSync(dir);
+      break;
+    } catch {
+      // Missing too: 2nex creates it.
+    }
+  }
+  return created;
+}
+
+/** lib/, when 2nex runs from its source files (not inside a compiled binary's image). */
+function codeDirectory(): string | undefined {
+  const url = new URL("../", import.meta.url);
+  return url.protocol === "file:" ? fileURLToPath(url) : undefined;
+}
+
+/** Runs the command in a worker and waits for its exit code. */
+function runWorker(argv: string[], permissions: Deno.PermissionOptionsObject): Promise<number> {
+  const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+    type: "module",
+    name: "2nex",
+    deno: { permissions },
+  });
+  return new Promise<number>((done) => {
+    worker.onmessage = (event: MessageEvent<WorkerResult>) => {
+      worker.terminate();
+      done(event.data.exitCode);
+    };
+    worker.onerror = (event) => {
+      // Only a bug reaches here: the command code turns every error into an exit code.
+      event.preventDefault();
+      worker.terminate();
+      console.error(`2nex: internal error: ${event.message}`);
+      done(1);
+    };
+    const request: WorkerRequest = { argv };
+    worker.postMessage(request);
+  });
+}

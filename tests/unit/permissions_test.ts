@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import {
+  commandPermissions,
+  currentParentGrants,
+  ENV_VARIABLES,
+  type PermissionInput,
+  SHM_DIR,
+  workerPermissions,
+} from "../../lib/cli/permissions.ts";
+import { permissionInput } from "../../lib/cli/launch.ts";
+
+const WS = {
+  root: "/ws",
+  repo: "/ws/.2nex/repo",
+  cache: "/ws/.2nex/cache",
+  mirrorDirs: ["/mirror"],
+  manifestDirs: ["/ws/manifests"],
+  repoMissing: false,
+};
+
+function input(
+  command: string | undefined,
+  positionals: string[] = [],
+  options: PermissionInput["options"] = {},
+): PermissionInput {
+  return {
+    command,
+    positionals,
+    options,
+    cwd: "/home/u/ws-sub",
+    workspace: WS,
+    tempDir: "/tmp/2nex-run-1",
+    codeDir: "/src/lib",
+    executable: "/usr/bin/deno",
+    createdBy: (path) => path === "/out/new/tree" ? "/out/new" : path,
+    hostPaths: ["/usr", "/usr/bin"],
+  };
+}
+
+const STATE_WRITES = ["/tmp/2nex-run-1", WS.cache, WS.repo].sort();
+
+Deno.test("permissions: lint, show, graph, eval write only the state and have no network", () => {
+  for (const command of ["lint", "show", "graph", "eval", "log", "gc", "hash", "diff"]) {
+    const p = commandPermissions(input(command, ["x"]));
+    assert.deepEqual(p.write, STATE_WRITES, command);
+    assert.equal(p.net, false, command);
+    assert.deepEqual(p.env, [...ENV_VARIABLES]);
+    for (const path of [WS.root, "/mirror", "/ws/manifests", "/src/lib", "/usr/bin/deno"]) {
+      assert.ok(p.read.includes(path), `${command} reads ${path}`);
+    }
+    assert.ok(!p.read.includes("/"), command);
+    assert.ok(
+      !p.read.includes("/home/u"),
+      `${command} reads no ancestor of cwd, only its 2nex.yaml`,
+    );
+    assert.ok(p.read.includes("/home/u/2nex.yaml"));
+    assert.ok(p.read.includes("/2nex.yaml"));
+  }
+  // A positional is read as a path (a manifest path or DIR), except an expression.
+  assert.ok(commandPermissions(input("lint", ["../m.yaml"])).read.includes("/home/u/m.yaml"));
+  assert.ok(!commandPermissions(input("eval", ["1"])).read.includes("/home/u/ws-sub/1"));
+});
+
+Deno.test("permissions: network only for the commands that fetch, never with --offline", () => {
+  assert.equal(commandPermissions(input("fetch")).net, true);
+  assert.equal(commandPermissions(input("vendor", ["/v"])).net, true);
+  assert.equal(commandPermissions(input("build", ["hello"])).net, true);
+  assert.equal(commandPermissions(input("build", ["hello"], { offline: true })).net, false);
+  assert.equal(commandPermissions(input("fetch", [], { offline: true })).net, false);
+  assert.equal(commandPermissions(input(undefined)).net, false);
+});
+
+Deno.test("permissions: the paths the command line names are writable, and only those", () => {
+  assert.deepEqual(
+    commandPermissions(input("checkout", ["hello", "/out/new/tree"])).write,
+    [...STATE_WRITES, "/out/new"].sort(),
+  );
+  assert.deepEqual(
+    commandPermissions(input("vendor", ["../v", "hello"])).write,
+    [...STATE_WRITES, "/home/u/v"].sort(),
+  );
+  assert.deepEqual(
+    commandPermissions(input("init", ["/new"])).write,
+    [...STATE_WRITES, "/new"].sort(),
+  );
+  assert.deepEqual(commandPermissions(input("init")).write, [...STATE_WRITES, WS.root].sort());
+  assert.deepEqual(commandPermissions(input("build", ["hello"])).write, STATE_WRITES);
+  assert.deepEqual(
+    commandPermissions(input("build", ["hello", "/else/x.yaml"], { "update-hash": true })).write,
+    [...STATE_WRITES, "/ws/manifests", "/else/x.yaml"].sort(),
+  );
+  assert.deepEqual(
+    commandPermissions(input("build", ["hello"], { rounds: "2" })).write,
+    [...STATE_WRITES, SHM_DIR].sort(),
+  );
+  const fresh = { ...input("build", ["hello"]), workspace: { ...WS, repoMissing: true } };
+  assert.ok(commandPermissions(fresh).write.includes("/ws/.2nex"));
+});
+
+Deno.test("permissions: without a command only the temporary directory is writable", () => {
+  const p = commandPermissions(input(undefined));
+  assert.deepEqual(p.write, ["/tmp/2nex-run-1"]);
+  assert.ok(!p.read.includes(WS.root));
+});
+
+Deno.test("permissions: a parent that does not grant a wanted path in full is inherited", () => {
+  const wanted = commandPermissions(input("lint"));
+  const all = workerPermissions(wanted, () => true);
+  assert.deepEqual(all.read, wanted.read);
+  assert.deepEqual(all.write, wanted.write);
+  assert.equal(all.net, false);
+  assert.equal(all.run, "inherit");
+  assert.equal(all.sys, false);
+  const partialRead = workerPermissions(wanted, (name) => name !== "read");
+  assert.equal(partialRead.read, "inherit");
+  assert.deepEqual(partialRead.write, wanted.write);
+  assert.equal(workerPermissions(commandPermissions(input("fetch")), () => true).net, "inherit");
+  assert.equal(workerPermissions(commandPermissions(input("doctor")), () => true).sys, "inherit");
+});
+
+Deno.test("permissions: this test process's grants are asked for path by path", () => {
+  // deno test -A: everything is granted, including paths nobody named.
+  assert.equal(currentParentGrants("write", ["/nonexistent/a", "/tmp"]), true);
+  assert.equal(currentParentGrants("env", ["PATH"]), true);
+  assert.equal(currentParentGrants("net"), true);
+});
+
+Deno.test("permissions: the launcher reads the command line as the commands do", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/2nex.yaml`, "repo: r\ncache: c\nmirrors: [vendor/]\n");
+    const parsed = await permissionInput(
+      ["-C", dir, "checkout", "--output", "bin", "hello", "out/tree"],
+      dir,
+      "/tmp/x",
+    );
+    assert.equal(parsed.command, "checkout");
+    assert.deepEqual(parsed.positionals, ["hello", "out/tree"]);
+    assert.equal(parsed.workspace.repo, `${dir}/r`);
+    assert.equal(parsed.workspace.cache, `${dir}/c`);
+    assert.deepEqual(parsed.workspace.mirrorDirs, [`${dir}/vendor`]);
+    assert.equal(parsed.workspace.repoMissing, true);
+    // out/ does not exist: checkout creates it, so out/ is what it may write.
+    assert.ok(commandPermissions(parsed).write.includes(`${dir}/out`));
+    // A command line that does not parse names no command: the command code reports it.
+    const bad = await permissionInput(["checkout", "--nope"], dir, "/tmp/x");
+    assert.equal(bad.command, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
