@@ -13,13 +13,12 @@
  */
 import { fileURLToPath } from "node:url";
 import { delimiter, dirname, resolve } from "node:path";
-import { type Command, parseCommandArgs } from "./command.ts";
-import { COMMANDS } from "./commands.ts";
-import { findCommandIndex } from "./main.ts";
+import { parseArgs } from "node:util";
 import {
   commandPermissions,
   currentParentGrants,
   type PermissionInput,
+  VALUE_OPTIONS,
   workerPermissions,
   type WorkspacePaths,
 } from "./permissions.ts";
@@ -51,14 +50,14 @@ export async function permissionInput(
 ): Promise<PermissionInput> {
   const parsed = parseQuietly(argv);
   const globals = parsed?.options ?? {};
-  const root = parsed?.command.name === "init"
+  const root = parsed?.command === "init"
     ? resolve(cwd, parsed.positionals[0] ?? (globals.workspace as string | undefined) ?? ".")
     : typeof globals.workspace === "string"
     ? resolve(cwd, globals.workspace)
     : await findWorkspaceRoot(cwd);
   const workspace = await workspacePaths(root, globals.repo, cwd);
   return {
-    command: parsed?.command.name,
+    command: parsed?.command,
     positionals: parsed?.positionals ?? [],
     options: globals,
     cwd,
@@ -77,17 +76,25 @@ export async function permissionInput(
   };
 }
 
-/** The command and its arguments, or undefined when argv names none or does not parse. */
+/**
+ * The command and its arguments, read leniently: only the options that take a
+ * value need to be known (to tell their values from positionals); an unknown
+ * option or a bad command line is for the command code to report. The command
+ * modules are not loaded here: they double the start-up time of the launcher.
+ */
 function parseQuietly(
   argv: string[],
-): { command: Command; positionals: string[]; options: PermissionInput["options"] } | undefined {
-  const index = findCommandIndex(argv);
-  const command = COMMANDS.find((c) => c.name === argv[index]);
-  if (!command) return undefined;
+): { command: string; positionals: string[]; options: PermissionInput["options"] } | undefined {
   try {
-    const rest = [...argv.slice(0, index), ...argv.slice(index + 1)];
-    const { positionals, values } = parseCommandArgs(command, rest);
-    return values.help ? undefined : { command, positionals, options: values };
+    const { positionals, values } = parseArgs({
+      args: argv,
+      options: VALUE_OPTIONS,
+      allowPositionals: true,
+      strict: false,
+    });
+    const [command, ...rest] = positionals;
+    if (command === undefined || values.help || values.h) return undefined;
+    return { command, positionals: rest, options: values };
   } catch {
     return undefined;
   }

@@ -75,7 +75,7 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
 }
 
 /** The index of the command word: the first argument that is not an option or an option's value. */
-export function findCommandIndex(argv: string[]): number {
+function findCommandIndex(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-C" || arg === "--workspace" || arg === "--repo") {

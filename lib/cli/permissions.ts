@@ -12,17 +12,38 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { LOAD_THREADS_VARIABLE } from "../workspace/parallel_load.ts";
 
-/** Environment variables 2nex itself reads (the yaml library reads the LOG_ ones). */
+/**
+ * Environment variables 2nex itself reads (the yaml library reads the LOG_ ones).
+ * Named here rather than imported from their modules, which the launcher would
+ * then load for nothing; a unit test checks the list against them.
+ */
 export const ENV_VARIABLES = [
   "PATH",
   "NO_COLOR",
   "TMPDIR",
-  LOAD_THREADS_VARIABLE,
+  "TWONEX_LOAD_THREADS",
   "LOG_TOKENS",
   "LOG_STREAM",
 ] as const;
+
+/**
+ * The options of any command that take a value (the others are flags), so that
+ * the launcher can tell positionals without loading the commands' modules. A
+ * unit test keeps this equal to the commands' own option tables.
+ */
+export const VALUE_OPTIONS = {
+  workspace: { type: "string", short: "C" },
+  repo: { type: "string" },
+  flavor: { type: "string" },
+  format: { type: "string" },
+  package: { type: "string" },
+  jobs: { type: "string", short: "j" },
+  rounds: { type: "string" },
+  vary: { type: "string" },
+  "no-vary": { type: "string" },
+  output: { type: "string" },
+} as const;
 
 /** Commands that download sources (unless --offline). */
 const FETCHING_COMMANDS = new Set(["fetch", "vendor", "build"]);

@@ -5,9 +5,13 @@ import {
   ENV_VARIABLES,
   type PermissionInput,
   SHM_DIR,
+  VALUE_OPTIONS,
   workerPermissions,
 } from "../../lib/cli/permissions.ts";
 import { permissionInput } from "../../lib/cli/launch.ts";
+import { COMMANDS } from "../../lib/cli/commands.ts";
+import { GLOBAL_OPTIONS } from "../../lib/cli/command.ts";
+import { LOAD_THREADS_VARIABLE } from "../../lib/workspace/parallel_load.ts";
 
 const WS = {
   root: "/ws",
@@ -142,10 +146,37 @@ Deno.test("permissions: the launcher reads the command line as the commands do",
     assert.equal(parsed.workspace.repoMissing, true);
     // out/ does not exist: checkout creates it, so out/ is what it may write.
     assert.ok(commandPermissions(parsed).write.includes(`${dir}/out`));
-    // A command line that does not parse names no command: the command code reports it.
-    const bad = await permissionInput(["checkout", "--nope"], dir, "/tmp/x");
-    assert.equal(bad.command, undefined);
+    // Help and a command line without a command get the permissions of no command.
+    for (const argv of [[], ["--help"], ["build", "-h"], ["-C", dir]]) {
+      assert.equal((await permissionInput(argv, dir, "/tmp/x")).command, undefined, argv.join(" "));
+    }
+    // An unknown option is the command's to report; the launcher still finds the command.
+    const unknown = await permissionInput(["vendor", "--nope", "v", "hello"], dir, "/tmp/x");
+    assert.deepEqual([unknown.command, unknown.positionals], ["vendor", ["v", "hello"]]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("permissions: the launcher knows every option that takes a value, as the commands define it", () => {
+  const valued = new Map<string, string | undefined>();
+  const flags = new Set<string>();
+  for (const options of [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)]) {
+    for (const [name, spec] of Object.entries(options)) {
+      if (spec.type === "string") valued.set(name, spec.short);
+      else flags.add(name);
+    }
+  }
+  const known = new Map<string, string | undefined>(
+    Object.entries(VALUE_OPTIONS).map((
+      [name, spec],
+    ) => [name, "short" in spec ? spec.short : undefined]),
+  );
+  assert.deepEqual(new Map([...known].sort()), new Map([...valued].sort()));
+  // A name that is a flag in one command and takes a value in another would be misread.
+  assert.deepEqual([...flags].filter((name) => valued.has(name)), []);
+});
+
+Deno.test("permissions: the variables 2nex reads are the ones the worker may read", () => {
+  assert.ok((ENV_VARIABLES as readonly string[]).includes(LOAD_THREADS_VARIABLE));
 });
