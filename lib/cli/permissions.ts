@@ -48,11 +48,31 @@ export const VALUE_OPTIONS = {
 /** Commands that download sources (unless --offline). */
 const FETCHING_COMMANDS = new Set(["fetch", "vendor", "build"]);
 
-/** Which positional of a command is a path 2nex writes (the others, when paths, are only read). */
-const WRITTEN_POSITIONAL: Record<string, number> = { init: 0, vendor: 0, checkout: 1 };
-
-/** Commands whose positionals are never paths. */
-const NO_PATH_POSITIONALS = new Set(["eval", "completions"]);
+/**
+ * What each command's positionals are, for every command 2nex has (a unit test
+ * checks the list against the command table, so a new command must say): paths
+ * it reads (selectors too, which may be manifest paths), no paths at all, or
+ * paths it reads of which one, at `writes`, it also writes. A command missing
+ * here runs with the permissions of no command.
+ */
+export const POSITIONALS: Record<string, "read" | "none" | { writes: number }> = {
+  init: { writes: 0 },
+  lint: "read",
+  show: "read",
+  graph: "read",
+  "why-depends": "read",
+  eval: "none",
+  fetch: "read",
+  vendor: { writes: 0 },
+  build: "read",
+  hash: "read",
+  checkout: { writes: 1 },
+  log: "read",
+  diff: "read",
+  gc: "none",
+  doctor: "none",
+  completions: "none",
+};
 
 /** Commands that ask the kernel about file systems (free space: statfs, a `sys` permission). */
 const STATFS_COMMANDS = new Set(["doctor"]);
@@ -120,7 +140,8 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
     read.add(resolve(dir, "2nex.yaml"));
     if (dirname(dir) === dir) break;
   }
-  if (command === undefined) return finish(read, write, false, false);
+  const positionals = command === undefined ? undefined : POSITIONALS[command];
+  if (command === undefined || positionals === undefined) return finish(read, write, false, false);
 
   for (const path of [ws.root, ...ws.manifestDirs, ...ws.mirrorDirs]) read.add(path);
   for (const path of [ws.repo, ws.cache]) {
@@ -129,12 +150,12 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
   }
   if (ws.repoMissing) write.add(dirname(ws.repo));
 
-  const pathPositionals = NO_PATH_POSITIONALS.has(command) ? [] : input.positionals.map(at);
+  const pathPositionals = positionals === "none" ? [] : input.positionals.map(at);
   for (const path of pathPositionals) read.add(path);
-  const written = WRITTEN_POSITIONAL[command];
-  if (written !== undefined) {
+  if (typeof positionals === "object") {
     // `init` without DIR writes the workspace itself.
-    const target = pathPositionals[written] ?? (command === "init" ? ws.root : undefined);
+    const target = pathPositionals[positionals.writes] ??
+      (command === "init" ? ws.root : undefined);
     if (target !== undefined) {
       read.add(target);
       write.add(input.createdBy(target));

@@ -4,6 +4,7 @@ import {
   currentParentGrants,
   ENV_VARIABLES,
   type PermissionInput,
+  POSITIONALS,
   SHM_DIR,
   VALUE_OPTIONS,
   workerPermissions,
@@ -179,4 +180,10 @@ Deno.test("permissions: the launcher knows every option that takes a value, as t
 
 Deno.test("permissions: the variables 2nex reads are the ones the worker may read", () => {
   assert.ok((ENV_VARIABLES as readonly string[]).includes(LOAD_THREADS_VARIABLE));
+});
+
+Deno.test("permissions: every command says what its positionals are; an unknown one gets nothing", () => {
+  assert.deepEqual(Object.keys(POSITIONALS).sort(), COMMANDS.map((c) => c.name).sort());
+  const unknown = commandPermissions(input("frobnicate", ["/etc"]));
+  assert.deepEqual(unknown, commandPermissions(input(undefined, ["/etc"])));
 });
