@@ -43,7 +43,12 @@ export const VALUE_OPTIONS = {
   vary: { type: "string" },
   "no-vary": { type: "string" },
   output: { type: "string" },
+  algorithm: { type: "string" },
+  key: { type: "string" },
 } as const;
+
+/** Options whose value is a file 2nex reads (`eval --package`, `publish --key`). */
+const READ_OPTIONS = ["package", "key"] as const;
 
 /** Commands that download sources (unless --offline). */
 const FETCHING_COMMANDS = new Set(["fetch", "vendor", "build"]);
@@ -70,6 +75,10 @@ export const POSITIONALS: Record<string, "read" | "none" | { writes: number }> =
   log: "read",
   diff: "read",
   gc: "none",
+  // `key generate FILE`
+  key: { writes: 1 },
+  publish: { writes: 0 },
+  provenance: "read",
   doctor: "none",
   completions: "none",
 };
@@ -161,8 +170,10 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
       write.add(input.createdBy(target));
     }
   }
-  const pkg = input.options.package;
-  if (typeof pkg === "string") read.add(at(pkg));
+  for (const name of READ_OPTIONS) {
+    const value = input.options[name];
+    if (typeof value === "string") read.add(at(value));
+  }
 
   if (command === "build") {
     if (input.options["update-hash"]) {

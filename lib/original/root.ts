@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { FailureError } from "../util/errors.ts";
 import { linkOrCopyNew, removeTree } from "../util/fs.ts";
+import { makeSymlink } from "../util/symlink.ts";
 import { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "../sandbox/layout.ts";
 import { MERGED_USR_LINKS, ORIGINAL_BOOTSTRAP_SYSROOT, type OriginalMode } from "./semantics.ts";
 
@@ -44,7 +45,7 @@ export async function prepareOriginalRoot(root: string, mode: OriginalMode): Pro
     // Never create a link through a symlink a dependency made: it could point anywhere on the host.
     const parentInfo = await lstat(parent);
     if (!parentInfo?.isDirectory || await lstat(join(root, path))) continue;
-    await Deno.symlink(target, join(root, path));
+    await makeSymlink(target, join(root, path));
   }
   return warnings;
 }

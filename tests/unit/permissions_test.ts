@@ -91,6 +91,14 @@ Deno.test("permissions: the paths the command line names are writable, and only 
   assert.deepEqual(commandPermissions(input("init")).write, [...STATE_WRITES, WS.root].sort());
   assert.deepEqual(commandPermissions(input("build", ["hello"])).write, STATE_WRITES);
   assert.deepEqual(
+    commandPermissions(input("key", ["generate", "/keys/k"])).write,
+    [...STATE_WRITES, "/keys/k"].sort(),
+  );
+  const publish = commandPermissions(input("publish", ["/srv/pub", "hello"], { key: "/keys/k" }));
+  assert.deepEqual(publish.write, [...STATE_WRITES, "/srv/pub"].sort());
+  assert.ok(publish.read.includes("/keys/k"));
+  assert.equal(publish.net, false);
+  assert.deepEqual(
     commandPermissions(input("build", ["hello", "/else/x.yaml"], { "update-hash": true })).write,
     [...STATE_WRITES, "/ws/manifests", "/else/x.yaml"].sort(),
   );
