@@ -63,7 +63,7 @@ export async function permissionInput(
     cwd,
     workspace,
     tempDir,
-    codeDir: codeDirectory(),
+    codePaths: codePaths(),
     executable: Deno.execPath(),
     createdBy: outermostMissing,
     hostPaths: [
@@ -108,6 +108,8 @@ async function workspacePaths(
   // An invalid 2nex.yaml is reported by the command; its defaults are as good as any here.
   const config = await loadWorkspace(root).then((ws) => ws.config, () => defaultConfig(root));
   const repo = typeof repoOption === "string" ? resolve(cwd, repoOption) : config.repo;
+  const slurm = config.executor.kind === "slurm" ? config.executor.slurm : undefined;
+  const slurmPaths = slurm ? [slurm.cache, ...(slurm.nodeDir ? [slurm.nodeDir] : [])] : [];
   let repoMissing = false;
   try {
     await Deno.lstat(repo);
@@ -119,6 +121,12 @@ async function workspacePaths(
     repo,
     cache: config.cache,
     mirrorDirs: config.mirrors.filter((mirror) => mirror.startsWith("/")),
+    sharedPaths: [
+      ...config.substituters.map((s) => s.url).filter((url) => url.startsWith("/")),
+      ...slurmPaths,
+      ...(slurm ? [slurm.key] : []),
+    ],
+    nodeWrites: slurmPaths,
     manifestDirs: config.manifests,
     repoMissing,
   };
@@ -138,10 +146,11 @@ function outermostMissing(path: string): string {
   return created;
 }
 
-/** lib/, when 2nex runs from its source files (not inside a compiled binary's image). */
-function codeDirectory(): string | undefined {
-  const url = new URL("../", import.meta.url);
-  return url.protocol === "file:" ? fileURLToPath(url) : undefined;
+/** lib/ and deno.json, when 2nex runs from its source files (not a compiled binary's image). */
+function codePaths(): string[] {
+  const lib = new URL("../", import.meta.url);
+  if (lib.protocol !== "file:") return [];
+  return [fileURLToPath(lib), fileURLToPath(new URL("../deno.json", lib))];
 }
 
 /** Runs the command in a worker and waits for its exit code. */

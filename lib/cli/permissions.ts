@@ -25,6 +25,8 @@ export const ENV_VARIABLES = [
   "TWONEX_LOAD_THREADS",
   "LOG_TOKENS",
   "LOG_STREAM",
+  // node-build names its job directory after the Slurm job.
+  "SLURM_JOB_ID",
 ] as const;
 
 /**
@@ -45,13 +47,14 @@ export const VALUE_OPTIONS = {
   output: { type: "string" },
   algorithm: { type: "string" },
   key: { type: "string" },
+  executor: { type: "string" },
 } as const;
 
 /** Options whose value is a file 2nex reads (`eval --package`, `publish --key`). */
 const READ_OPTIONS = ["package", "key"] as const;
 
-/** Commands that download sources (unless --offline). */
-const FETCHING_COMMANDS = new Set(["fetch", "vendor", "build"]);
+/** Commands that download sources or substitutes (unless --offline). */
+const FETCHING_COMMANDS = new Set(["fetch", "vendor", "build", "node-build"]);
 
 /**
  * What each command's positionals are, for every command 2nex has (a unit test
@@ -79,6 +82,7 @@ export const POSITIONALS: Record<string, "read" | "none" | { writes: number }> =
   key: { writes: 1 },
   publish: { writes: 0 },
   provenance: "read",
+  "node-build": "read",
   doctor: "none",
   completions: "none",
 };
@@ -99,6 +103,10 @@ export interface WorkspacePaths {
   cache: string;
   /** Mirror directories (URL mirrors are not paths). */
   mirrorDirs: string[];
+  /** Directory substituters and the Slurm executor's cache, key and node directory. */
+  sharedPaths: string[];
+  /** What `node-build` writes: the Slurm executor's cache and node directory. */
+  nodeWrites: string[];
   manifestDirs: string[];
   /** The repository does not exist yet: it is created next to itself, atomically. */
   repoMissing: boolean;
@@ -114,8 +122,11 @@ export interface PermissionInput {
   workspace: WorkspacePaths;
   /** The private temporary directory of this run. */
   tempDir: string;
-  /** 2nex's own modules (read to fingerprint the manifest cache), when they are files. */
-  codeDir?: string;
+  /**
+   * 2nex's own files, when it runs from them: lib/ (read to fingerprint the
+   * manifest cache) and deno.json (whose task a Slurm job runs).
+   */
+  codePaths: string[];
   /** The running executable (deno, or the compiled 2nex). */
   executable: string;
   /**
@@ -143,7 +154,7 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
   const at = (path: string) => resolve(cwd, path);
   const write = new Set<string>([input.tempDir]);
   const read = new Set<string>([input.tempDir, input.executable, ...input.hostPaths]);
-  if (input.codeDir) read.add(input.codeDir);
+  for (const path of input.codePaths) read.add(path);
   // findWorkspaceRoot looks for 2nex.yaml in every directory upward of cwd.
   for (let dir = resolve(cwd);; dir = dirname(dir)) {
     read.add(resolve(dir, "2nex.yaml"));
@@ -152,7 +163,10 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
   const positionals = command === undefined ? undefined : POSITIONALS[command];
   if (command === undefined || positionals === undefined) return finish(read, write, false, false);
 
-  for (const path of [ws.root, ...ws.manifestDirs, ...ws.mirrorDirs]) read.add(path);
+  for (const path of [ws.root, ...ws.manifestDirs, ...ws.mirrorDirs, ...ws.sharedPaths]) {
+    read.add(path);
+  }
+  if (command === "node-build") { for (const path of ws.nodeWrites) write.add(path); }
   for (const path of [ws.repo, ws.cache]) {
     read.add(path);
     write.add(path);

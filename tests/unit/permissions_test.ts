@@ -19,6 +19,8 @@ const WS = {
   repo: "/ws/.2nex/repo",
   cache: "/ws/.2nex/cache",
   mirrorDirs: ["/mirror"],
+  sharedPaths: ["/shared/cache", "/shared/key"],
+  nodeWrites: ["/shared/cache", "/scratch"],
   manifestDirs: ["/ws/manifests"],
   repoMissing: false,
 };
@@ -35,7 +37,7 @@ function input(
     cwd: "/home/u/ws-sub",
     workspace: WS,
     tempDir: "/tmp/2nex-run-1",
-    codeDir: "/src/lib",
+    codePaths: ["/src/lib", "/src/deno.json"],
     executable: "/usr/bin/deno",
     createdBy: (path) => path === "/out/new/tree" ? "/out/new" : path,
     hostPaths: ["/usr", "/usr/bin"],
@@ -49,6 +51,8 @@ Deno.test("permissions: lint, show, graph, eval write only the state and have no
     const p = commandPermissions(input(command, ["x"]));
     assert.deepEqual(p.write, STATE_WRITES, command);
     assert.equal(p.net, false, command);
+    assert.ok(p.read.includes("/shared/key"), command);
+    assert.ok(!p.write.includes("/shared/cache"), command);
     assert.deepEqual(p.env, [...ENV_VARIABLES]);
     for (const path of [WS.root, "/mirror", "/ws/manifests", "/src/lib", "/usr/bin/deno"]) {
       assert.ok(p.read.includes(path), `${command} reads ${path}`);
@@ -98,6 +102,9 @@ Deno.test("permissions: the paths the command line names are writable, and only 
   assert.deepEqual(publish.write, [...STATE_WRITES, "/srv/pub"].sort());
   assert.ok(publish.read.includes("/keys/k"));
   assert.equal(publish.net, false);
+  const node = commandPermissions(input("node-build", ["manifests/m4.yaml"]));
+  assert.deepEqual(node.write, [...STATE_WRITES, "/scratch", "/shared/cache"].sort());
+  assert.equal(node.net, true);
   assert.deepEqual(
     commandPermissions(input("build", ["hello", "/else/x.yaml"], { "update-hash": true })).write,
     [...STATE_WRITES, "/ws/manifests", "/else/x.yaml"].sort(),
