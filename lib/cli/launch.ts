@@ -126,7 +126,7 @@ async function workspacePaths(
       ...slurmPaths,
       ...(slurm ? [slurm.key] : []),
     ],
-    nodeWrites: slurmPaths,
+    executorWrites: slurmPaths,
     manifestDirs: config.manifests,
     repoMissing,
   };

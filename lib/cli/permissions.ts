@@ -87,6 +87,9 @@ export const POSITIONALS: Record<string, "read" | "none" | { writes: number }> =
   completions: "none",
 };
 
+/** Commands that write the Slurm executor's cache. */
+const EXECUTOR_COMMANDS = new Set(["build", "node-build"]);
+
 /** Commands that ask the kernel about file systems (free space: statfs, a `sys` permission). */
 const STATFS_COMMANDS = new Set(["doctor"]);
 
@@ -105,8 +108,11 @@ export interface WorkspacePaths {
   mirrorDirs: string[];
   /** Directory substituters and the Slurm executor's cache, key and node directory. */
   sharedPaths: string[];
-  /** What `node-build` writes: the Slurm executor's cache and node directory. */
-  nodeWrites: string[];
+  /**
+   * What `build` and `node-build` write for the Slurm executor: its signed cache
+   * (the submitting build starts it, jobs publish to it) and the node directory.
+   */
+  executorWrites: string[];
   manifestDirs: string[];
   /** The repository does not exist yet: it is created next to itself, atomically. */
   repoMissing: boolean;
@@ -166,7 +172,9 @@ export function commandPermissions(input: PermissionInput): CommandPermissions {
   for (const path of [ws.root, ...ws.manifestDirs, ...ws.mirrorDirs, ...ws.sharedPaths]) {
     read.add(path);
   }
-  if (command === "node-build") { for (const path of ws.nodeWrites) write.add(path); }
+  if (EXECUTOR_COMMANDS.has(command)) {
+    for (const path of ws.executorWrites) write.add(path);
+  }
   for (const path of [ws.repo, ws.cache]) {
     read.add(path);
     write.add(path);

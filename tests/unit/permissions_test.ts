@@ -20,7 +20,7 @@ const WS = {
   cache: "/ws/.2nex/cache",
   mirrorDirs: ["/mirror"],
   sharedPaths: ["/shared/cache", "/shared/key"],
-  nodeWrites: ["/shared/cache", "/scratch"],
+  executorWrites: ["/shared/cache", "/scratch"],
   manifestDirs: ["/ws/manifests"],
   repoMissing: false,
 };
@@ -93,7 +93,10 @@ Deno.test("permissions: the paths the command line names are writable, and only 
     [...STATE_WRITES, "/new"].sort(),
   );
   assert.deepEqual(commandPermissions(input("init")).write, [...STATE_WRITES, WS.root].sort());
-  assert.deepEqual(commandPermissions(input("build", ["hello"])).write, STATE_WRITES);
+  assert.deepEqual(
+    commandPermissions(input("build", ["hello"])).write,
+    [...STATE_WRITES, "/scratch", "/shared/cache"].sort(),
+  );
   assert.deepEqual(
     commandPermissions(input("key", ["generate", "/keys/k"])).write,
     [...STATE_WRITES, "/keys/k"].sort(),
@@ -107,11 +110,11 @@ Deno.test("permissions: the paths the command line names are writable, and only 
   assert.equal(node.net, true);
   assert.deepEqual(
     commandPermissions(input("build", ["hello", "/else/x.yaml"], { "update-hash": true })).write,
-    [...STATE_WRITES, "/ws/manifests", "/else/x.yaml"].sort(),
+    [...STATE_WRITES, "/scratch", "/shared/cache", "/ws/manifests", "/else/x.yaml"].sort(),
   );
   assert.deepEqual(
     commandPermissions(input("build", ["hello"], { rounds: "2" })).write,
-    [...STATE_WRITES, SHM_DIR].sort(),
+    [...STATE_WRITES, "/scratch", "/shared/cache", SHM_DIR].sort(),
   );
   const fresh = { ...input("build", ["hello"]), workspace: { ...WS, repoMissing: true } };
   assert.ok(commandPermissions(fresh).write.includes("/ws/.2nex"));
