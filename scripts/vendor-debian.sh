@@ -11,11 +11,12 @@
 #   - counts it as provided when DIR already holds it under its mirror file name
 #     with the right sha256;
 #   - otherwise downloads the Debian source package that scripts/debian-sources.txt
-#     maps the manifest's slug to (`apt-get source --download-only`), and copies a
-#     downloaded file into DIR under the source's file name only when its sha256
-#     equals the source's sha256. A tarball inside a downloaded .orig tarball (at
-#     the top of its directory, as GCC's release inside Debian's gcc-12 tarball)
-#     counts as a downloaded file.
+#     maps the manifest's slug to (`apt-get source --download-only`), trying each
+#     version apt knows, newest first, whose .dsc lists a wanted sha256, until the
+#     files are found, and copies a downloaded file into DIR under the source's
+#     file name only when its sha256 equals the source's sha256. A tarball inside
+#     a downloaded .orig tarball (at the top of its directory, as GCC's release
+#     inside Debian's gcc-12 tarball) counts as a downloaded file.
 # It adds deb-src entries (derived from the existing Debian deb entries, so no
 # host is named here) when they are missing, and keeps DIR/SHA256SUMS in the
 # format `2nex vendor` writes. At the end it prints, per manifest source,
@@ -62,11 +63,12 @@ has_sha256() { [ -f "$1" ] && [ "$(file_sha256 "$1")" = "$2" ]; }
 
 # Slugs with at least one source neither in the vendor directory nor in the
 # repository (a `file:` source next to its manifest needs no vendoring).
+# Each such slug maps to the sha256 sums it still needs (space-separated).
 declare -A missing_slugs=()
 while IFS=$'\t' read -r _manifest slug _name file sha local_path; do
   if [ "$local_path" != - ] && has_sha256 "$local_path" "$sha"; then continue; fi
   if [ "$file" = "?" ] || ! has_sha256 "$vendor_dir/$file" "$sha"; then
-    missing_slugs[$slug]=1
+    missing_slugs[$slug]+="$sha "
   fi
 done <"$tmp/sources.tsv"
 
@@ -206,48 +208,121 @@ debian_packages_for() {
   awk -v slug="$1" '!/^[ \t]*(#|$)/ && $1 == slug { for (i = 2; i <= NF; i++) print $i; exit }' "$table"
 }
 
+# Versions of source package $1 that apt knows, in apt's order (newest first).
+source_versions() {
+  apt-cache madison "$1" 2>/dev/null |
+    awk -F'|' '$3 ~ /Sources[ \t]*$/ { gsub(/[ \t]/, "", $2); if (!seen[$2]++) print $2 }'
+}
+
+# The sha256 sums that the .dsc of source package $1 version $2 lists
+# (Checksums-Sha256), one a line; nothing when apt's index does not give them.
+source_sha256s() {
+  apt-cache showsrc "$1" 2>/dev/null | awk -v package="$1" -v version="$2" '
+    BEGIN { RS = ""; FS = "\n" }
+    {
+      name = ""; ver = ""; sums = ""; in_sums = 0
+      for (i = 1; i <= NF; i++) {
+        line = $i
+        if (line ~ /^Package:/) { split(line, f, /[ \t]+/); name = f[2] }
+        if (line ~ /^Version:/) { split(line, f, /[ \t]+/); ver = f[2] }
+        if (line ~ /^[^ \t]/) in_sums = (line ~ /^Checksums-Sha256:/)
+        else if (in_sums) { split(line, f, /[ \t]+/); sums = sums f[2] "\n" }
+      }
+      if (name == package && ver == version) printf "%s", sums
+    }'
+}
+
 download_dir="$tmp/download"
 mkdir -p "$download_dir"
+# sha256 -> downloaded file (a file of a source package, or a tarball inside its .orig tarball)
+declare -A downloaded=()
+
+# Records every file of a download directory, and the tarballs at the top of its
+# .orig tarballs: Debian packs some upstream tarballs inside its own (gcc-N's
+# holds the release, repacked, as gcc-X.Y.Z-dfsg.tar.xz, next to other tarballs).
+index_download() {
+  local dir=$1 orig path
+  mkdir -p "$dir/inner"
+  while IFS= read -r -d '' orig; do
+    "$script_dir/inner-tarballs.sh" "$dir/inner" "$orig" ||
+      note "could not look inside $(basename "$orig")"
+  done < <(find "$dir" -maxdepth 1 -type f -name '*.orig.tar.*' ! -name '*.asc' -print0)
+  while IFS= read -r -d '' path; do
+    downloaded[$(file_sha256 "$path")]=$path
+  done < <(find "$dir" "$dir/inner" -maxdepth 1 -type f -print0)
+}
+
+# Downloads source package $1 ("NAME", "NAME=VERSION" or "NAME/SUITE") into its own directory.
+download_source() {
+  local dir
+  dir="$download_dir/$(printf '%s' "$1" | tr -c 'A-Za-z0-9.+~-' _)"
+  [ ! -d "$dir" ] || return 0
+  mkdir -p "$dir"
+  # apt drops privileges to _apt for downloads when it can write the directory.
+  if id _apt >/dev/null 2>&1; then chown _apt "$dir"; fi
+  note "apt-get source --download-only $1"
+  if ! (cd "$dir" && apt-get source --download-only -qq "$1") >"$dir.log" 2>&1; then
+    note "could not download Debian source package '$1':"
+    grep -E '^(E|W):' "$dir.log" | head -5 >&2 || true
+  fi
+  index_download "$dir"
+}
+
+# The sha256 sums among "$@" that no downloaded file has yet.
+still_wanted() {
+  local sha
+  for sha in "$@"; do
+    [ -n "${downloaded[$sha]+x}" ] || echo "$sha"
+  done
+}
+
+# Provides the sha256 sums $2 (space-separated) from source package $1. The
+# newest version is not always downloadable (the archive drops a security
+# update's files once a point release supersedes it) and an older one often
+# carries the same upstream tarball: so every version apt knows is tried,
+# newest first, skipping those whose .dsc lists none of the wanted files, until
+# all are found. A package pinned to a version or suite is taken as pinned; when
+# no .dsc lists a wanted file (one inside Debian's tarball), the newest is taken.
+provide_from_package() {
+  local package=$1 version sums sha tried=0
+  local -a wanted versions
+  read -r -a wanted <<<"$2"
+  if [[ $package == */* || $package == *=* ]]; then
+    download_source "$package"
+    return 0
+  fi
+  mapfile -t versions < <(source_versions "$package")
+  for version in "${versions[@]}"; do
+    mapfile -t wanted < <(still_wanted "${wanted[@]}")
+    [ ${#wanted[@]} -gt 0 ] || return 0
+    sums=$(source_sha256s "$package" "$version")
+    local carries=0
+    for sha in "${wanted[@]}"; do
+      if grep -qxF "$sha" <<<"$sums"; then carries=1; fi
+    done
+    [ "$carries" = 1 ] || continue
+    tried=1
+    download_source "$package=$version"
+  done
+  [ "$tried" = 1 ] || download_source "$package"
+}
+
 if [ ${#missing_slugs[@]} -gt 0 ]; then
   ensure_deb_src
-  # apt drops privileges to _apt for downloads when it can write the directory.
-  if id _apt >/dev/null 2>&1; then chown _apt "$download_dir"; fi
-  declare -A fetched=()
+  # Debian source package -> the sha256 sums wanted from it
+  declare -A wanted_from=()
   for slug in $(printf '%s\n' "${!missing_slugs[@]}" | sort); do
     packages=$(debian_packages_for "$slug")
     if [ -z "$packages" ]; then
       note "no Debian source package is listed for slug '$slug' in ${table#"$repo_dir"/}"
       continue
     fi
-    for package in $packages; do
-      [ -z "${fetched[$package]+x}" ] || continue
-      fetched[$package]=1
-      # "gcc-12/bookworm" or "make-dfsg=4.3-4" as a file name
-      log="$tmp/source-${package//[^A-Za-z0-9.+-]/_}.log"
-      note "apt-get source --download-only $package"
-      if ! (cd "$download_dir" && apt-get source --download-only -qq "$package") >"$log" 2>&1; then
-        note "could not download Debian source package '$package':"
-        grep -E '^(E|W):' "$log" | head -5 >&2 || true
-      fi
-    done
+    for package in $packages; do wanted_from[$package]+="${missing_slugs[$slug]}"; done
+  done
+  for package in $(printf '%s\n' "${!wanted_from[@]}" | sort); do
+    provide_from_package "$package" "${wanted_from[$package]}"
   done
 fi
-
-# Debian packs some upstream tarballs inside its own .orig tarball (gcc-N's holds
-# the release, repacked, as gcc-X.Y.Z-dfsg.tar.xz, next to other tarballs): the
-# tarballs at the top of an .orig tarball's directory count as downloaded files too.
-inner_dir="$download_dir/inner"
-mkdir -p "$inner_dir"
-while IFS= read -r -d '' orig; do
-  "$script_dir/inner-tarballs.sh" "$inner_dir" "$orig" ||
-    note "could not look inside $(basename "$orig")"
-done < <(find "$download_dir" -maxdepth 1 -type f -name '*.orig.tar.*' ! -name '*.asc' -print0)
-
-# sha256 -> downloaded file
-declare -A downloaded=()
-while IFS= read -r -d '' path; do
-  downloaded[$(file_sha256 "$path")]=$path
-done < <(find "$download_dir" "$inner_dir" -maxdepth 1 -type f -print0)
 
 # --- 4. Keep what matches, report every source --------------------------------------
 # SHA256SUMS as `2nex vendor` writes it: "HASH  NAME" lines sorted by name, merged.

@@ -4,7 +4,7 @@
  * @module
  */
 import { statfsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
 import { ExitCode } from "../util/errors.ts";
 import { run } from "../util/process.ts";
@@ -191,7 +191,9 @@ async function freeSpace(context: CommandContext): Promise<Check[]> {
     const ws = await context.workspace();
     paths = [["repository", ws.config.repo], ["source cache", ws.config.cache]];
   } catch {
-    paths = [["temporary directory", Deno.env.get("TMPDIR") ?? "/tmp"]];
+    // The launcher points TMPDIR at a private directory of this run; its parent is the host's.
+    const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
+    paths = [["temporary directory", /\/2nex-run-[^/]+\/?$/.test(tmp) ? dirname(tmp) : tmp]];
   }
   return paths.map(([label, path]) => {
     const name = `space: ${label}`;
