@@ -15,8 +15,8 @@ import {
   fetchSources,
   parseMirrors,
 } from "../source/mod.ts";
-import { type BuildServices, cachedResult, describe, inputKeyOf } from "./package.ts";
-import { dependencyResults } from "./scheduler.ts";
+import { type BuildServices, describe } from "./package.ts";
+import { hasCachedResult } from "./scheduler.ts";
 import { TwonexError } from "../util/errors.ts";
 
 export interface FetchPlanOptions {
@@ -37,7 +37,7 @@ export async function fetchPlanSources(
 ): Promise<Map<GraphNode, TwonexError>> {
   const needed: GraphNode[] = [];
   for (const node of order) {
-    if (options.rebuild.has(node) || !(await isCached(node, services))) needed.push(node);
+    if (options.rebuild.has(node) || !(await hasCachedResult(node, services))) needed.push(node);
   }
   const failures = new Map<GraphNode, TwonexError>();
   if (options.offline) await dropNetworkPermission();
@@ -95,16 +95,4 @@ export function fetchItems(manifests: Manifest[]): FetchItem[] {
       position: { file: m.path, ...s.position },
     }))
   );
-}
-
-/** True when the node's current input key already has a result (its dependencies too). */
-async function isCached(node: GraphNode, services: BuildServices): Promise<boolean> {
-  try {
-    const deps = await dependencyResults(node, services);
-    return (await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps))) !==
-      undefined;
-  } catch (error) {
-    if (error instanceof TwonexError) return false;
-    throw error;
-  }
 }

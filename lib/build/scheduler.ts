@@ -171,6 +171,19 @@ export async function dependencyResults(
   return out;
 }
 
+/** True when the node's current input key already has a result (its dependencies too). */
+export async function hasCachedResult(node: GraphNode, services: ResultServices): Promise<boolean> {
+  try {
+    const deps = await dependencyResults(node, services);
+    return (await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps))) !==
+      undefined;
+  } catch (error) {
+    // A dependency that is not built yet: neither is this.
+    if (error instanceof TwonexError) return false;
+    throw error;
+  }
+}
+
 /** The ref of one part of a package's result. */
 function partRef(manifest: Manifest, part: ResultPart): string {
   const refs = refsOfPackage(manifest.package);

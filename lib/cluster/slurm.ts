@@ -13,13 +13,18 @@
 import { join } from "node:path";
 import type { GraphNode } from "../graph/resolve.ts";
 import { type BuildServices, cachedResult, describe, inputKeyOf } from "../build/package.ts";
-import { dependencyResults, type NodeReport, type SchedulerEvent } from "../build/scheduler.ts";
+import {
+  dependencyResults,
+  hasCachedResult,
+  type NodeReport,
+  type SchedulerEvent,
+} from "../build/scheduler.ts";
 import { substitutePlan } from "../build/substitute.ts";
 import { cacheLayout } from "../build/layout.ts";
 import { readSecretKeyFile } from "../store/sign.ts";
 import { publishRefs } from "../store/publish.ts";
 import { run } from "../util/process.ts";
-import { errorMessage, FailureError, TwonexError, VerificationError } from "../util/errors.ts";
+import { errorMessage, FailureError, VerificationError } from "../util/errors.ts";
 import type { SubstituterConfig } from "../workspace/config.ts";
 import type { SlurmOptions } from "./types.ts";
 import {
@@ -75,7 +80,7 @@ export async function buildOnSlurm(
   for (const node of order) {
     const status = substituted.has(node)
       ? "substituted"
-      : !options.rebuild.has(node) && await isCached(node, services)
+      : !options.rebuild.has(node) && await hasCachedResult(node, services)
       ? "cached"
       : undefined;
     if (status === undefined) {
@@ -126,19 +131,6 @@ function withSubstituters(
 ): BuildServices {
   const ws = { ...services.ws, config: { ...services.ws.config, substituters } };
   return { ...services, ws };
-}
-
-/** True when the node's current input key has a result here. */
-async function isCached(node: GraphNode, services: BuildServices): Promise<boolean> {
-  try {
-    const deps = await dependencyResults(node, services);
-    return (await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps))) !==
-      undefined;
-  } catch (error) {
-    // A dependency that is not built yet: neither is this.
-    if (error instanceof TwonexError) return false;
-    throw error;
-  }
 }
 
 async function reportOf(

@@ -4,7 +4,7 @@
  * another (`why-depends`). Pure functions over {@link Graph}.
  * @module
  */
-import type { Graph, GraphNode } from "./resolve.ts";
+import { dependenciesFirst, type Graph, type GraphNode } from "./resolve.ts";
 
 /**
  * `roots` and every package that depends on one of them, directly or not, in
@@ -30,31 +30,7 @@ export function dependentsOf(graph: Graph, roots: GraphNode[]): GraphNode[] {
       queue.push(dependent);
     }
   }
-  // graph.nodes is not in build order; a depth-first order over the reached
-  // nodes restricted to them is.
-  const order: GraphNode[] = [];
-  const done = new Set<GraphNode>();
-  const visit = (start: GraphNode) => {
-    const stack: Array<[GraphNode, number]> = [[start, 0]];
-    done.add(start);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const [node, index] = top;
-      if (index >= node.deps.length) {
-        order.push(node);
-        stack.pop();
-        continue;
-      }
-      top[1]++;
-      const next = node.deps[index].target;
-      if (next && reached.has(next) && !done.has(next)) {
-        done.add(next);
-        stack.push([next, 0]);
-      }
-    }
-  };
-  for (const node of graph.nodes) if (reached.has(node) && !done.has(node)) visit(node);
-  return order;
+  return dependenciesFirst(graph.nodes.filter((n) => reached.has(n)), (n) => reached.has(n));
 }
 
 /**

@@ -275,9 +275,21 @@ function findCycles(graph: Graph): Diagnostic[] {
  * depend on; all nodes when `roots` is omitted. The graph must be acyclic.
  */
 export function buildOrder(graph: Graph, roots?: GraphNode[]): GraphNode[] {
+  return dependenciesFirst(roots ?? graph.nodes);
+}
+
+/**
+ * `starts` and the dependencies they reach, each after its dependencies, in a
+ * deterministic depth-first order; `include` limits which dependencies are
+ * followed (and listed).
+ */
+export function dependenciesFirst(
+  starts: Iterable<GraphNode>,
+  include: (node: GraphNode) => boolean = () => true,
+): GraphNode[] {
   const order: GraphNode[] = [];
   const visited = new Set<GraphNode>();
-  for (const root of roots ?? graph.nodes) {
+  for (const root of starts) {
     if (visited.has(root)) continue;
     const stack: Array<[GraphNode, number]> = [[root, 0]];
     visited.add(root);
@@ -291,7 +303,7 @@ export function buildOrder(graph: Graph, roots?: GraphNode[]): GraphNode[] {
       }
       top[1]++;
       const next = node.deps[index].target;
-      if (next && !visited.has(next)) {
+      if (next && !visited.has(next) && include(next)) {
         visited.add(next);
         stack.push([next, 0]);
       }
