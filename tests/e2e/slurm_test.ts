@@ -55,7 +55,7 @@ interface SacctJob {
 }
 
 await e2eTest(
-  "build --executor slurm: one job per package, afterok order, failures stop dependents",
+  "build --executor slurm: one job per package, afterok order, failures stop dependents, Ctrl-C cancels",
   [
     ...SLURM_TOOLS,
     "ostree",
@@ -175,6 +175,41 @@ await e2eTest(
       const again = await ws.run(["build", "--json", "p5", "side"], { env: cluster.env });
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(new Set(Object.values(statuses(buildSummary(again)))), new Set(["cached"]));
+
+      // Ctrl-C cancels the jobs it submitted.
+      await ws.write(
+        "manifests/slow.yaml",
+        packageYaml({ slug: "slow", deps: ["p5"], script: 'sleep 300\ntouch "$OUT_DIR/x"' }),
+      );
+      const slow = ws.spawn(["build", "slow"], { env: cluster.env });
+      const squeue = async () =>
+        new TextDecoder().decode(
+          (await new Deno.Command("squeue", {
+            args: ["-h", "-o", "%i %j %T"],
+            env: cluster.env,
+            stdout: "piped",
+          }).output()).stdout,
+        );
+      let queued = "";
+      for (let i = 0; i < 120 && !/2nex:slow@1\.0:main RUNNING/.test(queued); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        queued = await squeue();
+      }
+      assert.match(queued, /2nex:slow@1\.0:main RUNNING/);
+      const jobId = queued.trim().split(" ")[0];
+      slow.kill("SIGINT");
+      const stopped = await slow.output();
+      const stoppedErr = new TextDecoder().decode(stopped.stderr);
+      assert.equal(stopped.code, 1, stoppedErr);
+      assert.match(stoppedErr, new RegExp(`interrupted: cancelled 1 Slurm jobs \\(${jobId}\\)`));
+      const after = new TextDecoder().decode(
+        (await new Deno.Command("scontrol", {
+          args: ["show", "job", "-o", jobId],
+          env: cluster.env,
+          stdout: "piped",
+        }).output()).stdout,
+      );
+      assert.match(after, /JobState=CANCELLED/, after);
       await Deno.remove(ws.dir, { recursive: true });
     } catch (error) {
       console.error(`slurmctld log:\n${(await cluster.log("slurmctld")).slice(-3000)}`);
