@@ -183,21 +183,27 @@ async function cgroups(): Promise<Check> {
 }
 
 async function freeSpace(context: CommandContext): Promise<Check[]> {
-  let paths: Array<[string, string]>;
+  /** [label, path shown, path measured] */
+  let paths: Array<[string, string, string]>;
   try {
     await Deno.stat(join(context.globals.workspace ?? context.cwd, CONFIG_FILE)).catch(() => {
       if (!context.globals.workspace) throw new Error("no workspace here");
     });
     const ws = await context.workspace();
-    paths = [["repository", ws.config.repo], ["source cache", ws.config.cache]];
+    paths = [
+      ["repository", ws.config.repo, ws.config.repo],
+      ["source cache", ws.config.cache, ws.config.cache],
+    ];
   } catch {
-    // The launcher points TMPDIR at a private directory of this run; its parent is the host's.
+    // The launcher points TMPDIR at a private directory of this run, on the
+    // host's temporary directory's file system: that one is measured, its parent shown.
     const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
-    paths = [["temporary directory", /\/2nex-run-[^/]+\/?$/.test(tmp) ? dirname(tmp) : tmp]];
+    const shown = /\/2nex-run-[^/]+\/?$/.test(tmp) ? dirname(tmp) : tmp;
+    paths = [["temporary directory", shown, tmp]];
   }
-  return paths.map(([label, path]) => {
+  return paths.map(([label, path, measured]) => {
     const name = `space: ${label}`;
-    let dir = path;
+    let dir = measured;
     // The directory may not exist yet: measure the nearest one that does.
     while (true) {
       try {

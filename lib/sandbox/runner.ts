@@ -30,8 +30,19 @@ import { spawnError } from "../util/process.ts";
 import type { Enforcement } from "./enforce.ts";
 import type { SandboxRequest, SandboxResult } from "./types.ts";
 
-/** PATH for the helper itself (never the build's): where hosts keep util-linux and bwrap. */
-const HELPER_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** Where hosts keep util-linux and bwrap. */
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/**
+ * PATH for the helper itself (never the build's): 2nex's own PATH first, then
+ * the system's. Deno resolves an allowed program (`--allow-run=unshare`) on
+ * 2nex's PATH when it starts, and a spawn on the child's PATH: a helper found
+ * elsewhere than the system directories must be found the same way both times.
+ */
+const HELPER_PATH = [
+  ...(Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir.startsWith("/")),
+  SYSTEM_PATH,
+].join(":");
 
 /** How much of the helper's own stderr is kept for `helperMessage`. */
 const HELPER_MESSAGE_LIMIT = 8192;

@@ -48,7 +48,7 @@ await e2eTest("doctor: without ostree on PATH, says what that disables and how t
   // A PATH with the sandbox helpers but not ostree.
   const bin = await Deno.makeTempDir({ prefix: "2nex-doctor-bin-" });
   try {
-    for (const tool of ["bwrap", "unshare"]) {
+    for (const tool of ["bwrap", "unshare", "setpriv", "flock"]) {
       await Deno.copyFile(join("/usr/bin", tool), join(bin, tool));
       await Deno.chmod(join(bin, tool), 0o755);
     }
@@ -59,6 +59,12 @@ await e2eTest("doctor: without ostree on PATH, says what that disables and how t
     assert.match(ostree.fix!, /apt-get install ostree/);
     assert.match(ostree.disables!, /build/);
     assert.equal(checks.find((c) => c.name === "user namespaces")?.status, "ok");
+    // The helpers were found outside the system directories, and still run.
+    assert.equal(
+      checks.find((c) => c.name === "sandbox bwrap")?.status,
+      "ok",
+      JSON.stringify(checks),
+    );
   } finally {
     await Deno.remove(bin, { recursive: true });
   }
