@@ -12,14 +12,12 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { taskFlags } from "../lib/cli/self.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const out = resolve(Deno.args[0] ?? join(root, "dist/bundle"));
-const denoJson = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
-const words = (denoJson.tasks["2nex"] as string).split(/\s+/);
-if (words[0] !== "deno" || words[1] !== "run" || words.at(-1) !== "main.ts") {
-  throw new Error(`the 2nex task is not "deno run FLAGS… main.ts": ${words.join(" ")}`);
-}
+const flags = taskFlags(root);
+if (!flags) throw new Error('deno.json has no "2nex" task of the form "deno run FLAGS… main.ts"');
 await Deno.mkdir(out, { recursive: true });
 const entries: Array<[string, string]> = [
   ["main.ts", "main.js"],
@@ -41,7 +39,7 @@ for (const [entry, name] of entries) {
 const launcher = `#!/bin/sh
 # 2nex, bundled by scripts/bundle.ts: needs only deno on PATH (or DENO=path).
 here=$(cd "$(dirname "$0")" && pwd)
-exec "\${DENO:-deno}" run --quiet ${words.slice(2, -1).join(" ")} "$here/main.js" "$@"
+exec "\${DENO:-deno}" run --quiet ${flags.join(" ")} "$here/main.js" "$@"
 `;
 await Deno.writeTextFile(join(out, "2nex"), launcher, { mode: 0o755 });
 console.error(`wrote ${out}: 2nex, main.js, worker.ts, load_worker.ts`);

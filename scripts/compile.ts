@@ -4,15 +4,15 @@
  * tests, which run that task's flags) never drift apart. The worker modules
  * are started by URL, so they must be included by name.
  */
-const root = new URL("../", import.meta.url);
-const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
-const words = (denoJson.tasks["2nex"] as string).split(/\s+/);
-if (words[0] !== "deno" || words[1] !== "run" || words.at(-1) !== "main.ts") {
-  throw new Error(`the 2nex task is not "deno run FLAGS… main.ts": ${words.join(" ")}`);
-}
+import { fileURLToPath } from "node:url";
+import { taskFlags } from "../lib/cli/self.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const flags = taskFlags(root);
+if (!flags) throw new Error('deno.json has no "2nex" task of the form "deno run FLAGS… main.ts"');
 const args = [
   "compile",
-  ...words.slice(2, -1),
+  ...flags,
   "--include",
   "lib/cli/worker.ts",
   "--include",
