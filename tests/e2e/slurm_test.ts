@@ -202,13 +202,18 @@ await e2eTest(
       const stoppedErr = new TextDecoder().decode(stopped.stderr);
       assert.equal(stopped.code, 1, stoppedErr);
       assert.match(stoppedErr, new RegExp(`interrupted: cancelled 1 Slurm jobs \\(${jobId}\\)`));
-      const after = new TextDecoder().decode(
-        (await new Deno.Command("scontrol", {
-          args: ["show", "job", "-o", jobId],
-          env: cluster.env,
-          stdout: "piped",
-        }).output()).stdout,
-      );
+      // A cancelled job passes through COMPLETING while its processes end.
+      let after = "";
+      for (let i = 0; i < 60 && !/JobState=(CANCELLED|COMPLETED|FAILED)/.test(after); i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+        after = new TextDecoder().decode(
+          (await new Deno.Command("scontrol", {
+            args: ["show", "job", "-o", jobId],
+            env: cluster.env,
+            stdout: "piped",
+          }).output()).stdout,
+        );
+      }
       assert.match(after, /JobState=CANCELLED/, after);
       await Deno.remove(ws.dir, { recursive: true });
     } catch (error) {
