@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { exists } from "../../lib/util/fs.ts";
 
 /** The programs the cluster needs, for the test's missing-tool check. */
 export const SLURM_TOOLS = [
@@ -212,15 +213,6 @@ async function freePorts(count: number): Promise<number[]> {
   const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
   for (const l of listeners) l.close();
   return await Promise.resolve(ports);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function portOpen(port: number): Promise<boolean> {
