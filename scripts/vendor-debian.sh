@@ -3,6 +3,7 @@
 # manifests need, taken from Debian source packages.
 #
 # Usage: scripts/vendor-debian.sh DIR [MANIFEST_DIR…]     (as root, on Debian)
+#        scripts/vendor-debian.sh --deb-src-only        (only the deb-src entries, step 2)
 #
 # Debian's .orig tarballs of many packages are the upstream release tarballs
 # byte for byte, so a machine that reaches only Debian can still build our
@@ -35,42 +36,51 @@ die() {
 }
 note() { echo "vendor-debian: $*" >&2; }
 
-[ $# -ge 1 ] || die "usage: $0 DIR [MANIFEST_DIR…]"
-vendor_dir=$1
-shift
-manifest_dirs=("$@")
-[ ${#manifest_dirs[@]} -gt 0 ] || manifest_dirs=("$repo_dir/manifests")
-
-command -v deno >/dev/null || die "deno is needed to read the manifests (npm install -g deno)"
+# `--deb-src-only`: only make sure that deb-src entries for the Debian deb
+# entries exist and are fetched, for scripts that unpack another Debian source
+# package (scripts/ostree-ed25519.sh).
+deb_src_only=0
+[ "${1:-}" != --deb-src-only ] || deb_src_only=1
 command -v apt-get >/dev/null || die "apt-get is needed (this script runs on Debian)"
-command -v sha256sum >/dev/null || die "sha256sum is needed (coreutils)"
-mkdir -p "$vendor_dir"
-vendor_dir=$(cd "$vendor_dir" && pwd)
+if [ "$deb_src_only" = 0 ]; then
+  [ $# -ge 1 ] || die "usage: $0 DIR [MANIFEST_DIR…]"
+  vendor_dir=$1
+  shift
+  manifest_dirs=("$@")
+  [ ${#manifest_dirs[@]} -gt 0 ] || manifest_dirs=("$repo_dir/manifests")
+
+  command -v deno >/dev/null || die "deno is needed to read the manifests (npm install -g deno)"
+  command -v sha256sum >/dev/null || die "sha256sum is needed (coreutils)"
+  mkdir -p "$vendor_dir"
+  vendor_dir=$(cd "$vendor_dir" && pwd)
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# --- 1. What the manifests need -------------------------------------------------
-# Lines: manifest <TAB> slug <TAB> source name <TAB> file name <TAB> sha256 <TAB> local path
-# (the local path of a `file:` source next to its manifest, "-" for a url: source)
-(cd "$repo_dir" && deno run --quiet --allow-read --allow-env=LOG_TOKENS,LOG_STREAM scripts/manifest-sources.ts "${manifest_dirs[@]}") \
-  >"$tmp/sources.tsv" || die "could not list the manifests' sources"
 
 file_sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 # True when FILE exists with sha256 SHA.
 has_sha256() { [ -f "$1" ] && [ "$(file_sha256 "$1")" = "$2" ]; }
 
-# Slugs with at least one source neither in the vendor directory nor in the
-# repository (a `file:` source next to its manifest needs no vendoring).
-# Each such slug maps to the sha256 sums it still needs (space-separated).
-declare -A missing_slugs=()
-while IFS=$'\t' read -r _manifest slug _name file sha local_path; do
-  if [ "$local_path" != - ] && has_sha256 "$local_path" "$sha"; then continue; fi
-  if [ "$file" = "?" ] || ! has_sha256 "$vendor_dir/$file" "$sha"; then
-    missing_slugs[$slug]+="$sha "
-  fi
-done <"$tmp/sources.tsv"
+if [ "$deb_src_only" = 0 ]; then
+  # --- 1. What the manifests need -------------------------------------------------
+  # Lines: manifest <TAB> slug <TAB> source name <TAB> file name <TAB> sha256 <TAB> local path
+  # (the local path of a `file:` source next to its manifest, "-" for a url: source)
+  (cd "$repo_dir" && deno run --quiet --allow-read --allow-env=LOG_TOKENS,LOG_STREAM scripts/manifest-sources.ts "${manifest_dirs[@]}") \
+    >"$tmp/sources.tsv" || die "could not list the manifests' sources"
+
+  # Slugs with at least one source neither in the vendor directory nor in the
+  # repository (a `file:` source next to its manifest needs no vendoring).
+  # Each such slug maps to the sha256 sums it still needs (space-separated).
+  declare -A missing_slugs=()
+  while IFS=$'\t' read -r _manifest slug _name file sha local_path; do
+    if [ "$local_path" != - ] && has_sha256 "$local_path" "$sha"; then continue; fi
+    if [ "$file" = "?" ] || ! has_sha256 "$vendor_dir/$file" "$sha"; then
+      missing_slugs[$slug]+="$sha "
+    fi
+  done <"$tmp/sources.tsv"
+fi
 
 # --- 2. deb-src entries -----------------------------------------------------------
 lists_dir() {
@@ -200,6 +210,11 @@ ensure_deb_src() {
     apt_update
   fi
 }
+
+if [ "$deb_src_only" = 1 ]; then
+  ensure_deb_src
+  exit 0
+fi
 
 # --- 3. Download the Debian source packages that may provide what is missing ------
 # The Debian source packages listed for a slug, one a line (a slug whose manifest
