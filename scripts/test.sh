@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SETUP_EXTRA_PACKAGES="${SETUP_EXTRA_PACKAGES:-diffoscope-minimal disorderfs fuse3 faketime graphviz slurm-wlm slurmdbd munge mariadb-server}" bash scripts/setup.sh
 # A stock ostree that verifies ed25519 signatures, for the test that it accepts
 # what `2nex publish --key` signs (Debian's ostree cannot): built once, in its
-# own prefix, in about 3 minutes on 2 busy cores.
+# own prefix: under a minute of CPU time (3 to 7 minutes on two shared cores).
 bash scripts/ostree-ed25519.sh >/dev/null
 deno task check
 deno task test
