@@ -171,8 +171,12 @@ write_deb_src_entries() {
     return 0
   fi
   content="# Written by 2nex scripts/vendor-debian.sh: deb-src for the Debian deb entries."$'\n\n'"$content"
-  if [ ! -f "$own" ] || [ "$(cat "$own")"$'\n' != "$content" ]; then
-    printf '%s' "$content" >"$own.tmp"
+  # Compared byte for byte: $(cat) would drop the trailing blank line and
+  # report a change (and an apt-get update) on every call.
+  printf '%s' "$content" >"$own.tmp"
+  if cmp -s "$own.tmp" "$own"; then
+    rm -f "$own.tmp"
+  else
     mv "$own.tmp" "$own"
     echo changed
   fi
