@@ -208,7 +208,7 @@ export const MANIFEST_TYPE: ValueType = {
       description: "named values for templating; they may use each other, without cycles",
     },
     sources: {
-      type: { kind: "list", items: { kind: "map", fields: SOURCE } },
+      type: { kind: "list", items: { kind: "map", fields: SOURCE, exactlyOne: ["url", "file"] } },
       nullable: true,
       description: "files the build reads, each pinned by its sha256",
     },

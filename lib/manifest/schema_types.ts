@@ -40,7 +40,12 @@ export type ValueType =
   /** A size: bytes, or a number with K, M, G or T. */
   | { kind: "size"; hint: string }
   /** A map with fixed keys (others are errors, but for `x-` ones). */
-  | { kind: "map"; fields: Fields }
+  | {
+    kind: "map";
+    fields: Fields;
+    /** Exactly one of these keys must be given (the validator says so in its own words). */
+    exactlyOne?: readonly string[];
+  }
   /** A map whose keys the user names, each checked by `key`. */
   | { kind: "dict"; key: TextRule; values: ValueType }
   /**
