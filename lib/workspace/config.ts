@@ -10,23 +10,18 @@
  * @module
  */
 import type { Node } from "yaml";
-import { isScalar, withYamlLibrary } from "../manifest/yaml_library.ts";
+import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
 import { readTextFile } from "../manifest/read.ts";
-import {
-  describeNode,
-  isNullNode,
-  NodeReader,
-  offsetOf,
-  parseYaml,
-  scalarText,
-} from "../manifest/yaml.ts";
+import { isNullNode, NodeReader, offsetOf, parseYaml } from "../manifest/yaml.ts";
 import { InvalidInputError } from "../util/errors.ts";
+import { ConfigValues } from "./config_values.ts";
+import { readExecutor } from "./config_executor.ts";
 import { readLimits } from "../manifest/limits_field.ts";
 import { type BuildLimits, DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { isPublicKey } from "../store/sign.ts";
-import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/types.ts";
+import type { ExecutorConfig } from "../cluster/types.ts";
 import type { SandboxPreference } from "../sandbox/mod.ts";
 import {
   fieldsOf,
@@ -41,11 +36,9 @@ import {
   DEFAULT_SOURCE_DATE_EPOCH,
   DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
-  EXECUTOR_HINT,
   SANDBOX_PREFERENCES,
   SEMANTICS,
   type Semantics,
-  SLURM_TYPE,
   SUBSTITUTER_TYPE,
 } from "./config_table.ts";
 
@@ -180,117 +173,12 @@ export function parseConfig(
   const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
   const map = reader.map(parsed.root, "2nex.yaml");
   if (!map) return undefined;
-  const textOf = (node: Node | null, what: string): string | undefined => {
-    const resolved = reader.resolve(node);
-    if (
-      resolved && isScalar(resolved) && resolved.value !== null &&
-      typeof resolved.value !== "object"
-    ) {
-      return scalarText(resolved);
-    }
-    bag.error(offsetOf(node), `${what} must be text, got ${describeNode(resolved)}`);
-    return undefined;
-  };
-  const pathList = (node: Node | null, what: string): string[] | undefined => {
-    const resolved = reader.resolve(node);
-    if (resolved && isScalar(resolved)) {
-      const one = textOf(resolved, what);
-      return one === undefined ? undefined : [one];
-    }
-    const seq = reader.seq(resolved, what);
-    if (!seq) return undefined;
-    const out: string[] = [];
-    for (const item of seq.items) {
-      const value = textOf(item as Node, `an entry of ${what}`);
-      if (value !== undefined) out.push(value);
-    }
-    return out;
-  };
-  /** A whole number of at least the table's minimum for the key. */
-  const integer = (node: Node | null, what: string, type: ValueType): number | undefined => {
-    const min = type.kind === "integer" ? type.min : 0;
-    const resolved = reader.resolve(node);
-    if (
-      resolved && isScalar(resolved) && typeof resolved.value === "number" &&
-      Number.isSafeInteger(resolved.value) && resolved.value >= min
-    ) {
-      return resolved.value;
-    }
-    bag.error(
-      offsetOf(node),
-      `${what} must be a whole number of at least ${min}, got ${describeNode(resolved)}`,
-    );
-    return undefined;
-  };
-  const abs = (path: string) => isAbsolute(path) ? path : resolve(root, path);
-  /** `local`, or `{slurm: {cache, key, …}}`: the executor and its options. */
-  const parseExecutor = (node: Node | null): ExecutorConfig | undefined => {
-    const resolved = reader.resolve(node);
-    if (resolved && isScalar(resolved)) {
-      const kind = textOf(resolved, "executor");
-      if (kind === "local") return { kind: "local" };
-      bag.error(
-        offsetOf(node),
-        kind === "slurm" ? "executor slurm needs its options" : `invalid executor "${kind}"`,
-        EXECUTOR_HINT,
-      );
-      return undefined;
-    }
-    const map = reader.map(resolved, "executor");
-    if (!map) return undefined;
-    let result: ExecutorConfig | undefined;
-    for (const entry of reader.entries(map, "executor", ["local", "slurm"])) {
-      if (entry.key === "local") {
-        result = { kind: "local" };
-        continue;
-      }
-      const options = reader.map(entry.value, "executor.slurm");
-      if (!options) continue;
-      const slurm: Partial<SlurmOptions> = { sbatchArgs: [], pollSeconds: DEFAULT_POLL_SECONDS };
-      for (const field of reader.entries(options, "executor.slurm", keysOf(SLURM_TYPE))) {
-        switch (field.key) {
-          case "cache":
-          case "key":
-          case "node_dir": {
-            const path = textOf(field.value, `executor.slurm.${field.key}`);
-            if (path === undefined) break;
-            if (field.key === "node_dir") slurm.nodeDir = abs(path);
-            else slurm[field.key] = abs(path);
-            break;
-          }
-          case "partition":
-          case "account": {
-            const text = textOf(field.value, `executor.slurm.${field.key}`);
-            if (text !== undefined) slurm[field.key] = text;
-            break;
-          }
-          case "sbatch_args":
-            slurm.sbatchArgs = pathList(field.value, "executor.slurm.sbatch_args") ?? [];
-            break;
-          case "poll_seconds": {
-            const seconds = integer(
-              field.value,
-              "executor.slurm.poll_seconds",
-              fieldsOf(SLURM_TYPE).poll_seconds.type,
-            );
-            if (seconds !== undefined) slurm.pollSeconds = seconds;
-            break;
-          }
-        }
-      }
-      const missing = (["cache", "key"] as const).filter((k) => slurm[k] === undefined);
-      if (missing.length > 0) {
-        bag.error(
-          offsetOf(entry.keyNode),
-          `executor.slurm needs ${missing.join(" and ")}`,
-          requiredHint(fieldsOf(SLURM_TYPE).cache),
-        );
-        continue;
-      }
-      result = { kind: "slurm", slurm: slurm as SlurmOptions };
-    }
-    return result;
-  };
+  const values = new ConfigValues(reader, bag, root);
+  const textOf = (node: Node | null, what: string) => values.text(node, what);
+  const pathList = (node: Node | null, what: string) => values.list(node, what);
+  const integer = (node: Node | null, what: string, type: ValueType) =>
+    values.integer(node, what, type);
+  const abs = (path: string) => values.abs(path);
 
   for (const { key, value } of reader.entries(map, "2nex.yaml", keysOf(CONFIG_TYPE))) {
     switch (key) {
@@ -397,7 +285,7 @@ export function parseConfig(
         break;
       }
       case "executor": {
-        const executor = parseExecutor(value);
+        const executor = readExecutor(values, value);
         if (executor) config.executor = executor;
         break;
       }

@@ -60,6 +60,15 @@ export const SLURM_TYPE: ValueType = {
 
 export const EXECUTOR_HINT = "use `local`, or `slurm:` with at least `cache:` and `key:` under it";
 
+/** `executor:` written as a map. */
+export const EXECUTOR_MAP_TYPE: ValueType = {
+  kind: "map",
+  fields: {
+    local: { type: { kind: "any" }, description: "build here" },
+    slurm: { type: SLURM_TYPE, description: "build as jobs on a Slurm cluster" },
+  },
+};
+
 export const SUBSTITUTER_TYPE: ValueType = {
   kind: "map",
   fields: {
@@ -142,13 +151,7 @@ export const CONFIG_TYPE: ValueType = {
         kind: "choice",
         choices: [
           { kind: "text", oneOf: ["local"], hint: EXECUTOR_HINT },
-          {
-            kind: "map",
-            fields: {
-              local: { type: { kind: "any" }, description: "build here" },
-              slurm: { type: SLURM_TYPE, description: "build as jobs on a Slurm cluster" },
-            },
-          },
+          EXECUTOR_MAP_TYPE,
         ],
       },
       description: "where builds run: local, or slurm with its options",
