@@ -14,7 +14,6 @@ export const SLUG_RULE: TextRule = {
   label: "slug",
   hint: "a slug is lowercase letters, digits and . _ + -, starting with a letter or digit",
 };
-export const SLUG_PATTERN = SLUG_RULE.pattern;
 
 export const VERSION_RULE: TextRule = {
   pattern: /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/,

@@ -31,7 +31,6 @@ export {
   sourceSandboxPath,
   type ValidateOptions,
 } from "./scope_values.ts";
-export { SLUG_PATTERN } from "./schema_table.ts";
 
 const SECTIONS = fieldsOf(MANIFEST_TYPE);
 

@@ -8,7 +8,7 @@
  * them into a new workspace's .2nex-schema/ for editors.
  * @module
  */
-import { MIN_MEMORY } from "../sandbox/limits.ts";
+import { MIN_MEMORY, SIZE_PATTERN } from "../sandbox/limits.ts";
 import { MANIFEST_TYPE } from "../manifest/schema_table.ts";
 import { CONFIG_TYPE } from "./config_table.ts";
 import { type Field, HEX64_PATTERN, type ValueType } from "../manifest/schema_types.ts";
@@ -39,8 +39,6 @@ export function schemaModeline(schemaPath: string): string {
 const TEMPLATE = "\\$\\{\\{";
 /** Keys starting with `x-` are extensions, accepted anywhere a map has fixed keys. */
 const EXTENSION = "^x-";
-/** The sizes parseSize (lib/sandbox/limits.ts) reads, as a JSON Schema pattern (no flags). */
-const SIZE_PATTERN = "^\\s*[0-9]+\\s*(?:[KMGTkmgt](?:[iI]?[bB])?|[bB]?)\\s*$";
 
 /** The schema of one value type. */
 export function valueSchema(type: ValueType): JsonSchema {
@@ -69,7 +67,7 @@ export function valueSchema(type: ValueType): JsonSchema {
       return {
         anyOf: [{ type: "integer", minimum: MIN_MEMORY }, {
           type: "string",
-          pattern: SIZE_PATTERN,
+          pattern: SIZE_PATTERN.source,
         }],
       };
     case "map": {

@@ -157,6 +157,10 @@ const BAD: Record<string, string> = {
   "an env value that is a list": GOOD.replace("  timeout: 60", "  env: { X: [a] }\n  timeout: 60"),
   "a var name with a dash": GOOD.replace("sources:", "vars: { my-var: 1 }\nsources:"),
   'a bundle named ".."': GOOD.replace("  default: [bin]", '  "..": [bin]'),
+  "a memory limit in furlongs": GOOD.replace(
+    "  timeout: 60",
+    "  limits: { memory: 8 furlongs }\n  timeout: 60",
+  ),
   "a list at the top": "- package\n",
   "an empty file": "",
 };
