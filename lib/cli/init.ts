@@ -28,9 +28,9 @@ export const initCommand: Command = {
 commented 2nex.yaml there unless one exists, creates the manifests directory and
 the ostree repository. Into a workspace with no manifest yet it writes an example,
 manifests/hello.yaml: a C program built with the host's compiler, offline.
-It keeps the JSON Schemas of manifests and 2nex.yaml in .2nex-schema/ (for
-editors: the files it writes name them on their first line). Running it again
-changes nothing, but for schemas of an older 2nex.
+It keeps the JSON Schemas of manifests and 2nex.yaml in .2nex-schema/, which
+the files it writes name on their first line, for editors. Running it again
+changes nothing but schemas that an older 2nex wrote.
 
 Example:
   2nex init my-distro && cd my-distro && 2nex lint`,
