@@ -29,6 +29,12 @@ import {
   type ValueType,
 } from "./schema_types.ts";
 
+/**
+ * The YAML node type the section readers see: they name it only through this
+ * module, so a change of node type is a change here.
+ */
+export type YamlNode = Node;
+
 export interface TextOptions {
   literal?: boolean;
   scope?: Scope;
@@ -56,6 +62,11 @@ export class FieldReader {
       fields.set(key, value);
     }
     return fields;
+  }
+
+  /** The items of a list (an error and undefined when `node` is no list). */
+  items(node: Node | null | undefined, what: string): YamlNode[] | undefined {
+    return this.reader.seq(node, what)?.items.map((item) => item as Node);
   }
 
   /** Reports `text` at `node` when it breaks `rule`; true when it is fine. */

@@ -6,12 +6,11 @@
  * module (validate_package.ts, validate_sources.ts, validate_build.ts).
  * @module
  */
-import type { Node } from "yaml";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { isNullNode, type NodeReader, offsetOf } from "./yaml.ts";
 import type { BuildSpec, Manifest } from "./types.ts";
 import type { Scope, Value } from "../expr/mod.ts";
-import { FieldReader } from "./field_reader.ts";
+import { FieldReader, type YamlNode } from "./field_reader.ts";
 import { MANIFEST_TYPE } from "./schema_table.ts";
 import { fieldsOf, keysOf, requiredHint } from "./schema_types.ts";
 import { readPackage, readVars } from "./validate_package.ts";
@@ -38,7 +37,7 @@ const SECTIONS = fieldsOf(MANIFEST_TYPE);
 export function validateManifest(
   path: string,
   text: string,
-  root: Node | null,
+  root: YamlNode | null,
   reader: NodeReader,
   bag: DiagnosticBag,
   options: ValidateOptions = {},
@@ -51,7 +50,7 @@ export function validateManifest(
     }
     return undefined;
   }
-  const sections = new Map<string, Node | null>();
+  const sections = new Map<string, YamlNode | null>();
   for (const entry of reader.entries(top, "the manifest", keysOf(MANIFEST_TYPE))) {
     sections.set(entry.key, entry.value);
   }

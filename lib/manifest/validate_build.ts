@@ -4,14 +4,13 @@
  * table cannot say (absolute paths, bundles naming declared outputs).
  * @module
  */
-import type { Node } from "yaml";
 import { isNullNode, offsetOf } from "./yaml.ts";
 import type { BuildSpec, SandboxMode } from "./types.ts";
 import type { Scope } from "../expr/mod.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { pathTextProblem } from "./path_text.ts";
 import { readLimits } from "./limits_field.ts";
-import type { FieldReader } from "./field_reader.ts";
+import type { FieldReader, YamlNode } from "./field_reader.ts";
 import {
   BUNDLE_NAME_RULE,
   ENV_NAME_RULE,
@@ -24,7 +23,11 @@ import { fieldsOf } from "./schema_types.ts";
 const BUILD = fieldsOf(MANIFEST_TYPE).build;
 const BUILD_FIELDS = fieldsOf(BUILD.type);
 
-export function readBuild(r: FieldReader, node: Node | null, scope: Scope): BuildSpec | undefined {
+export function readBuild(
+  r: FieldReader,
+  node: YamlNode | null,
+  scope: Scope,
+): BuildSpec | undefined {
   const map = r.reader.map(node, "`build`");
   if (!map) return undefined;
   const fields = r.fieldMap(map, "`build`", BUILD.type);
@@ -74,7 +77,11 @@ export interface Outputs {
   offsets: Map<string, number>;
 }
 
-export function readOutputs(r: FieldReader, node: Node | null | undefined, scope: Scope): Outputs {
+export function readOutputs(
+  r: FieldReader,
+  node: YamlNode | null | undefined,
+  scope: Scope,
+): Outputs {
   const values: Record<string, string[]> = {};
   const offsets = new Map<string, number>();
   if (node === undefined || isNullNode(node)) return { values, offsets };
@@ -105,7 +112,7 @@ export function readOutputs(r: FieldReader, node: Node | null | undefined, scope
 
 export function readBundles(
   r: FieldReader,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
   scope: Scope,
   outputs: Outputs,
 ): Record<string, string[]> {

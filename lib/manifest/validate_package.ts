@@ -4,11 +4,10 @@
  * (the checksum alias, ref safety, vars evaluated in order).
  * @module
  */
-import type { Node } from "yaml";
 import { describeNode, isNullNode, offsetOf, scalarText } from "./yaml.ts";
 import type { PackageInfo } from "./types.ts";
 import { evaluateVars, type Scope, type TextLocator } from "../expr/mod.ts";
-import type { FieldReader } from "./field_reader.ts";
+import type { FieldReader, YamlNode } from "./field_reader.ts";
 import { MANIFEST_TYPE, VAR_NAME_RULE } from "./schema_table.ts";
 import { fieldsOf, requiredHint } from "./schema_types.ts";
 
@@ -21,7 +20,7 @@ const REF_UNSAFE_CHAR = /[^._A-Za-z0-9/-]/g;
 /** The `package` map; undefined when it has errors that leave no slug or version. */
 export function readPackage(
   r: FieldReader,
-  node: Node | null,
+  node: YamlNode | null,
   hostScope: Scope,
 ): PackageInfo | undefined {
   const map = r.reader.map(node, "`package`");
@@ -101,7 +100,7 @@ export function readPackage(
 }
 
 /** Checks a package key's text against its rule in the table. */
-function checkText(r: FieldReader, key: string, text: string, node: Node | null | undefined) {
+function checkText(r: FieldReader, key: string, text: string, node: YamlNode | null | undefined) {
   const type = PACKAGE_FIELDS[key].type;
   if (type.kind === "text" && type.rule) r.checkRule(type.rule, text, node);
 }
@@ -115,7 +114,7 @@ function refSafe(
   r: FieldReader,
   text: string | undefined,
   what: string,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
 ): void {
   if (text === undefined) return;
   // No match, the usual case, allocates nothing.
@@ -135,7 +134,7 @@ function refSafe(
 /** The `vars` map, evaluated (they may use each other). */
 export function readVars(
   r: FieldReader,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
   scope: Scope,
 ): Record<string, unknown> {
   if (node === undefined || isNullNode(node)) return {};

@@ -4,13 +4,12 @@
  * (url or file, duplicate names, `commit:` alone) and path safety.
  * @module
  */
-import type { Node } from "yaml";
 import { isNullNode, offsetOf } from "./yaml.ts";
 import type { DependencySpec, SourceSpec } from "./types.ts";
 import type { Scope } from "../expr/mod.ts";
 import { isPathSegment, MAX_FILE_NAME_BYTES } from "../source/file_name.ts";
 import { pathTextProblem, urlPathProblem } from "./path_text.ts";
-import type { FieldReader } from "./field_reader.ts";
+import type { FieldReader, YamlNode } from "./field_reader.ts";
 import { MANIFEST_TYPE, SOURCE_NAME_RULE, URL_RULE } from "./schema_table.ts";
 import { fieldsOf, requiredHint, type ValueType } from "./schema_types.ts";
 
@@ -25,16 +24,16 @@ const DEPENDENCY_TYPE = itemType("dependencies");
 
 export function readSources(
   r: FieldReader,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
   scope: Scope,
 ): SourceSpec[] {
   if (node === undefined || isNullNode(node)) return [];
-  const seq = r.reader.seq(node, "`sources`");
-  if (!seq) return [];
+  const items = r.items(node, "`sources`");
+  if (!items) return [];
   const out: SourceSpec[] = [];
   const seen = new Map<string, number>();
-  for (const item of seq.items) {
-    const map = r.reader.map(item as Node, "each source");
+  for (const item of items) {
+    const map = r.reader.map(item, "each source");
     if (!map) continue;
     const fields = r.fieldMap(map, "a source", SOURCE_TYPE);
     const name = r.requiredText(fields, "name", map, { literal: true, what: "source.name" });
@@ -100,7 +99,7 @@ export function readSources(
 }
 
 /** A `file:` path: relative, and no "..", encoded "/" or NUL, or control character. */
-function filePath(r: FieldReader, file: string, node: Node | null | undefined): void {
+function filePath(r: FieldReader, file: string, node: YamlNode | null | undefined): void {
   const problem = file === ""
     ? "is empty"
     : file.startsWith("/")
@@ -117,16 +116,16 @@ function filePath(r: FieldReader, file: string, node: Node | null | undefined): 
 
 export function readDependencies(
   r: FieldReader,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
   scope: Scope,
 ): DependencySpec[] {
   if (node === undefined || isNullNode(node)) return [];
-  const seq = r.reader.seq(node, "`dependencies`");
-  if (!seq) return [];
+  const items = r.items(node, "`dependencies`");
+  if (!items) return [];
   const out: DependencySpec[] = [];
   const seen = new Map<string, { identity: string; offset: number }>();
-  for (const item of seq.items) {
-    const map = r.reader.map(item as Node, "each dependency");
+  for (const item of items) {
+    const map = r.reader.map(item, "each dependency");
     if (!map) continue;
     const fields = r.fieldMap(map, "a dependency", DEPENDENCY_TYPE);
     const name = r.requiredText(fields, "name", map, { scope, what: "dependency.name" });
