@@ -36,10 +36,17 @@ await e2eTest("init: the example package builds offline and runs", [
     assert.equal(checkout.code, 0, checkout.stderr);
     const run = await new Deno.Command(join(out, "usr/bin/hello"), { stdout: "piped" }).output();
     assert.equal(new TextDecoder().decode(run.stdout), "Hello from 2nex!\n");
-    // A second init changes nothing, and writes no second example.
+    // A second init changes nothing, and writes no second example, but it
+    // brings back schemas that differ from this 2nex's (an older one's).
+    const copy = join(ws, ".2nex-schema/manifest.schema.json");
+    await Deno.writeTextFile(copy, "{}\n");
     const again = await twonex(["init", ws]);
     assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /example/);
+    assert.equal(
+      await Deno.readTextFile(copy),
+      await Deno.readTextFile(join(repoRoot, "docs/schemas/manifest.schema.json")),
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
