@@ -9,8 +9,20 @@
  * and `command`; a failed command prints `{version, command, error}` instead.
  * `provenance` is the exception: it prints standard documents (in-toto, SPDX),
  * which carry their own versions.
+ *
+ * It also writes manifest.schema.json and config.schema.json, the schemas of
+ * the YAML files for editors, from the key tables the validators read
+ * (lib/workspace/editor_schema.ts); tests/unit/editor_schema_test.ts checks
+ * the committed files equal them.
  * @module
  */
+
+import {
+  EDITOR_SCHEMAS,
+  editorSchemaFile,
+  type EditorSchemaName,
+  editorSchemaText,
+} from "../lib/workspace/editor_schema.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -216,5 +228,11 @@ if (import.meta.main) {
   for (const name of JSON_COMMANDS) {
     await Deno.writeTextFile(new URL(`${name}.schema.json`, dir), schemaText(name));
   }
-  console.error(`wrote ${JSON_COMMANDS.length} schemas to docs/schemas/`);
+  const yamlSchemas = Object.keys(EDITOR_SCHEMAS) as EditorSchemaName[];
+  for (const name of yamlSchemas) {
+    await Deno.writeTextFile(new URL(editorSchemaFile(name), dir), editorSchemaText(name));
+  }
+  console.error(
+    `wrote ${JSON_COMMANDS.length + yamlSchemas.length} schemas to docs/schemas/`,
+  );
 }

@@ -28,14 +28,4 @@ export type ExecutorConfig = { kind: "local" } | { kind: "slurm"; slurm: SlurmOp
 
 export const EXECUTOR_KINDS = ["local", "slurm"] as const;
 
-export const SLURM_KEYS = [
-  "cache",
-  "key",
-  "partition",
-  "account",
-  "sbatch_args",
-  "node_dir",
-  "poll_seconds",
-] as const;
-
 export const DEFAULT_POLL_SECONDS = 2;

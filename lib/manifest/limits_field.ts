@@ -7,14 +7,13 @@ import type { Node } from "yaml";
 import { isScalar } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { describeNode, isNullNode, type NodeReader, offsetOf } from "./yaml.ts";
-import {
-  type BuildLimits,
-  formatSize,
-  LIMIT_KEYS,
-  MIN_MEMORY,
-  MIN_PROCESSES,
-  parseSize,
-} from "../sandbox/limits.ts";
+import { type BuildLimits, formatSize, MIN_MEMORY, parseSize } from "../sandbox/limits.ts";
+import { LIMITS_TYPE } from "./schema_table.ts";
+import { fieldsOf, keysOf } from "./schema_types.ts";
+
+const MEMORY = fieldsOf(LIMITS_TYPE).memory.type;
+const PROCESSES = fieldsOf(LIMITS_TYPE).processes.type;
+const MIN_PROCESSES = PROCESSES.kind === "integer" ? PROCESSES.min : 1;
 
 /** The limits `node` sets (a missing or null map sets none); errors go to `bag`. */
 export function readLimits(
@@ -27,7 +26,7 @@ export function readLimits(
   if (node === undefined || isNullNode(node)) return limits;
   const map = reader.map(node, `\`${what}\``);
   if (!map) return limits;
-  for (const { key, value } of reader.entries(map, `\`${what}\``, LIMIT_KEYS)) {
+  for (const { key, value } of reader.entries(map, `\`${what}\``, keysOf(LIMITS_TYPE))) {
     const resolved = reader.resolve(value);
     const scalar = resolved && isScalar(resolved) ? resolved.value : undefined;
     const got = typeof scalar === "string" ? JSON.stringify(scalar) : describeNode(resolved);
@@ -39,7 +38,7 @@ export function readLimits(
         bag.error(
           offsetOf(value),
           `${what}.memory must be a size of at least ${formatSize(MIN_MEMORY)}, got ${got}`,
-          "write bytes or a number with K, M, G or T (powers of 1024), e.g. 8G",
+          MEMORY.kind === "size" ? MEMORY.hint : undefined,
         );
       } else limits.memory = bytes;
     } else {

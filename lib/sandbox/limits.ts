@@ -37,12 +37,18 @@ export const MIN_PROCESSES = 4;
 const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 
 /**
+ * A size as written: bytes, or a number with K, M, G or T, in either case.
+ * No flags, so that the JSON Schema of `limits.memory` uses it as it is.
+ */
+export const SIZE_PATTERN = /^\s*(\d+)\s*(?:([KMGTkmgt])(?:[iI]?[bB])?|[bB]?)\s*$/;
+
+/**
  * Bytes of a size written as a whole number of bytes or with a binary unit:
  * `512M`, `8G`, `8GiB`, `1T` (K, M, G, T are powers of 1024). Undefined when
  * the text is no such size or too large to hold exactly.
  */
 export function parseSize(text: string | number): number | undefined {
-  const match = /^\s*(\d+)\s*(?:([KMGT])(?:i?B)?|B?)\s*$/i.exec(String(text));
+  const match = SIZE_PATTERN.exec(String(text));
   if (!match) return undefined;
   const bytes = Number(match[1]) * UNITS[(match[2] ?? "").toUpperCase()];
   return Number.isSafeInteger(bytes) ? bytes : undefined;

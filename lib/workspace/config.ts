@@ -10,39 +10,49 @@
  * @module
  */
 import type { Node } from "yaml";
-import { isScalar, withYamlLibrary } from "../manifest/yaml_library.ts";
+import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
 import { readTextFile } from "../manifest/read.ts";
-import {
-  describeNode,
-  isNullNode,
-  NodeReader,
-  offsetOf,
-  parseYaml,
-  scalarText,
-} from "../manifest/yaml.ts";
+import { isNullNode, NodeReader, offsetOf, parseYaml } from "../manifest/yaml.ts";
 import { InvalidInputError } from "../util/errors.ts";
+import { ConfigValues } from "./config_values.ts";
+import { readExecutor } from "./config_executor.ts";
 import { readLimits } from "../manifest/limits_field.ts";
 import { type BuildLimits, DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { isPublicKey } from "../store/sign.ts";
+import type { ExecutorConfig } from "../cluster/types.ts";
+import type { SandboxPreference } from "../sandbox/mod.ts";
 import {
-  DEFAULT_POLL_SECONDS,
-  type ExecutorConfig,
-  SLURM_KEYS,
-  type SlurmOptions,
-} from "../cluster/types.ts";
+  fieldsOf,
+  keysOf,
+  requiredHint,
+  ruleProblem,
+  type ValueType,
+} from "../manifest/schema_types.ts";
+import { ENV_NAME_RULE } from "../manifest/schema_table.ts";
+import {
+  CONFIG_TYPE,
+  DEFAULT_SOURCE_DATE_EPOCH,
+  DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  SANDBOX_PREFERENCES,
+  SEMANTICS,
+  type Semantics,
+  SUBSTITUTER_TYPE,
+} from "./config_table.ts";
+
+export {
+  DEFAULT_SOURCE_DATE_EPOCH,
+  DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  type Semantics,
+} from "./config_table.ts";
+export type { SandboxPreference } from "../sandbox/mod.ts";
 
 export const CONFIG_FILE = "2nex.yaml";
 
-export type SandboxPreference = "auto" | "bwrap" | "unshare";
-
-/**
- * Whose semantics a workspace's manifests are built with: 2nex's own, or the
- * original builder's (`lib/original/`), for trees written for it.
- */
-export type Semantics = "2nex" | "original";
-const SEMANTICS: readonly Semantics[] = ["2nex", "original"];
+const FIELDS = fieldsOf(CONFIG_TYPE);
 
 /** Where the original builder looked up `file:` sources: next to the manifests' tree. */
 export const ORIGINAL_INPUTS_CACHE = "inputs_cache";
@@ -86,28 +96,6 @@ export interface Workspace {
   config: WorkspaceConfig;
 }
 
-const CONFIG_KEYS = [
-  "manifests",
-  "repo",
-  "cache",
-  "mirrors",
-  "jobs",
-  "sandbox",
-  "source_date_epoch",
-  "env",
-  "timeout",
-  "semantics",
-  "substituters",
-  "executor",
-  "limits",
-] as const;
-
-const SUBSTITUTER_KEYS = ["url", "keys", "timeout"] as const;
-export const DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS = 30;
-
-export const DEFAULT_SOURCE_DATE_EPOCH = 1704067200;
-export const DEFAULT_TIMEOUT_SECONDS = 4 * 3600;
-
 /** The defaults of every key, for a workspace rooted at `root`. */
 export function defaultConfig(root: string): WorkspaceConfig {
   return {
@@ -115,12 +103,12 @@ export function defaultConfig(root: string): WorkspaceConfig {
     repo: join(root, ".2nex/repo"),
     cache: join(root, ".2nex/cache"),
     mirrors: [],
-    jobs: 1,
-    sandbox: "auto",
+    jobs: FIELDS.jobs.default as number,
+    sandbox: FIELDS.sandbox.default as SandboxPreference,
     sourceDateEpoch: DEFAULT_SOURCE_DATE_EPOCH,
     env: {},
     timeout: DEFAULT_TIMEOUT_SECONDS,
-    semantics: "2nex",
+    semantics: FIELDS.semantics.default as Semantics,
     substituters: [],
     executor: { kind: "local" },
     limits: { ...DEFAULT_LIMITS },
@@ -185,114 +173,14 @@ export function parseConfig(
   const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
   const map = reader.map(parsed.root, "2nex.yaml");
   if (!map) return undefined;
-  const textOf = (node: Node | null, what: string): string | undefined => {
-    const resolved = reader.resolve(node);
-    if (
-      resolved && isScalar(resolved) && resolved.value !== null &&
-      typeof resolved.value !== "object"
-    ) {
-      return scalarText(resolved);
-    }
-    bag.error(offsetOf(node), `${what} must be text, got ${describeNode(resolved)}`);
-    return undefined;
-  };
-  const pathList = (node: Node | null, what: string): string[] | undefined => {
-    const resolved = reader.resolve(node);
-    if (resolved && isScalar(resolved)) {
-      const one = textOf(resolved, what);
-      return one === undefined ? undefined : [one];
-    }
-    const seq = reader.seq(resolved, what);
-    if (!seq) return undefined;
-    const out: string[] = [];
-    for (const item of seq.items) {
-      const value = textOf(item as Node, `an entry of ${what}`);
-      if (value !== undefined) out.push(value);
-    }
-    return out;
-  };
-  const integer = (node: Node | null, what: string, min: number): number | undefined => {
-    const resolved = reader.resolve(node);
-    if (
-      resolved && isScalar(resolved) && typeof resolved.value === "number" &&
-      Number.isSafeInteger(resolved.value) && resolved.value >= min
-    ) {
-      return resolved.value;
-    }
-    bag.error(
-      offsetOf(node),
-      `${what} must be a whole number of at least ${min}, got ${describeNode(resolved)}`,
-    );
-    return undefined;
-  };
-  const abs = (path: string) => isAbsolute(path) ? path : resolve(root, path);
-  /** `local`, or `{slurm: {cache, key, …}}`: the executor and its options. */
-  const parseExecutor = (node: Node | null): ExecutorConfig | undefined => {
-    const resolved = reader.resolve(node);
-    if (resolved && isScalar(resolved)) {
-      const kind = textOf(resolved, "executor");
-      if (kind === "local") return { kind: "local" };
-      bag.error(
-        offsetOf(node),
-        kind === "slurm" ? "executor slurm needs its options" : `invalid executor "${kind}"`,
-        "use `local`, or `slurm:` with at least `cache:` and `key:` under it",
-      );
-      return undefined;
-    }
-    const map = reader.map(resolved, "executor");
-    if (!map) return undefined;
-    let result: ExecutorConfig | undefined;
-    for (const entry of reader.entries(map, "executor", ["local", "slurm"])) {
-      if (entry.key === "local") {
-        result = { kind: "local" };
-        continue;
-      }
-      const options = reader.map(entry.value, "executor.slurm");
-      if (!options) continue;
-      const slurm: Partial<SlurmOptions> = { sbatchArgs: [], pollSeconds: DEFAULT_POLL_SECONDS };
-      for (const field of reader.entries(options, "executor.slurm", SLURM_KEYS)) {
-        switch (field.key) {
-          case "cache":
-          case "key":
-          case "node_dir": {
-            const path = textOf(field.value, `executor.slurm.${field.key}`);
-            if (path === undefined) break;
-            if (field.key === "node_dir") slurm.nodeDir = abs(path);
-            else slurm[field.key] = abs(path);
-            break;
-          }
-          case "partition":
-          case "account": {
-            const text = textOf(field.value, `executor.slurm.${field.key}`);
-            if (text !== undefined) slurm[field.key] = text;
-            break;
-          }
-          case "sbatch_args":
-            slurm.sbatchArgs = pathList(field.value, "executor.slurm.sbatch_args") ?? [];
-            break;
-          case "poll_seconds": {
-            const seconds = integer(field.value, "executor.slurm.poll_seconds", 1);
-            if (seconds !== undefined) slurm.pollSeconds = seconds;
-            break;
-          }
-        }
-      }
-      const missing = (["cache", "key"] as const).filter((k) => slurm[k] === undefined);
-      if (missing.length > 0) {
-        bag.error(
-          offsetOf(entry.keyNode),
-          `executor.slurm needs ${missing.join(" and ")}`,
-          "cache: a directory every node can write (the signed binary cache results move " +
-            "through); key: the secret key jobs sign with (`2nex key generate FILE`)",
-        );
-        continue;
-      }
-      result = { kind: "slurm", slurm: slurm as SlurmOptions };
-    }
-    return result;
-  };
+  const values = new ConfigValues(reader, bag, root);
+  const textOf = (node: Node | null, what: string) => values.text(node, what);
+  const pathList = (node: Node | null, what: string) => values.list(node, what);
+  const integer = (node: Node | null, what: string, type: ValueType) =>
+    values.integer(node, what, type);
+  const abs = (path: string) => values.abs(path);
 
-  for (const { key, value } of reader.entries(map, "2nex.yaml", CONFIG_KEYS)) {
+  for (const { key, value } of reader.entries(map, "2nex.yaml", keysOf(CONFIG_TYPE))) {
     switch (key) {
       case "manifests": {
         const dirs = pathList(value, "manifests");
@@ -312,12 +200,12 @@ export function parseConfig(
         break;
       }
       case "jobs": {
-        const jobs = integer(value, "jobs", 1);
+        const jobs = integer(value, "jobs", FIELDS.jobs.type);
         if (jobs !== undefined) config.jobs = jobs;
         break;
       }
       case "timeout": {
-        const timeout = integer(value, "timeout", 1);
+        const timeout = integer(value, "timeout", FIELDS.timeout.type);
         if (timeout !== undefined) config.timeout = timeout;
         break;
       }
@@ -325,19 +213,16 @@ export function parseConfig(
         Object.assign(config.limits, readLimits(reader, bag, value, "limits"));
         break;
       case "source_date_epoch": {
-        const epoch = integer(value, "source_date_epoch", 0);
+        const epoch = integer(value, "source_date_epoch", FIELDS.source_date_epoch.type);
         if (epoch !== undefined) config.sourceDateEpoch = epoch;
         break;
       }
       case "sandbox": {
         const mode = textOf(value, "sandbox");
-        if (mode === "auto" || mode === "bwrap" || mode === "unshare") config.sandbox = mode;
-        else if (mode !== undefined) {
-          bag.error(
-            offsetOf(value),
-            `invalid sandbox "${mode}"`,
-            'use "auto", "bwrap" or "unshare"',
-          );
+        if ((SANDBOX_PREFERENCES as readonly string[]).includes(mode ?? "")) {
+          config.sandbox = mode as SandboxPreference;
+        } else if (mode !== undefined) {
+          bag.error(offsetOf(value), `invalid sandbox "${mode}"`, enumHint("sandbox"));
         }
         break;
       }
@@ -346,11 +231,7 @@ export function parseConfig(
         if ((SEMANTICS as readonly string[]).includes(semantics ?? "")) {
           config.semantics = semantics as Semantics;
         } else if (semantics !== undefined) {
-          bag.error(
-            offsetOf(value),
-            `invalid semantics "${semantics}"`,
-            'use "2nex" (the default) or "original" (trees written for the original builder)',
-          );
+          bag.error(offsetOf(value), `invalid semantics "${semantics}"`, enumHint("semantics"));
         }
         break;
       }
@@ -367,7 +248,7 @@ export function parseConfig(
             keys: [],
             timeout: DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS,
           };
-          for (const field of reader.entries(entry, "a substituter", SUBSTITUTER_KEYS)) {
+          for (const field of reader.entries(entry, "a substituter", keysOf(SUBSTITUTER_TYPE))) {
             if (field.key === "url") {
               const url = textOf(field.value, "substituter url");
               if (url !== undefined) substituter.url = /^https?:\/\//.test(url) ? url : abs(url);
@@ -383,7 +264,11 @@ export function parseConfig(
                 }
               }
             } else {
-              const timeout = integer(field.value, "substituter timeout", 1);
+              const timeout = integer(
+                field.value,
+                "substituter timeout",
+                fieldsOf(SUBSTITUTER_TYPE).timeout.type,
+              );
               if (timeout !== undefined) substituter.timeout = timeout;
             }
           }
@@ -393,14 +278,14 @@ export function parseConfig(
             bag.error(
               offsetOf(item as Node),
               `substituter ${substituter.url} has no keys`,
-              "list the public keys whose signatures you trust under `keys:`",
+              requiredHint(fieldsOf(SUBSTITUTER_TYPE).keys),
             );
           } else config.substituters.push(substituter);
         }
         break;
       }
       case "executor": {
-        const executor = parseExecutor(value);
+        const executor = readExecutor(values, value);
         if (executor) config.executor = executor;
         break;
       }
@@ -409,8 +294,9 @@ export function parseConfig(
         const envMap = reader.map(value, "env");
         if (!envMap) break;
         for (const entry of reader.entries(envMap, "env")) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.key)) {
-            bag.error(offsetOf(entry.keyNode), `invalid environment variable name "${entry.key}"`);
+          const problem = ruleProblem(ENV_NAME_RULE, entry.key);
+          if (problem) {
+            bag.error(offsetOf(entry.keyNode), problem.message, problem.hint);
             continue;
           }
           const text = textOf(entry.value, `env.${entry.key}`);
@@ -426,6 +312,12 @@ export function parseConfig(
     config.mirrors = [...new Set([...caches, ...config.mirrors])];
   }
   return config;
+}
+
+/** The hint of an enum key's error, from the table. */
+function enumHint(key: "sandbox" | "semantics"): string | undefined {
+  const type = FIELDS[key].type;
+  return type.kind === "text" ? type.hint : undefined;
 }
 
 /** The starter 2nex.yaml written by `2nex init`. */
