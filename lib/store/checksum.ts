@@ -18,10 +18,11 @@ import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
 import { FailureError } from "../util/errors.ts";
 
-const S_IFMT = 0o170000;
-const S_IFREG = 0o100000;
-const S_IFDIR = 0o040000;
-const S_IFLNK = 0o120000;
+/** File type bits of a mode, and the three types ostree stores. */
+export const S_IFMT = 0o170000;
+export const S_IFREG = 0o100000;
+export const S_IFDIR = 0o040000;
+export const S_IFLNK = 0o120000;
 
 /** Files larger than this are hashed in chunks rather than read whole. */
 const WHOLE_READ_LIMIT = 1 << 20;
@@ -44,8 +45,8 @@ export function fromHex(hex: string): RawChecksum {
   return raw;
 }
 
-/** Ostree stores its integers big-endian inside GVariant's little-endian `u`. */
-function be32(n: number): number {
+/** Ostree stores its integers big-endian inside GVariant's little-endian `u` (its own inverse). */
+export function be32(n: number): number {
   return (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0;
 }
 
@@ -146,7 +147,7 @@ const textEncoder = new TextEncoder();
  * (five times faster than the async ops for many small files), so other work
  * (progress output, timers of parallel builds) still gets its turn.
  */
-class Yielder {
+export class Yielder {
   #count = 0;
   async tick(): Promise<void> {
     if (++this.#count % 512 === 0) await new Promise((resolve) => setTimeout(resolve, 0));

@@ -1,18 +1,17 @@
 /**
  * The ostree repository where 2nex keeps build results (SPEC section 6).
  *
- * Which work runs where, and why:
- * - File content enters the repository only through `ostree commit` (one process
- *   per build result), so ostree itself writes and stages file objects.
- * - Everything derived from a committed tree — output and bundle commits, content
- *   checksums, metadata, refs — is read and written here directly: commits,
- *   dirtrees and refs are small files with a fixed format, and a cached build of
- *   hundreds of packages must not spawn a process per lookup.
- * - Output hashes of directories are computed natively (see checksum.ts), equal
- *   to what `ostree show` prints as `ContentChecksum:`.
+ * Everything on the build path is read and written here directly, with no
+ * process: file objects of a committed directory (write_tree.ts), commits,
+ * dirtrees, dirmetas and refs (objects.ts, compose.ts), checkouts
+ * (checkout.ts) and the repository's creation. A cached build of hundreds of
+ * packages must not spawn a process per lookup, and a build must not need the
+ * `ostree` program. Output hashes of directories are computed natively (see
+ * checksum.ts), equal to what `ostree show` prints as `ContentChecksum:`.
+ * The `ostree` program is still used off the build path: `fsck` and `gc`.
  *
- * Every write is a temporary file plus rename, or an ostree transaction, so a
- * killed 2nex leaves the repository consistent (`ostree fsck` clean).
+ * Every write is a temporary file plus rename, so a killed 2nex leaves the
+ * repository consistent (`ostree fsck` clean).
  *
  * @example
  * ```ts
@@ -26,9 +25,12 @@
  */
 import { basename, dirname } from "node:path";
 import { run } from "../util/process.ts";
-import { asToolIoError } from "../util/io_error.ts";
+import { asIoError, asToolIoError } from "../util/io_error.ts";
 import { FailureError, InvalidInputError } from "../util/errors.ts";
 import { contentChecksumOf, hashTree } from "./checksum.ts";
+import { checkoutTree } from "./checkout.ts";
+import { writeTree } from "./write_tree.ts";
+import { removeTree } from "../util/fs.ts";
 import {
   type Collision,
   findCollisions,
@@ -72,8 +74,9 @@ export interface CommitOptions {
 /** Options of {@link Store.commit}. */
 export interface DirectoryCommitOptions extends CommitOptions {
   /**
-   * Let ostree move the files into the repository and delete `dir` as it goes
-   * (`--consume`): no copy of the content, but `dir` is gone afterwards.
+   * Move files into the repository where that is safe (one link, same file
+   * system) instead of copying them, like `ostree commit --consume`: no copy of
+   * the content, but `dir` is gone afterwards.
    */
   consume?: boolean;
 }
@@ -98,8 +101,8 @@ export interface StoreOpenOptions {
 /** Options of {@link Store.checkout}. */
 export interface CheckoutOptions {
   /**
-   * true: hardlinks to the repository's objects or fail (`--require-hardlinks`);
-   * false: copies (`--force-copy`), safe to modify; undefined: hardlinks when possible.
+   * true: hardlinks to the repository's objects or fail (like `--require-hardlinks`);
+   * false: copies (like `--force-copy`), safe to modify; undefined: hardlinks when possible.
    * Hardlinked files must never be modified: they are the repository's objects.
    */
   hardlink?: boolean;
@@ -148,33 +151,21 @@ export class Store {
   }
 
   /**
-   * Commits the directory `dir` with `--canonical-permissions --no-xattrs`, the
-   * timestamp and string metadata given (one `ostree commit` process).
+   * Commits the directory `dir` as `ostree commit --canonical-permissions
+   * --no-xattrs` would, with the timestamp and string metadata given. Written
+   * natively (see write_tree.ts): no process runs.
    */
   async commit(dir: string, opts: DirectoryCommitOptions): Promise<CommitResult> {
     checkCommitOptions(opts);
-    const argv = [
-      "ostree",
-      "commit",
-      `--repo=${this.path}`,
-      "--orphan",
-      "--no-bindings",
-      "--canonical-permissions",
-      "--no-xattrs",
-      `--fsync=${this.fsync}`,
-      `--timestamp=@${opts.timestamp}`,
-      `--subject=${opts.subject}`,
-      `--body=${opts.body ?? ""}`,
-      ...Object.entries(opts.metadata).map(([k, v]) => `--add-metadata-string=${k}=${v}`),
-      ...(opts.consume ? ["--consume"] : []),
-      `--tree=dir=${dir}`,
-    ];
-    const { stdout } = await run(argv).catch((error) => {
-      throw asToolIoError(error, "committing to the repository", this.path);
+    const root = await writeTree(this.path, dir, {
+      consume: opts.consume ?? false,
+      fsync: this.fsync,
+      unsynced: this.#unsynced,
+    }).catch((error) => {
+      throw asIoError(error, "committing to the repository", this.path);
     });
-    const commit = stdout.trim();
-    if (!HEX64.test(commit)) throw new FailureError(`ostree commit printed "${commit}"`);
-    return await this.#finish(commit, opts.ref);
+    if (opts.consume) await removeTree(dir);
+    return await this.#writeCommit(root, opts);
   }
 
   /**
@@ -427,12 +418,18 @@ export class Store {
    * symlinks; check out a union commit ({@link commitUnion}) instead.
    */
   async checkout(commitOrRef: string, dest: string, opts: CheckoutOptions = {}): Promise<void> {
-    const argv = ["ostree", "checkout", `--repo=${this.path}`, "-U"];
-    if (opts.hardlink === true) argv.push("--require-hardlinks");
-    if (opts.hardlink === false) argv.push("--force-copy");
-    if (!HEX64.test(commitOrRef)) validateRef(commitOrRef);
+    let commit = commitOrRef;
+    if (!HEX64.test(commitOrRef)) {
+      validateRef(commitOrRef);
+      const resolved = this.resolveRefSync(commitOrRef);
+      if (resolved === undefined) throw new FailureError(`no ref ${commitOrRef} in ${this.path}`);
+      commit = resolved;
+    }
+    const root = await this.#root(commit);
     await createParent(dest);
-    await run([...argv, "--", commitOrRef, dest]);
+    await checkoutTree(this.path, root, dest, { hardlink: opts.hardlink }).catch((error) => {
+      throw asIoError(error, "checking out into", dest);
+    });
   }
 
   /** Runs `ostree fsck`; ok when it finds nothing wrong. */
@@ -511,7 +508,7 @@ async function initAtomically(path: string): Promise<void> {
   await Deno.mkdir(parent, { recursive: true });
   const temp = await Deno.makeTempDir({ dir: parent, prefix: `.${basename(path)}.init-` });
   try {
-    await run(["ostree", "init", `--repo=${temp}`, "--mode=bare-user-only"]);
+    await initRepository(temp);
     await Deno.chmod(temp, 0o755);
     try {
       // Replaces `path` only when it is missing or an empty directory.
@@ -526,6 +523,24 @@ async function initAtomically(path: string): Promise<void> {
   } finally {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
   }
+}
+
+/** The directories of a new repository, as `ostree init` makes them. */
+const REPO_DIRS = [
+  "tmp",
+  "extensions",
+  "state",
+  "refs",
+  "refs/heads",
+  "refs/mirrors",
+  "refs/remotes",
+  "objects",
+];
+
+/** Lays out an empty bare-user-only repository in the existing directory `path`. */
+async function initRepository(path: string): Promise<void> {
+  for (const dir of REPO_DIRS) await Deno.mkdir(`${path}/${dir}`, { mode: 0o755 });
+  await Deno.writeTextFile(`${path}/config`, "[core]\nrepo_version=1\nmode=bare-user-only\n");
 }
 
 /** What `Store.gc` removed. */
