@@ -3,7 +3,8 @@
  * `ostree checkout -U` does, with no process spawned: directories are created
  * private, filled, then given their recorded mode (minus the bits ostree drops
  * in user mode: setuid, setgid, sticky, world-write); files are hardlinks to
- * the objects (which are plain files and symlinks in this mode) or copies.
+ * the objects (which are plain files and symlinks in this mode) or copies;
+ * a copying checkout still links symlinks, which cannot change in place.
  * Like ostree, a hardlinked checkout's directories get mtime 0 (the objects
  * already have it), so a checkout looks the same every time; copies keep the
  * time they were made.
@@ -19,6 +20,7 @@ import type { TreeRoot } from "./compose.ts";
 import { decodeDirTree, objectPath } from "./objects.ts";
 import { decodeVariant } from "./gvariant.ts";
 import { FailureError } from "../util/errors.ts";
+import { makeSymlink } from "../util/symlink.ts";
 
 /** Options of {@link checkoutTree}. */
 export interface TreeCheckoutOptions {
@@ -59,14 +61,14 @@ class CheckoutWalk {
     Deno.mkdirSync(dest, { mode: 0o700 });
     for (const [name, checksum] of tree.files) {
       await this.#yielder.tick();
-      this.#file(toHex(checksum), `${dest}/${name}`);
+      await this.#file(toHex(checksum), `${dest}/${name}`);
     }
     for (const [name, child] of tree.dirs) await this.dir(child, `${dest}/${name}`);
     Deno.chmodSync(dest, mode & DIR_MODE_BITS);
     if (this.opts.hardlink !== false) Deno.utimeSync(dest, 0, 0);
   }
 
-  #file(checksum: string, dest: string): void {
+  async #file(checksum: string, dest: string): Promise<void> {
     const object = objectPath(this.repo, checksum, "file");
     if (this.opts.hardlink !== false) {
       try {
@@ -91,7 +93,13 @@ class CheckoutWalk {
       throw error;
     }
     if (info.isSymlink) {
-      Deno.symlinkSync(Deno.readLinkSync(object), dest);
+      // A symlink cannot be modified in place: a link to the object is as good
+      // as a copy, and Deno makes no symlink under path-scoped permissions.
+      try {
+        Deno.linkSync(object, dest);
+      } catch {
+        await makeSymlink(Deno.readLinkSync(object), dest);
+      }
       return;
     }
     Deno.copyFileSync(object, dest);

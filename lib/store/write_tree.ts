@@ -42,6 +42,7 @@ import {
 import type { TreeRoot } from "./compose.ts";
 import { objectPath, tempPath, writeObject } from "./objects.ts";
 import { FailureError } from "../util/errors.ts";
+import { makeSymlink } from "../util/symlink.ts";
 
 /** Options of {@link writeTree}. */
 export interface WriteTreeOptions {
@@ -71,8 +72,8 @@ interface Staged {
   dest: string;
   /** A regular file (symlinks cannot be flushed by themselves). */
   regular: boolean;
-  /** The canonical mode, when `path` is an adopted source file (to copy it if the rename fails). */
-  adoptedMode?: number;
+  /** For an adopted source file: makes a temporary copy instead, if the rename fails. */
+  copy?: () => Promise<string>;
 }
 
 /** Writes missing file objects in batches: stage, flush all, rename all. */
@@ -93,18 +94,20 @@ class FileObjectWriter {
     const dest = objectPath(this.repo, hex, "file");
     if (existsSync(dest)) return;
     if (info.isSymlink) {
-      const temp = tempPath(this.repo);
-      Deno.symlinkSync(Deno.readLinkSync(source), temp);
-      this.#pending.push({ path: temp, dest, regular: false });
+      // A symlink cannot change in place, so the object may share its inode.
+      const copy = () => this.#copySymlink(source);
+      if (this.opts.consume) this.#pending.push({ path: source, dest, regular: false, copy });
+      else this.#pending.push({ path: await copy(), dest, regular: false });
     } else {
       const mode = canonicalMode(S_IFREG | ((info.mode ?? 0) & 0o7777)) & 0o7777;
+      const copy = () => Promise.resolve(this.#copyFile(source, mode));
       // A file with other links may be someone else's (a dependency's object,
       // hardlinked in): moving it or changing its mode would change theirs.
       if (this.opts.consume && info.nlink === 1) {
-        this.#pending.push({ path: source, dest, regular: true, adoptedMode: mode });
+        this.#pending.push({ path: source, dest, regular: true, copy });
         prepareObjectFile(source, mode);
       } else {
-        this.#pending.push({ path: this.#copy(source, mode), dest, regular: true });
+        this.#pending.push({ path: await copy(), dest, regular: true });
       }
     }
     if (this.#pending.length >= STAGE_BATCH) await this.flush();
@@ -126,13 +129,13 @@ class FileObjectWriter {
       try {
         Deno.renameSync(staged.path, staged.dest);
       } catch (error) {
-        if (staged.adoptedMode === undefined) {
+        if (staged.copy === undefined) {
           this.#pending = batch.slice(i);
           throw error;
         }
         // Another file system, or a directory we may not change: copy instead.
-        const copy = this.#copy(staged.path, staged.adoptedMode);
-        if (this.opts.fsync) await syncFile(copy);
+        const copy = await staged.copy();
+        if (this.opts.fsync && staged.regular) await syncFile(copy);
         Deno.renameSync(copy, staged.dest);
       }
       if (this.opts.fsync) this.opts.unsynced.add(dir);
@@ -142,7 +145,7 @@ class FileObjectWriter {
   /** Removes staged temporary files (after a failure); adopted sources are left alone. */
   discard(): void {
     for (const staged of this.#pending) {
-      if (staged.adoptedMode === undefined) {
+      if (staged.copy === undefined) {
         try {
           Deno.removeSync(staged.path);
         } catch {
@@ -153,11 +156,25 @@ class FileObjectWriter {
     this.#pending = [];
   }
 
-  /** A new temporary copy of `source` with the object's mode and mtime. */
-  #copy(source: string, mode: number): string {
+  /** A new temporary copy of the regular file `source` with the object's mode and mtime. */
+  #copyFile(source: string, mode: number): string {
     const temp = tempPath(this.repo);
     Deno.copyFileSync(source, temp);
     prepareObjectFile(temp, mode);
+    return temp;
+  }
+
+  /**
+   * A new temporary symlink like `source`: a hardlink to it where possible, as
+   * Deno makes no symlink for a process with path-scoped permissions.
+   */
+  async #copySymlink(source: string): Promise<string> {
+    const temp = tempPath(this.repo);
+    try {
+      Deno.linkSync(source, temp);
+    } catch {
+      await makeSymlink(Deno.readLinkSync(source), temp);
+    }
     return temp;
   }
 }
