@@ -1,13 +1,17 @@
 /**
  * GNU Hello 2.10 from its upstream tarball (in CI taken from Debian's source
  * package by scripts/vendor-debian.sh): built in host mode twice from scratch
- * (`--rounds 2`) with the same hash, equal to the manifest's, and it greets.
+ * (`--rounds 2`) with the same hash, and it greets. The manifest is a test
+ * fixture: a host-mode hash depends on the host, so none is recorded; the
+ * distribution's hello (manifests/packages) is hermetic on the GNU chain, and
+ * CI builds the tcc chain's (scripts/build-all.sh --chain tcc).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { repoRoot, twonex } from "../helpers/cli.ts";
 
 const inCI = Deno.env.get("CI") === "true";
+const manifest = join(repoRoot, "tests/fixtures/host-hello/hello.yaml");
 
 /** Root, asked of `id`: Deno.uid() would need --allow-sys, which the test task does not grant. */
 function isRoot(): boolean {
@@ -17,7 +21,7 @@ function isRoot(): boolean {
 
 async function vendorHello(dir: string): Promise<boolean> {
   const result = await new Deno.Command("bash", {
-    args: [join(repoRoot, "scripts/vendor-debian.sh"), dir, join(repoRoot, "manifests/packages")],
+    args: [join(repoRoot, "scripts/vendor-debian.sh"), dir, manifest],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -34,7 +38,7 @@ async function vendorHello(dir: string): Promise<boolean> {
 }
 
 Deno.test({
-  name: "GNU Hello 2.10 builds twice from scratch with the manifest's hash and greets",
+  name: "GNU Hello 2.10 builds twice from scratch in host mode with one hash and greets",
   // Needs root and apt for Debian's source package; with CI=true a missing piece fails.
   ignore: !inCI && !isRoot(),
   async fn() {
@@ -43,10 +47,7 @@ Deno.test({
       const vendor = join(ws, "vendor");
       if (!(await vendorHello(vendor))) return;
       await Deno.mkdir(join(ws, "manifests"));
-      await Deno.copyFile(
-        join(repoRoot, "manifests/packages/hello.yaml"),
-        join(ws, "manifests/hello.yaml"),
-      );
+      await Deno.copyFile(manifest, join(ws, "manifests/hello.yaml"));
       await Deno.writeTextFile(
         join(ws, "2nex.yaml"),
         `mirrors: [vendor/]\nenv:\n  CFLAGS: "-O2 -pipe -frandom-seed=2nex"\n`,
@@ -57,11 +58,9 @@ Deno.test({
       assert.equal(built.code, 0, built.stderr);
       const summary = JSON.parse(built.stdout);
       const [report] = summary.packages;
+      // Both rounds gave this hash: a difference is exit 3 and status "mismatch".
       assert.equal(report.status, "built");
-      const manifest = await Deno.readTextFile(join(ws, "manifests/hello.yaml"));
-      const expected = manifest.match(/^\s*checksum:\s*([0-9a-f]{64})/m)?.[1];
-      assert(expected, "manifests/packages/hello.yaml must carry its expected hash");
-      assert.equal(report.outputHash, expected);
+      assert.match(report.outputHash, /^[0-9a-f]{64}$/);
 
       const checkout = join(ws, "hello-checkout");
       const out = await twonex(["checkout", "hello:default", checkout], { cwd: ws });
