@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Builds the real packages of manifests/packages with 2nex, then checks out what
 # each built and runs it (hello greets, m4 expands a macro, sed substitutes, …;
-# libraries: a small C program is compiled against the checked-out `dev`
-# bundle and run).
+# libraries are checked in their own builds: a program linked with the freshly
+# built library must print the right thing, or the build fails).
 #
-# Usage: scripts/build-all.sh [--vendor DIR] [PKG…] [-- BUILD-OPTION…]
+# Usage: scripts/build-all.sh [--chain gnu|tcc] [--vendor DIR] [PKG…] [-- BUILD-OPTION…]
+#   --chain gnu    (default) manifests/packages/SLUG.yaml, flavor main: hermetic on the
+#                  bootstrapped GNU system (phase1's toolchain, phase2's tools). Builds
+#                  the GNU chain first where it is not built: hours on two CPUs.
+#   --chain tcc    the CI-sized copies, hermetic on the tcc chain: the tcc chain's own
+#                  phase1 hello, m4 and sed (manifests/bootstrap/phase1/), and
+#                  manifests/packages/tcc/SLUG.yaml (flavor tcc) for the others.
 #   --vendor DIR   first fill DIR with sources from Debian (scripts/vendor-debian.sh);
 #                  DIR should be a mirror listed in 2nex.yaml (this repository's is vendor/)
 #   PKG…           slugs of manifests/packages (default: all of them)
@@ -23,11 +29,20 @@ read -r -a twonex <<<"${TWONEX:-deno task --quiet 2nex}"
 # Dependencies before their dependents, so that each build's time is its own.
 preferred_order=(hello m4 sed patch findutils gdbm readline gmp mpfr mpc)
 
+chain=gnu
 vendor_dir=""
 selected=()
 build_options=()
 while [ $# -gt 0 ]; do
   case $1 in
+  --chain)
+    [ $# -ge 2 ] || { echo "build-all: --chain needs gnu or tcc" >&2; exit 2; }
+    case $2 in
+    gnu | tcc) chain=$2 ;;
+    *) echo "build-all: unknown chain $2 (gnu or tcc)" >&2; exit 2 ;;
+    esac
+    shift 2
+    ;;
   --vendor)
     [ $# -ge 2 ] || { echo "build-all: --vendor needs a directory" >&2; exit 2; }
     vendor_dir=$2
@@ -39,7 +54,7 @@ while [ $# -gt 0 ]; do
     break
     ;;
   -h | --help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   -*)
@@ -62,34 +77,87 @@ if [ ${#selected[@]} -eq 0 ]; then
     [[ " ${selected[*]} " == *" $slug "* ]] || selected+=("$slug")
   done
 fi
+# The manifest (relative to the repository) and flavor that build SLUG on the chosen chain.
+manifest_of() {
+  if [ "$chain" = gnu ]; then
+    echo "manifests/packages/$1.yaml"
+  elif [ -f "$repo_dir/manifests/packages/tcc/$1.yaml" ]; then
+    echo "manifests/packages/tcc/$1.yaml"
+  else
+    # hello, m4 and sed: the tcc chain builds them itself, in phase1
+    echo "manifests/bootstrap/phase1/$1.yaml"
+  fi
+}
+flavor_of() {
+  case $(manifest_of "$1") in
+  manifests/packages/tcc/*) echo tcc ;;
+  manifests/bootstrap/phase1/*) echo bootstrap/phase1 ;;
+  *) echo main ;;
+  esac
+}
 for slug in "${selected[@]}"; do
   [ -f "$packages_dir/$slug.yaml" ] || {
     echo "build-all: no manifest manifests/packages/$slug.yaml" >&2
+    exit 2
+  }
+  [ -f "$repo_dir/$(manifest_of "$slug")" ] || {
+    echo "build-all: no manifest builds $slug on the $chain chain ($(manifest_of "$slug"))" >&2
     exit 2
   }
 done
 
 cd "$repo_dir"
 if [ -n "$vendor_dir" ]; then
-  # The packages and the tcc bootstrap chain (which CI's proof builds next), named
-  # file by file: the GNU chain in manifests/bootstrap/phaseN/gnu/ needs some 400 MB
-  # of sources that CI never builds; scripts/prove-gnu-toolchain.sh vendors those.
-  "$script_dir/vendor-debian.sh" "$vendor_dir" "$repo_dir/manifests/packages" \
-    "$repo_dir"/manifests/bootstrap/phase*/*.yaml
+  if [ "$chain" = tcc ]; then
+    # The packages and the tcc bootstrap chain, named file by file: the GNU chain in
+    # manifests/bootstrap/phaseN/gnu/ needs some 400 MB of sources that CI never builds.
+    "$script_dir/vendor-debian.sh" "$vendor_dir" "$repo_dir/manifests/packages" \
+      "$repo_dir"/manifests/bootstrap/phase*/*.yaml
+  else
+    # The GNU chain's phase1 runs on the tcc chain's phase0 busybox, make and bash.
+    "$script_dir/vendor-debian.sh" "$vendor_dir" "$repo_dir/manifests/packages" \
+      "$repo_dir/manifests/bootstrap"
+  fi
 fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# checkout SLUG:BUNDLE → prints the directory it was written to
+# checkout SLUG:BUNDLE [FLAVOR] → prints the directory it was written to
 checkout() {
-  local dir
-  dir="$tmp/checkout/${1//:/-}"
-  rm -rf "$dir"
-  mkdir -p "$(dirname "$dir")"
-  # --flavor: the bootstrap phases have packages with the same slugs
-  "${twonex[@]}" checkout "$1" "$dir" --flavor main >/dev/null
+  local dir flavor=${2:-$(flavor_of "${1%%:*}")}
+  dir="$tmp/checkout/${flavor//\//-}/${1//:/-}"
+  if [ ! -d "$dir" ]; then
+    mkdir -p "$(dirname "$dir")"
+    # --flavor: the same slugs exist in several flavors (bootstrap phases, tcc, main)
+    "${twonex[@]}" checkout "$1" "$dir" --flavor "$flavor" >/dev/null
+  fi
   echo "$dir"
+}
+
+# run_program ROOT PROGRAM [ARG…]: runs PROGRAM (a path in ROOT, a checkout). The
+# tcc chain's programs are static; the GNU chain's are linked against the
+# bootstrapped glibc, so they run with its loader and libraries, not the host's.
+run_program() {
+  local root=$1 program=$2
+  shift 2
+  if [ "$chain" = tcc ]; then
+    "$program" "$@"
+  else
+    local libc
+    libc=$(checkout glibc:runtime bootstrap/phase1)
+    "$libc/lib64/ld-linux-x86-64.so.2" --library-path "$root/usr/lib:$libc/usr/lib" "$program" "$@"
+  fi
+}
+
+# check_library SLUG HEADER LIBRARY: the dev bundle holds the header and the library;
+# that a program linked with it runs is checked by the build itself.
+check_library() {
+  local d
+  d=$(checkout "$1:dev")
+  [ -f "$d/usr/include/$2" ] || { echo "  $1: no /usr/include/$2 in its dev bundle" >&2; return 1; }
+  compgen -G "$d/usr/lib/$3*" >/dev/null ||
+    { echo "  $1: no /usr/lib/$3* in its dev bundle" >&2; return 1; }
 }
 
 # expect WHAT EXPECTED ACTUAL
@@ -100,49 +168,23 @@ expect() {
   fi
 }
 
-# Compiles C source (stdin) against the given dev checkouts and runs it.
-run_c() {
-  local -a flags=() libpath=()
-  local root prefix
-  for root in "$@"; do
-    for prefix in "$root"/opt/*; do
-      flags+=("-I$prefix/include" "-L$prefix/lib")
-      libpath+=("$prefix/lib")
-    done
-  done
-  local link_libs=${LIBS:-} library_path lib resolved
-  cat >"$tmp/check.c"
-  # shellcheck disable=SC2086 # link_libs is a list of -l flags
-  gcc -o "$tmp/check" "$tmp/check.c" "${flags[@]}" $link_libs
-  library_path=$(IFS=:; echo "${libpath[*]}")
-  # The host may have the same library (Debian ships these very versions): make
-  # sure the program loads the one 2nex built.
-  for lib in ${OURS:-}; do
-    resolved=$(LD_LIBRARY_PATH=$library_path ldd "$tmp/check" | awk -v l="lib$lib.so" 'index($1, l) == 1 { print $3 }')
-    if [[ $resolved != "$tmp/checkout/"* ]]; then
-      echo "  lib$lib resolves to '$resolved', not to the checkout" >&2
-      return 1
-    fi
-  done
-  LD_LIBRARY_PATH=$library_path "$tmp/check"
-}
-
 check_hello() {
   local d
   d=$(checkout hello:default)
-  expect "hello" "Hello, world!" "$("$d/usr/bin/hello")"
+  expect "hello" "Hello, world!" "$(run_program "$d" "$d/usr/bin/hello")"
 }
 
 check_m4() {
   local d
   d=$(checkout m4:default)
-  expect "m4" "hello 2nex" "$(printf "define(\`greet', \`hello \$1')greet(2nex)\n" | "$d/usr/bin/m4")"
+  expect "m4" "hello 2nex" \
+    "$(printf "define(\`greet', \`hello \$1')greet(2nex)\n" | run_program "$d" "$d/usr/bin/m4")"
 }
 
 check_sed() {
   local d
   d=$(checkout sed:default)
-  expect "sed" "hello 2nex" "$(echo "hello world" | "$d/usr/bin/sed" 's/world/2nex/')"
+  expect "sed" "hello 2nex" "$(echo "hello world" | run_program "$d" "$d/usr/bin/sed" 's/world/2nex/')"
 }
 
 check_patch() {
@@ -151,104 +193,61 @@ check_patch() {
   printf 'one\ntwo\n' >"$tmp/a"
   printf 'one\nthree\n' >"$tmp/b"
   diff -u "$tmp/a" "$tmp/b" >"$tmp/a.diff" || true
-  "$d/usr/bin/patch" --quiet "$tmp/a" "$tmp/a.diff"
+  run_program "$d" "$d/usr/bin/patch" --quiet "$tmp/a" "$tmp/a.diff"
   expect "patch" "$(cat "$tmp/b")" "$(cat "$tmp/a")"
 }
 
 check_findutils() {
   local d
   d=$(checkout findutils:default)
-  expect "find" "$d/usr/bin/find" "$("$d/usr/bin/find" "$d/usr/bin" -name find -type f)"
-  expect "xargs" "3" "$(printf '1 2 3' | "$d/usr/bin/xargs" -n 1 echo | wc -l)"
+  expect "find" "$d/usr/bin/find" "$(run_program "$d" "$d/usr/bin/find" "$d/usr/bin" -name find -type f)"
+  expect "xargs" "3" "$(printf '1 2 3' | run_program "$d" "$d/usr/bin/xargs" -n 1 echo | wc -l)"
 }
 
 check_gdbm() {
   local d
   d=$(checkout gdbm:default)
-  local tool="$d/opt/gdbm/bin/gdbmtool"
-  LD_LIBRARY_PATH="$d/opt/gdbm/lib" "$tool" -n "$tmp/test.gdbm" store key 2nex
-  expect "gdbmtool" "2nex" "$(LD_LIBRARY_PATH="$d/opt/gdbm/lib" "$tool" "$tmp/test.gdbm" fetch key)"
+  run_program "$d" "$d/usr/bin/gdbmtool" -n "$tmp/test.gdbm" store key 2nex
+  expect "gdbmtool" "2nex" "$(run_program "$d" "$d/usr/bin/gdbmtool" "$tmp/test.gdbm" fetch key)"
 }
 
-check_readline() {
-  local d
-  d=$(checkout readline:dev)
-  # libreadline leaves the termcap library to the program: the host's libtinfo here.
-  expect "readline" "8.2" "$(LIBS="-lreadline -ltinfo" OURS=readline run_c "$d" <<'EOF'
-#include <stdio.h>
-#include <readline/readline.h>
-int main(void) { puts(rl_library_version); return 0; }
-EOF
-)"
-}
-
-check_gmp() {
-  local d
-  d=$(checkout gmp:dev)
-  expect "gmp" "1267650600228229401496703205376" "$(LIBS=-lgmp OURS=gmp run_c "$d" <<'EOF'
-#include <gmp.h>
-int main(void) {
-  mpz_t x;
-  mpz_init(x);
-  mpz_ui_pow_ui(x, 2, 100);
-  gmp_printf("%Zd\n", x);
-  return 0;
-}
-EOF
-)"
-}
-
-check_mpfr() {
-  local g m
-  g=$(checkout gmp:dev)
-  m=$(checkout mpfr:dev)
-  expect "mpfr" "4.2.0 3.14159265358979323846" "$(LIBS="-lmpfr -lgmp" OURS="mpfr gmp" run_c "$g" "$m" <<'EOF'
-#include <stdio.h>
-#include <mpfr.h>
-int main(void) {
-  mpfr_t pi;
-  mpfr_init2(pi, 200);
-  mpfr_const_pi(pi, MPFR_RNDN);
-  mpfr_printf("%s %.20Rf\n", mpfr_get_version(), pi);
-  return 0;
-}
-EOF
-)"
-}
-
-check_mpc() {
-  local g m c
-  g=$(checkout gmp:dev)
-  m=$(checkout mpfr:dev)
-  c=$(checkout mpc:dev)
-  expect "mpc" "1.3.1 (+0 1.00000000000000000000)" "$(LIBS="-lmpc -lmpfr -lgmp" OURS="mpc mpfr gmp" run_c "$g" "$m" "$c" <<'EOF'
-#include <stdio.h>
-#include <mpc.h>
-int main(void) {
-  mpc_t z;
-  mpc_init2(z, 64);
-  mpc_set_si_si(z, -1, 0, MPC_RNDNN);
-  mpc_sqrt(z, z, MPC_RNDNN);
-  char *text = mpc_get_str(10, 0, z, MPC_RNDNN);
-  printf("%s %s\n", mpc_get_version(), text);
-  mpc_free_str(text);
-  return 0;
-}
-EOF
-)"
-}
+check_readline() { check_library readline readline/readline.h libreadline.; }
+check_gmp() { check_library gmp gmp.h libgmp.; }
+check_mpfr() { check_library mpfr mpfr.h libmpfr.; }
+check_mpc() { check_library mpc mpc.h libmpc.; }
 
 failures=0
 summary=()
+# The chain first, so that each package's time below is its own.
+if [ "$chain" = tcc ]; then
+  chain_manifests=(manifests/bootstrap/phase0/{busybox,make,bash}.yaml
+    manifests/bootstrap/phase1/tcc.yaml)
+else
+  chain_manifests=(manifests/bootstrap/phase2/gnu/*.yaml)
+fi
+echo "== the $chain chain" >&2
+start=$(date +%s.%N)
+if "${twonex[@]}" build "${build_options[@]}" "${chain_manifests[@]}"; then
+  result="built"
+else
+  result="BUILD FAILED"
+  failures=$((failures + 1))
+fi
+seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+summary+=("$(printf '%-10s %8ss  %s' "($chain)" "$seconds" "$result")")
+
 for slug in "${selected[@]}"; do
   echo "== $slug" >&2
   start=$(date +%s.%N)
-  if "${twonex[@]}" build "${build_options[@]}" "manifests/packages/$slug.yaml"; then
+  if "${twonex[@]}" build "${build_options[@]}" "$(manifest_of "$slug")"; then
     seconds=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
     if ! declare -F "check_$slug" >/dev/null; then
       result="built, no run check"
     elif "check_$slug"; then
-      result="built, runs"
+      case $slug in
+      readline | gmp | mpfr | mpc) result="built, ran its check in the build" ;;
+      *) result="built, runs" ;;
+      esac
     else
       result="built, RUN CHECK FAILED"
       failures=$((failures + 1))
