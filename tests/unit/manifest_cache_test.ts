@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { codeFingerprint, ManifestCache } from "../../lib/manifest/cache.ts";
+import { codeFingerprint, EntriesPart, ManifestCache } from "../../lib/manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../../lib/manifest/load.ts";
 import { discoverManifests } from "../../lib/workspace/discover.ts";
 import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
@@ -141,4 +141,30 @@ Deno.test("cache: the fingerprint follows the code under lib/", () => {
   const fingerprint = codeFingerprint();
   assert.match(fingerprint ?? "", /^[0-9a-f]{64}$/);
   assert.equal(codeFingerprint(), fingerprint);
+});
+
+Deno.test("cache: new entries go to the file as they come, not all at save", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "cache", "manifests.json");
+    const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
+    const result = await withYamlLibrary(() => loadManifestFile(manifest));
+    const cache = ManifestCache.open(file, "test");
+    const part = new EntriesPart();
+    part.add(manifest, "digest-1", result);
+    cache.storeSerialized(part.take());
+    // Before save: the entry is on disk under the temporary name, not held.
+    const written = await Deno.readTextFile(`${file}.tmp`);
+    assert.ok(written.includes(`"digest-1"`), "the stored entry was not written yet");
+    await cache.save();
+    await assert.rejects(Deno.stat(`${file}.tmp`), Deno.errors.NotFound);
+    const again = ManifestCache.open(file, "test");
+    assert.deepEqual(
+      withoutUndefined(again.lookup(manifest, "digest-1")),
+      withoutUndefined(result),
+    );
+    assert.equal(again.lookup(manifest, "digest-2"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
