@@ -7,7 +7,6 @@
 import { EntriesPart, isCacheable, type SerializedEntries } from "../manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
-import { withYamlLibrary } from "../manifest/yaml_library.ts";
 
 export interface WorkerTask {
   paths: string[];
@@ -38,15 +37,15 @@ export interface WorkerReply {
 const BATCH = 32;
 
 /** Loads one file; its cache entry goes to `entries`. */
-function load(
+async function load(
   path: string,
   options: WorkerTask["options"],
   entries: EntriesPart,
-): Omit<WorkerReply["results"][number], "position"> {
+): Promise<Omit<WorkerReply["results"][number], "position">> {
   // The loader reports the digest of the bytes it validated through store();
   // a file it could not read has none, and no cache entry.
   let digest: string | undefined;
-  const result = loadManifestFile(path, options, {
+  const result = await loadManifestFile(path, options, {
     lookup: () => undefined,
     store: (_path, validated) => digest = validated,
   });
@@ -75,7 +74,7 @@ scope.onmessage = async (event) => {
     if (start >= paths.length) break;
     const end = Math.min(start + chunk, paths.length);
     for (let position = start; position < end; position++) {
-      const loaded = await withYamlLibrary(() => load(paths[position], options, entries));
+      const loaded = await load(paths[position], options, entries);
       results.push({ position, ...loaded });
     }
     if (results.length >= BATCH) send(false);

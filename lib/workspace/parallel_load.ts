@@ -13,7 +13,6 @@ import { digestBytes, EntriesPart, isCacheable, type ManifestCache } from "../ma
 import { loadManifestBytes, loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import { readFileBytes } from "../manifest/read.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
-import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
 import type { WorkerReply, WorkerTask } from "./load_worker.ts";
 
@@ -89,21 +88,20 @@ export async function loadManifestsInParallel(
   // the loop.
   const entries = new EntriesPart();
   const flushEntries = () => cache?.storeSerialized(entries.take());
-  const loadHere = (item: Pending) =>
-    withYamlLibrary(() => {
-      const path = paths[item.index];
-      let digest = item.read?.digest;
-      const result = item.read
-        ? loadManifestBytes(path, item.read.bytes, options)
-        : loadManifestFile(
-          path,
-          options,
-          cache && { lookup: () => undefined, store: (_path, read) => digest = read },
-        );
-      results[item.index] = cache && digest !== undefined
-        ? cacheAndCompact(entries, path, digest, result)
-        : result;
-    });
+  const loadHere = async (item: Pending) => {
+    const path = paths[item.index];
+    let digest = item.read?.digest;
+    const result = item.read
+      ? await loadManifestBytes(path, item.read.bytes, options)
+      : await loadManifestFile(
+        path,
+        options,
+        cache && { lookup: () => undefined, store: (_path, read) => digest = read },
+      );
+    results[item.index] = cache && digest !== undefined
+      ? cacheAndCompact(entries, path, digest, result)
+      : result;
+  };
   let loadedByWorkers = 0;
   const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const task: WorkerTask = {

@@ -3,14 +3,13 @@ import { join } from "node:path";
 import { codeFingerprint, EntriesPart, ManifestCache } from "../../lib/manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../../lib/manifest/load.ts";
 import { discoverManifests } from "../../lib/workspace/discover.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { repoRoot } from "../helpers/cli.ts";
 import { withoutUndefined } from "../helpers/data.ts";
 
 /** `load` of each path, in order; the YAML library is loaded when a file needs it. */
-async function loadEach(paths: string[], load: (path: string) => LoadResult) {
+async function loadEach(paths: string[], load: (path: string) => Promise<LoadResult>) {
   const results: LoadResult[] = [];
-  for (const path of paths) results.push(await withYamlLibrary(() => load(path)));
+  for (const path of paths) results.push(await load(path));
   return results;
 }
 
@@ -148,7 +147,7 @@ Deno.test("cache: new entries go to the file as they come, not all at save", asy
   try {
     const file = join(dir, "cache", "manifests.json");
     const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
-    const result = await withYamlLibrary(() => loadManifestFile(manifest));
+    const result = await loadManifestFile(manifest);
     const cache = ManifestCache.open(file, "test");
     const part = new EntriesPart();
     part.add(manifest, "digest-1", result);
