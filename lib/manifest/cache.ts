@@ -38,10 +38,16 @@ export function digestBytes(bytes: Uint8Array): string {
 export class ManifestCache {
   /** Entries read from the file. */
   readonly #previous: Map<string, Entry>;
-  /** Entries of the files loaded by this run: what `save` writes, with #serialized. */
+  /** Entries found by lookup: written by `save`, after the new ones. */
   readonly #current = new Map<string, Entry>();
-  /** Entries of this run serialised already: {@link EntriesPart}s, in UTF-8. */
-  readonly #serialized: Uint8Array<ArrayBuffer>[] = [];
+  /** New entries stored one by one, serialised and written in parts. */
+  readonly #pending = new EntriesPart();
+  /**
+   * The new file, written as entries come: 80,000 entries are 150 MB of JSON,
+   * which held in memory until `save` (and then copied into one buffer) were
+   * the largest part of a cold lint's peak memory. Null once writing failed.
+   */
+  #writer: CacheWriter | null | undefined;
   #stored = 0;
 
   private constructor(
@@ -73,75 +79,125 @@ export class ManifestCache {
   /** Remembers the result of loading `path`, unless JSON could not carry it exactly. */
   store(path: string, digest: string, result: LoadResult): void {
     if (!isCacheable(result)) return;
-    this.#current.set(path, { digest, result });
-    this.#stored++;
+    this.#pending.add(path, digest, result);
+    if (this.#pending.size >= PART_BYTES) this.storeSerialized(this.#pending.take());
   }
 
   /**
    * Remembers entries serialised by the caller ({@link EntriesPart.take}):
    * threads that load many files serialise what they load as they go, rather
-   * than leave it all to `save`.
+   * than leave it all to `save`. The entries go to the new file at once.
    */
   storeSerialized(part: SerializedEntries): void {
     if (part.count === 0) return;
-    this.#serialized.push(part.bytes);
     this.#stored += part.count;
+    this.#write(part);
   }
 
   /**
-   * Writes the entries of this run, replacing the file atomically, when
-   * anything changed. The text is made at once and its write starts at once,
-   * on another thread, so the caller can go on until it awaits the promise
-   * (which never rejects); only the rename waits for that.
+   * Finishes the new file and puts it in place of the old one, atomically,
+   * when anything changed. Never rejects: a read-only workspace or a full disk
+   * means the next run loads everything again.
    */
-  async save(): Promise<void> {
+  save(): Promise<void> {
+    if (this.#pending.count > 0) this.storeSerialized(this.#pending.take());
     const unchanged = this.#stored === 0 && this.#current.size === this.#previous.size;
-    if (unchanged) return;
-    const bytes = this.#bytes();
-    // One name for every writer, so that a killed run leaves no litter: whatever
-    // the interleaving, the renamed file is one writer's whole text or invalid JSON.
-    const temporary = `${this.file}.tmp`;
+    if (unchanged) return Promise.resolve();
+    // Entries in #current were checked when stored, or read back from the file.
+    const found = new EntriesPart();
+    for (const [path, { digest, result }] of this.#current) {
+      found.addJson(path, digest, JSON.stringify(result));
+      if (found.size >= PART_BYTES) this.#write(found.take());
+    }
+    this.#write(found.take());
+    const writer = this.#writer ?? this.#openWriter();
+    this.#writer = null;
+    return writer ? writer.finish(this.file) : Promise.resolve();
+  }
+
+  #write(part: SerializedEntries): void {
+    if (part.count === 0) return;
+    const writer = this.#writer === undefined ? this.#openWriter() : this.#writer;
+    if (writer && !writer.write(part)) this.#writer = null;
+  }
+
+  #openWriter(): CacheWriter | null {
+    this.#writer = CacheWriter.open(this.file, this.fingerprint);
+    return this.#writer;
+  }
+}
+
+/** Serialised entries gathered before they are written: about a megabyte at a time. */
+const PART_BYTES = 1 << 20;
+
+/**
+ * The cache file being written, under a temporary name, as a CacheFile: the
+ * header, the entries as they come (comma-separated), and the end.
+ *
+ * Every writer uses the same temporary name, so that a killed run leaves no
+ * litter. Two runs writing at once may mix their texts; what is renamed into
+ * place is then invalid JSON (read as an empty cache) or entries that were each
+ * written whole by one of them, each still checked against its file's digest.
+ */
+class CacheWriter {
+  #first = true;
+
+  private constructor(readonly temporary: string, readonly handle: Deno.FsFile) {}
+
+  /** Starts the file next to `file`; null when it cannot be created. */
+  static open(file: string, fingerprint: string): CacheWriter | null {
+    const temporary = `${file}.tmp`;
     try {
-      // Synchronous up to here: the write has started on another thread when
-      // the caller gets the promise, not only when it awaits it.
-      Deno.mkdirSync(dirname(this.file), { recursive: true });
-      await Deno.writeFile(temporary, bytes);
-      await Deno.rename(temporary, this.file);
+      Deno.mkdirSync(dirname(file), { recursive: true });
+      const handle = Deno.openSync(temporary, { write: true, create: true, truncate: true });
+      const writer = new CacheWriter(temporary, handle);
+      const header = `{"format":${FORMAT},"fingerprint":${JSON.stringify(fingerprint)},"entries":{`;
+      return writer.#bytes(new TextEncoder().encode(header)) ? writer : null;
     } catch {
-      // A read-only workspace or a full disk: the next run loads everything again.
-      await Deno.remove(temporary).catch(() => {});
+      return null;
     }
   }
 
-  /** The file's JSON (a CacheFile) in UTF-8: the parts serialised already, then the other entries. */
-  #bytes(): Uint8Array {
-    const encoder = new TextEncoder();
-    const header = encoder.encode(
-      `{"format":${FORMAT},"fingerprint":${JSON.stringify(this.fingerprint)},"entries":{`,
-    );
-    // Entries in #current were checked when stored, or read back from the file.
-    const others = new EntriesPart();
-    for (const [path, { digest, result }] of this.#current) {
-      others.addJson(path, digest, JSON.stringify(result));
+  /** Appends entries; false (and the file removed) when the write failed. */
+  write(part: SerializedEntries): boolean {
+    const comma = this.#first ? 0 : 1;
+    const bytes = new Uint8Array(part.bytes.length + comma);
+    if (comma) bytes[0] = COMMA;
+    bytes.set(part.bytes, comma);
+    this.#first = false;
+    return this.#bytes(bytes);
+  }
+
+  /** Ends the file and renames it to `file`. */
+  async finish(file: string): Promise<void> {
+    if (!this.#bytes(new TextEncoder().encode("}}"))) return;
+    try {
+      this.handle.close();
+      await Deno.rename(this.temporary, file);
+    } catch {
+      await Deno.remove(this.temporary).catch(() => {});
     }
-    const rest = others.take();
-    const parts = rest.count > 0 ? [...this.#serialized, rest.bytes] : this.#serialized;
-    const comma = encoder.encode(",");
-    const pieces = [header];
-    for (const [index, part] of parts.entries()) {
-      if (index > 0) pieces.push(comma);
-      pieces.push(part);
+  }
+
+  #bytes(bytes: Uint8Array): boolean {
+    try {
+      for (let written = 0; written < bytes.length;) {
+        written += this.handle.writeSync(bytes.subarray(written));
+      }
+      return true;
+    } catch {
+      try {
+        this.handle.close();
+        Deno.removeSync(this.temporary);
+      } catch {
+        // Gone already, or never there: nothing is left to undo.
+      }
+      return false;
     }
-    pieces.push(encoder.encode("}}"));
-    const bytes = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
-    let offset = 0;
-    for (const piece of pieces) {
-      bytes.set(piece, offset);
-      offset += piece.length;
-    }
-    return bytes;
   }
 }
+
+const COMMA = ",".charCodeAt(0);
 
 /** One entry of the cache file's `entries` object: `"PATH":{"digest":…,"result":RESULT_JSON}`. */
 function entryText(path: string, digest: string, resultJson: string): string {
@@ -157,6 +213,17 @@ export interface SerializedEntries {
 /** Serialises loaded results for {@link ManifestCache.storeSerialized}. */
 export class EntriesPart {
   readonly #texts: string[] = [];
+  #size = 0;
+
+  /** Entries added since the last `take`. */
+  get count(): number {
+    return this.#texts.length;
+  }
+
+  /** Their length in UTF-16 code units: about their size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
 
   /** Adds the entry of `result`, unless JSON cannot carry it exactly ({@link isCacheable}). */
   add(path: string, digest: string, result: LoadResult): void {
@@ -165,7 +232,9 @@ export class EntriesPart {
 
   /** Adds an entry whose result the caller checked with isCacheable and serialised. */
   addJson(path: string, digest: string, resultJson: string): void {
-    this.#texts.push(entryText(path, digest, resultJson));
+    const text = entryText(path, digest, resultJson);
+    this.#texts.push(text);
+    this.#size += text.length;
   }
 
   /** The entries added so far; the part is empty again afterwards. */
@@ -175,6 +244,7 @@ export class EntriesPart {
       count: this.#texts.length,
     };
     this.#texts.length = 0;
+    this.#size = 0;
     return part;
   }
 }

@@ -29,63 +29,35 @@
  * ```
  * @module
  */
-import type { Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
-import { MAP_TYPE, NODE_TYPE, PAIR_TYPE, SCALAR_TYPE, SEQ_TYPE } from "./yaml_library.ts";
-import { MAX_YAML_DEPTH, MAX_YAML_NODES } from "./limits.ts";
-
-/** Thrown inside the parser when the text leaves the subset; never escapes this module. */
-class OutsideSubset extends Error {}
-const OUTSIDE = new OutsideSubset("outside the fast YAML subset");
-
-const NL = 10;
-const SPACE = 32;
-const TAB = 9;
-const HASH = 35;
-const COLON = 58;
-const DASH = 45;
-const COMMA = 44;
-const DQUOTE = 34;
-const SQUOTE = 39;
-const BACKSLASH = 92;
-const LBRACKET = 91;
-const RBRACKET = 93;
-const LBRACE = 123;
-const RBRACE = 125;
-const PIPE = 124;
-const GT = 62;
-
-/** Characters the fast path refuses anywhere: CR, controls (tab and newline aside), BOM, NEL, LS, PS. */
-// deno-lint-ignore no-control-regex -- finding control characters is the point
-const REFUSED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
-
-type FastNode = Scalar | YAMLMap | YAMLSeq;
-
-// The nodes are typed as the library's classes, whose data they hold; the
-// casts stand for "the same data, without the methods".
-
-// Each node is made with all its properties at once, in the library's order:
-// added one by one, they would need a second block of memory. The symbol comes
-// last, after the properties V8 can take from the literal's template (a
-// computed key first made these literals about a third slower in a micro-benchmark).
-
-function newScalar(value: unknown, source: string, type: Scalar.Type, range: Range): Scalar {
-  return { value, range, source, type, [NODE_TYPE]: SCALAR_TYPE } as unknown as Scalar;
-}
-
-function newMap(): YAMLMap {
-  return { items: [], [NODE_TYPE]: MAP_TYPE } as unknown as YAMLMap;
-}
-
-function newSeq(): YAMLSeq {
-  return { items: [], [NODE_TYPE]: SEQ_TYPE } as unknown as YAMLSeq;
-}
-
-function newPair(key: Scalar, value: FastNode): Pair {
-  return { key, value, [NODE_TYPE]: PAIR_TYPE } as unknown as Pair;
-}
-
-type Range = [number, number, number];
+import type { ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import {
+  blankAt,
+  COLON,
+  DASH,
+  DQUOTE,
+  GT,
+  HASH,
+  LBRACE,
+  LBRACKET,
+  NL,
+  PIPE,
+  REFUSED_CHARS,
+  SPACE,
+  SQUOTE,
+  TAB,
+} from "./fast_yaml_chars.ts";
+import {
+  type FastNode,
+  foldLines,
+  newMap,
+  newPair,
+  newScalar,
+  newSeq,
+  OUTSIDE,
+  plainScalar,
+  type Range,
+} from "./fast_yaml_nodes.ts";
+import { FlowParser } from "./fast_yaml_flow.ts";
 
 /** A parsed document: its root node, and its range as `parseDocument` gives it. */
 export interface FastDocument {
@@ -107,119 +79,8 @@ export function fastParseDocument(text: string): FastDocument | undefined {
   }
 }
 
-/** A plain scalar at `range` in the text, its value resolved under the core schema. */
-function plainScalar(text: string, range: Range): Scalar {
-  const first = text.charCodeAt(0);
-  // Only these first characters can start a null, boolean or number.
-  if (
-    text.length === 0 || first === 126 /* ~ */ || first === 110 /* n */ || first === 78 /* N */
-  ) {
-    const isNull = text === "" || text === "~" || text === "null" || text === "Null" ||
-      text === "NULL";
-    return newScalar(isNull ? null : text, text, "PLAIN", range);
-  }
-  if (first === 116 || first === 84 || first === 102 || first === 70) { // t T f F
-    const value = text === "true" || text === "True" || text === "TRUE"
-      ? true
-      : text === "false" || text === "False" || text === "FALSE"
-      ? false
-      : text;
-    return newScalar(value, text, "PLAIN", range);
-  }
-  const numeric = (first >= 48 && first <= 57) || first === 43 || first === DASH || first === 46;
-  if (!numeric) return newScalar(text, text, "PLAIN", range);
-  return numberScalar(text, range);
-}
-
-/** A plain scalar that starts like a number (a digit, a sign or a dot), resolved under the core schema. */
-function numberScalar(text: string, range: Range): Scalar {
-  if (/^[-+]?[0-9]+$/.test(text)) return newScalar(parseInt(text, 10), text, "PLAIN", range);
-  if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
-    const nan = text.slice(-3).toLowerCase() === "nan";
-    const value = nan ? NaN : text[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-    return newScalar(value, text, "PLAIN", range);
-  }
-  // Nodes with more properties, which the library adds after the others:
-  // `format` last, `minFractionDigits` right after `value`.
-  let format: string | undefined;
-  let value: number;
-  if (/^0o[0-7]+$/.test(text)) {
-    format = "OCT";
-    value = parseInt(text.substring(2), 8);
-  } else if (/^0x[0-9a-fA-F]+$/.test(text)) {
-    format = "HEX";
-    value = parseInt(text.substring(2), 16);
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
-    format = "EXP";
-    value = parseFloat(text);
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
-    value = parseFloat(text);
-    if (text.charCodeAt(text.length - 1) === 48) {
-      const minFractionDigits = text.length - text.indexOf(".") - 1;
-      const node = {
-        value,
-        minFractionDigits,
-        range,
-        source: text,
-        type: "PLAIN",
-        [NODE_TYPE]: SCALAR_TYPE,
-      };
-      return node as unknown as Scalar;
-    }
-  } else return newScalar(text, text, "PLAIN", range);
-  const node = newScalar(value, text, "PLAIN", range);
-  if (format !== undefined) node.format = format;
-  return node;
-}
-
-/** True when the character at `index` ends a token: a space, a line break or the end of text. */
-function blankAt(text: string, index: number): boolean {
-  const code = text.charCodeAt(index);
-  return code === SPACE || code === NL || Number.isNaN(code);
-}
-
-function isFlowIndicator(code: number): boolean {
-  return code === COMMA || code === LBRACKET || code === RBRACKET || code === LBRACE ||
-    code === RBRACE;
-}
-
-/** One parse of one text; `pos` moves forward only. */
-class FastParser {
-  readonly text: string;
-  readonly length: number;
-  /** Offset of the next token to read. */
-  pos = 0;
-  /** Start of the line `pos` is on (kept exact after a gap scan). */
-  lineStart = 0;
-  /** True once only blank and comment lines remain. */
-  eof = false;
-  /** Largest indent of the comment lines of the last gap that stayed unattached; -1 when none. */
-  gapComment = -1;
-  /** True when the last gap held any comment line. */
-  gapHadComment = false;
-  /** True when the last value read was empty (the library then gives the document no trailer). */
-  lastValueEmpty = false;
-  /** Collections open around `pos`: the parser recurses once per level. */
-  depth = 0;
-  /** Nodes made so far. */
-  nodes = 1;
-
-  constructor(text: string) {
-    this.text = text;
-    this.length = text.length;
-  }
-
-  /** Opens a collection; past the depth limit the library's path reports it. */
-  enter(): void {
-    if (++this.depth > MAX_YAML_DEPTH) throw OUTSIDE;
-  }
-
-  /** Counts `count` new nodes; past the node limit the library's path reports it. */
-  count(count: number): void {
-    this.nodes += count;
-    if (this.nodes > MAX_YAML_NODES) throw OUTSIDE;
-  }
-
+/** The fast parser: block collections and scalars, over flow collections and the cursor. */
+class FastParser extends FlowParser {
   parse(): FastDocument {
     const text = this.text;
     this.scanGap(0, -1, null, true);
@@ -244,160 +105,6 @@ class FastParser {
       contents: root as unknown as ParsedNode,
       range: [docStart, end, this.lastValueEmpty ? end : this.length],
     };
-  }
-
-  /** Offset after the line break ending the line at `from` (spaces then maybe a comment), else the end. */
-  restOfLine(from: number): number {
-    const text = this.text;
-    let p = from;
-    while (text.charCodeAt(p) === SPACE) p++;
-    const code = text.charCodeAt(p);
-    if (code === HASH) {
-      if (text.charCodeAt(p - 1) !== SPACE) throw OUTSIDE; // a comment needs a space before it
-      const lineEnd = text.indexOf("\n", p);
-      return lineEnd === -1 ? this.length : lineEnd + 1;
-    }
-    if (code === NL) return p + 1;
-    if (p >= this.length) return p;
-    throw OUTSIDE;
-  }
-
-  /**
-   * Reads blank and comment lines from `from` (a line start) up to the next
-   * content, leaving `pos` on it (or `eof`). `indent` is the innermost open
-   * collection's indent. With a `value`, comment lines indented deeper than
-   * `indent` that follow it (after blank lines only) extend its range, as the
-   * library attaches them to the value.
-   */
-  scanGap(from: number, indent: number, value: FastNode | null, allowDocStart: boolean): void {
-    const text = this.text;
-    let p = from;
-    let attaching = value !== null;
-    this.gapComment = -1;
-    this.gapHadComment = false;
-    for (;;) {
-      if (p >= this.length) {
-        this.eof = true;
-        this.pos = this.length;
-        this.lineStart = p;
-        return;
-      }
-      let q = p;
-      while (text.charCodeAt(q) === SPACE) q++;
-      const code = text.charCodeAt(q);
-      if (q >= this.length) {
-        this.eof = true;
-        this.pos = this.length;
-        this.lineStart = p;
-        return;
-      }
-      if (code === NL) {
-        p = q + 1;
-        continue;
-      }
-      if (code === HASH) {
-        const lineEnd = text.indexOf("\n", q);
-        const next = lineEnd === -1 ? this.length : lineEnd + 1;
-        const column = q - p;
-        this.gapHadComment = true;
-        if (attaching && column > indent) {
-          value!.range![2] = next;
-        } else {
-          attaching = false;
-          if (column > this.gapComment) this.gapComment = column;
-        }
-        p = next;
-        continue;
-      }
-      if (code === TAB) throw OUTSIDE;
-      if (
-        q === p && !allowDocStart &&
-        (text.startsWith("---", q) || text.startsWith("...", q)) && blankAt(text, q + 3)
-      ) {
-        throw OUTSIDE;
-      }
-      if (q === p && text.startsWith("...", q) && blankAt(text, q + 3)) throw OUTSIDE;
-      this.pos = q;
-      this.lineStart = p;
-      return;
-    }
-  }
-
-  /**
-   * The end of a collection at `indent` whose last value ends at `end`: trailing
-   * comment lines stay with it when one of them is at least as deep as the
-   * collection (and it is not at column 0); otherwise they pass to the parent.
-   */
-  collectionEnd(indent: number, end: number): number {
-    if (this.gapComment >= 0 && indent > 0 && this.gapComment >= indent) {
-      this.gapComment = -1;
-      return this.pos;
-    }
-    return end;
-  }
-
-  /** True when `-` at `p` is a sequence entry indicator. */
-  atSeqIndicator(p: number): boolean {
-    return this.text.charCodeAt(p) === DASH && blankAt(this.text, p + 1);
-  }
-
-  /** Offset of the `:` when an implicit key starts at `p` on this line, else -1. */
-  keyColon(p: number): number {
-    const text = this.text;
-    const first = text.charCodeAt(p);
-    let q: number;
-    if (first === DQUOTE || first === SQUOTE) {
-      q = this.quotedEnd(p);
-      while (text.charCodeAt(q) === SPACE) q++;
-      return text.charCodeAt(q) === COLON && blankAt(text, q + 1) ? q : -1;
-    }
-    if (first === LBRACKET || first === LBRACE) return -1;
-    for (q = p;; q++) {
-      const code = text.charCodeAt(q);
-      if (code === NL || Number.isNaN(code)) return -1;
-      if (code === COLON && blankAt(text, q + 1)) return q;
-      if (code === SPACE && text.charCodeAt(q + 1) === HASH) return -1;
-    }
-  }
-
-  /** Offset after the closing quote of the single-line quoted scalar at `p`. */
-  quotedEnd(p: number): number {
-    const text = this.text;
-    const quote = text.charCodeAt(p);
-    for (let q = p + 1;; q++) {
-      const code = text.charCodeAt(q);
-      if (code === NL || code === TAB || Number.isNaN(code)) throw OUTSIDE;
-      if (quote === DQUOTE && code === BACKSLASH) {
-        q++;
-        continue;
-      }
-      if (code === quote) {
-        if (quote === SQUOTE && text.charCodeAt(q + 1) === SQUOTE) {
-          q++;
-          continue;
-        }
-        return q + 1;
-      }
-    }
-  }
-
-  /** The single-line quoted scalar at `pos`; `pos` moves past it. */
-  quoted(): Scalar {
-    const text = this.text;
-    const start = this.pos;
-    const end = this.quotedEnd(start);
-    const inner = text.slice(start + 1, end - 1);
-    let value: string;
-    let type: Scalar.Type;
-    if (text.charCodeAt(start) === SQUOTE) {
-      value = inner.includes("'") ? inner.replaceAll("''", "'") : inner;
-      type = "QUOTE_SINGLE";
-    } else {
-      value = inner.includes("\\") ? unescapeDouble(inner) : inner;
-      type = "QUOTE_DOUBLE";
-    }
-    this.pos = end;
-    return newScalar(value, value, type, [start, end, end]);
   }
 
   /** A block mapping whose first key is at `pos`, at column `indent`. */
@@ -450,41 +157,6 @@ class FastParser {
     if (colon - start > 1000) throw OUTSIDE; // the library limits implicit keys to 1024 characters
     this.pos = colon + 1;
     return key;
-  }
-
-  /** Refuses plain scalars that start with an indicator (or anything unsure). */
-  checkPlainStart(p: number, flow: boolean): void {
-    const code = this.text.charCodeAt(p);
-    switch (code) {
-      case DASH:
-        if (blankAt(this.text, p + 1) || (flow && isFlowIndicator(this.text.charCodeAt(p + 1)))) {
-          throw OUTSIDE;
-        }
-        return;
-      case 63: // ?
-      case COLON:
-      case COMMA:
-      case LBRACKET:
-      case RBRACKET:
-      case LBRACE:
-      case RBRACE:
-      case HASH:
-      case 38: // &
-      case 42: // *
-      case 33: // !
-      case PIPE:
-      case GT:
-      case SQUOTE:
-      case DQUOTE:
-      case 37: // %
-      case 64: // @
-      case 96: // `
-      case SPACE:
-      case TAB:
-      case NL:
-        throw OUTSIDE;
-    }
-    if (Number.isNaN(code)) throw OUTSIDE;
   }
 
   /** The value after `key:` (at `pos`) in a map at column `indent`. */
@@ -680,180 +352,4 @@ class FastParser {
     if (this.gapComment > indent) throw OUTSIDE;
     return node;
   }
-
-  /** A flow collection at `pos`, inside a block collection at `indent`. */
-  flowCollection(indent: number): YAMLMap | YAMLSeq {
-    const text = this.text;
-    const start = this.pos;
-    const isMap = text.charCodeAt(start) === LBRACE;
-    const close = isMap ? RBRACE : RBRACKET;
-    const collection = isMap ? newMap() : newSeq();
-    collection.flow = true;
-    this.enter();
-    this.pos = start + 1;
-    this.flowSpace(indent);
-    if (text.charCodeAt(this.pos) !== close) {
-      for (;;) {
-        if (isMap) {
-          const key = this.flowScalar(indent, true);
-          if (text.charCodeAt(this.pos) !== COLON || !blankAt(text, this.pos + 1)) throw OUTSIDE;
-          this.pos++;
-          this.flowSpace(indent);
-          const next = text.charCodeAt(this.pos);
-          if (next === COMMA || next === close) throw OUTSIDE; // an empty value
-          const value = this.flowNode(indent);
-          for (const pair of (collection as YAMLMap).items) {
-            if ((pair.key as Scalar).value === key.value) throw OUTSIDE;
-          }
-          (collection as YAMLMap).items.push(newPair(key, value));
-          this.count(2);
-        } else {
-          const item = this.flowNode(indent);
-          if (text.charCodeAt(this.pos) === COLON) throw OUTSIDE; // a pair in a sequence
-          (collection as YAMLSeq).items.push(item);
-          this.count(1);
-        }
-        this.flowSpace(indent);
-        const code = text.charCodeAt(this.pos);
-        if (code === COMMA) {
-          this.pos++;
-          this.flowSpace(indent);
-          if (text.charCodeAt(this.pos) === close) throw OUTSIDE; // a trailing comma
-          continue;
-        }
-        if (code === close) break;
-        throw OUTSIDE;
-      }
-    }
-    this.pos++;
-    collection.range = [start, this.pos, this.pos];
-    this.depth--;
-    return collection;
-  }
-
-  /** Skips spaces and line breaks inside a flow collection; continuation lines must be deeper than `indent`. */
-  flowSpace(indent: number): void {
-    const text = this.text;
-    let p = this.pos;
-    for (;;) {
-      const code = text.charCodeAt(p);
-      if (code === SPACE) {
-        p++;
-        continue;
-      }
-      if (code === NL) {
-        const lineStart = p + 1;
-        let q = lineStart;
-        while (text.charCodeAt(q) === SPACE) q++;
-        const next = text.charCodeAt(q);
-        if (q - lineStart <= indent || next === NL || next === HASH || next === TAB) throw OUTSIDE;
-        this.lineStart = lineStart;
-        p = q;
-        continue;
-      }
-      if (code === TAB || code === HASH || Number.isNaN(code)) throw OUTSIDE;
-      this.pos = p;
-      return;
-    }
-  }
-
-  /** A node inside a flow collection; `pos` moves past it and the spaces after it. */
-  flowNode(indent: number): FastNode {
-    const code = this.text.charCodeAt(this.pos);
-    if (code === LBRACKET || code === LBRACE) {
-      const node = this.flowCollection(indent);
-      this.skipSpaces(node);
-      return node;
-    }
-    return this.flowScalar(indent, false);
-  }
-
-  /** A scalar inside a flow collection; `pos` moves past it and the spaces after it. */
-  flowScalar(_indent: number, isKey: boolean): Scalar {
-    const text = this.text;
-    const start = this.pos;
-    const first = text.charCodeAt(start);
-    let node: Scalar;
-    if (first === DQUOTE || first === SQUOTE) node = this.quoted();
-    else {
-      this.checkPlainStart(start, true);
-      let q = start;
-      for (;;) {
-        const c = text.charCodeAt(q);
-        if (c === NL || Number.isNaN(c) || isFlowIndicator(c)) break;
-        if (c === COLON) {
-          const next = text.charCodeAt(q + 1);
-          if (blankAt(text, q + 1)) break;
-          if (isFlowIndicator(next)) throw OUTSIDE;
-        }
-        if (c === SPACE && text.charCodeAt(q + 1) === HASH) throw OUTSIDE;
-        if (c === TAB) throw OUTSIDE;
-        q++;
-      }
-      let end = q;
-      while (text.charCodeAt(end - 1) === SPACE) end--;
-      if (end === start) throw OUTSIDE;
-      const source = text.slice(start, end);
-      node = plainScalar(source, [start, end, end]);
-      this.pos = end;
-    }
-    if (!isKey) this.skipSpaces(node);
-    else while (text.charCodeAt(this.pos) === SPACE) this.pos++;
-    return node;
-  }
-
-  /** Moves `pos` past spaces on this line; they end `node`. */
-  skipSpaces(node: FastNode): void {
-    while (this.text.charCodeAt(this.pos) === SPACE) this.pos++;
-    node.range![2] = this.pos;
-  }
-}
-
-/** Decodes the inside of a single-line double-quoted scalar. */
-function unescapeDouble(inner: string): string {
-  let out = "";
-  let from = 0;
-  for (let i = inner.indexOf("\\"); i !== -1; i = inner.indexOf("\\", from)) {
-    out += inner.slice(from, i);
-    const code = inner[i + 1];
-    const simple = SIMPLE_ESCAPES[code];
-    if (simple !== undefined) {
-      out += simple;
-      from = i + 2;
-      continue;
-    }
-    const digits = code === "x" ? 2 : code === "u" ? 4 : code === "U" ? 8 : 0;
-    if (digits === 0) throw OUTSIDE;
-    const hex = inner.slice(i + 2, i + 2 + digits);
-    if (hex.length !== digits || !/^[0-9a-fA-F]+$/.test(hex)) throw OUTSIDE;
-    const point = parseInt(hex, 16);
-    if (point > 0x10ffff) throw OUTSIDE;
-    out += String.fromCodePoint(point);
-    from = i + 2 + digits;
-  }
-  return out + inner.slice(from);
-}
-
-/** Folds the lines of a `>` scalar (none more indented): one break is a space, more keep all but one. */
-function foldLines(lines: string[]): string {
-  let out = "";
-  let index = 0;
-  while (index < lines.length && lines[index] === "") {
-    out += "\n";
-    index++;
-  }
-  let empties = 0;
-  let first = true;
-  for (; index < lines.length; index++) {
-    const line = lines[index];
-    if (line === "") {
-      empties++;
-      continue;
-    }
-    if (!first) out += empties === 0 ? " " : "\n".repeat(empties);
-    out += line;
-    first = false;
-    empties = 0;
-  }
-  return out;
 }

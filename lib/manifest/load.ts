@@ -1,15 +1,12 @@
 /**
  * Loads one manifest file: read, parse with positions, validate, evaluate.
  *
- * A text outside the fast parser's subset needs the YAML library, which is
- * loaded only on demand: until it is, these functions throw
- * YamlLibraryNotLoaded for such a text. Call them through `withYamlLibrary`.
+ * Asynchronous because a text outside the fast parser's subset needs the YAML
+ * library, which is imported only when the first such text comes.
  *
  * @example
  * ```ts
- * const { manifest, diagnostics } = await withYamlLibrary(() =>
- *   loadManifestFile("/ws/manifests/hello.yaml")
- * );
+ * const { manifest, diagnostics } = await loadManifestFile("/ws/manifests/hello.yaml");
  * ```
  * @module
  */
@@ -19,7 +16,6 @@ import { digestBytes } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
-import { YamlLibraryNotLoaded } from "./yaml_library.ts";
 import { errorMessage } from "../util/errors.ts";
 
 export interface LoadResult {
@@ -42,48 +38,47 @@ export interface ResultStore {
  * (which must hold results of the same `options`), a file whose bytes did not
  * change since the cache was written is neither parsed nor validated again.
  */
-export function loadManifestFile(
+export async function loadManifestFile(
   path: string,
   options: ValidateOptions = {},
   cache?: ResultStore,
-): LoadResult {
+): Promise<LoadResult> {
   const read = readFileBytes(path);
   if (!read.ok) return { diagnostics: read.bag.items };
   const digest = cache ? digestBytes(read.bytes) : "";
   const cached = cache?.lookup(path, digest);
   if (cached) return cached;
-  const result = loadManifestBytes(path, read.bytes, options);
+  const result = await loadManifestBytes(path, read.bytes, options);
   cache?.store(path, digest, result);
   return result;
 }
 
 /** Validates a manifest whose bytes were read already. */
-export function loadManifestBytes(
+export async function loadManifestBytes(
   path: string,
   bytes: Uint8Array,
   options: ValidateOptions = {},
-): LoadResult {
+): Promise<LoadResult> {
   const decoded = decodeUtf8(path, bytes);
   return decoded.ok
-    ? loadManifestText(path, decoded.text, options)
+    ? await loadManifestText(path, decoded.text, options)
     : { diagnostics: decoded.bag.items };
 }
 
 /** Validates manifest text already in memory. */
-export function loadManifestText(
+export async function loadManifestText(
   path: string,
   text: string,
   options: ValidateOptions = {},
-): LoadResult {
+): Promise<LoadResult> {
   const bag = new DiagnosticBag(path, text);
   try {
-    const parsed = parseYaml(text, bag);
+    const parsed = await parseYaml(text, bag);
     if (!parsed) return { diagnostics: bag.items };
     const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
     const manifest = validateManifest(path, text, parsed.root, reader, bag, options);
     return { manifest: bag.hasErrors ? undefined : manifest, diagnostics: bag.items };
   } catch (error) {
-    if (error instanceof YamlLibraryNotLoaded) throw error;
     // A file the limits did not foresee (the stack ran out, say) fails alone:
     // one broken manifest must never stop the loading of the others.
     bag.add({

@@ -4,13 +4,13 @@
  * text in place, so comments, quoting and layout stay exactly as written.
  * @module
  */
-import { isMap, isScalar, loadYamlLibrary, yamlLibrary } from "./yaml_library.ts";
+import { isMap, isScalar, loadYamlLibrary, type YamlLibrary } from "./yaml_library.ts";
 import { writeFileAtomic } from "../util/fs.ts";
 import { FailureError } from "../util/errors.ts";
 
-/** The manifest text with `package.checksum` set to `hash` (the YAML library must be loaded). */
-export function withChecksum(text: string, hash: string): string {
-  const { LineCounter, parseDocument } = yamlLibrary();
+/** The manifest text with `package.checksum` set to `hash`, found with the YAML `library`'s nodes. */
+export function withChecksum(text: string, hash: string, library: YamlLibrary): string {
+  const { LineCounter, parseDocument } = library;
   const doc = parseDocument(text, { lineCounter: new LineCounter() });
   const top = doc.contents;
   if (!isMap(top)) throw new FailureError("cannot update the hash: the manifest is not a map");
@@ -57,6 +57,5 @@ export function withChecksum(text: string, hash: string): string {
 /** Rewrites the manifest file at `path` with `hash` as its expected output hash. */
 export async function updateManifestHash(path: string, hash: string): Promise<void> {
   const text = await Deno.readTextFile(path);
-  await loadYamlLibrary();
-  await writeFileAtomic(path, withChecksum(text, hash));
+  await writeFileAtomic(path, withChecksum(text, hash, await loadYamlLibrary()));
 }

@@ -4,7 +4,14 @@
  * @module
  */
 import type { Alias, CST, Document, Node, Scalar, YAMLMap, YAMLSeq } from "yaml";
-import { isAlias, isMap, isScalar, isSeq, yamlLibrary } from "./yaml_library.ts";
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  loadYamlLibrary,
+  type YamlLibrary,
+} from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { closestNames } from "../expr/suggest.ts";
 import { fastParseDocument } from "./fast_yaml.ts";
@@ -28,22 +35,30 @@ export interface ParsedYaml {
 
 /**
  * Parses text into a document, reporting syntax errors (all of them) into
- * `bag`. Throws YamlLibraryNotLoaded when the text needs the library and it
- * is not loaded yet (see yaml_library.ts).
+ * `bag`. The YAML library is loaded only when the text needs it.
  */
-export function parseYaml(text: string, bag: DiagnosticBag): ParsedYaml | undefined {
+export async function parseYaml(text: string, bag: DiagnosticBag): Promise<ParsedYaml | undefined> {
   // The manifest subset parses about ten times faster into nodes of the same
   // data; the rest (and every error, so every message) goes through the library.
   // The fast parser leaves texts past the limits of limits.ts to the library's
   // path too, which reports them.
   const fast = fastParseDocument(text);
   if (fast) return { root: fast.contents };
-  const { Composer, YAMLParseError } = yamlLibrary();
+  return parseWithLibrary(text, bag, await loadYamlLibrary());
+}
+
+/** parseYaml's way for the texts the fast parser leaves to the library. */
+function parseWithLibrary(
+  text: string,
+  bag: DiagnosticBag,
+  library: YamlLibrary,
+): ParsedYaml | undefined {
+  const { Composer, YAMLParseError } = library;
   // The library's composer recurses once per level, and so does its parser
   // when it closes many levels at once: the parser is stopped as soon as it
   // is too deep or has read too many nodes, and its tokens are held to the
   // limits again, exactly, before they are composed.
-  const tokens = parseTokens(text, bag);
+  const tokens = parseTokens(text, bag, library);
   if (!tokens || !tokensWithinLimits(tokens, bag)) return undefined;
   // What the library's parseDocument does: the first document, an error for a second.
   let doc: Document.Parsed | undefined;
@@ -85,8 +100,12 @@ const TOO_DEEP_HINT = "a manifest needs only a few levels; flatten the structure
  * stops, with an error, once it holds more than {@link MAX_YAML_DEPTH} open
  * collections or has read more than {@link MAX_YAML_NODES} scalars.
  */
-function parseTokens(text: string, bag: DiagnosticBag): CstToken[] | undefined {
-  const { CST, Lexer, Parser } = yamlLibrary();
+function parseTokens(
+  text: string,
+  bag: DiagnosticBag,
+  library: YamlLibrary,
+): CstToken[] | undefined {
+  const { CST, Lexer, Parser } = library;
   const parser = new Parser();
   const tokens: CstToken[] = [];
   let scalars = 0;

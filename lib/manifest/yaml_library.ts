@@ -8,10 +8,8 @@
  * has an error, so a `lint` of thousands of files on two threads used to pay
  * that twice for nothing.
  *
- * Code that may need the library is synchronous and asks for it with
- * {@link yamlLibrary}; the asynchronous code around it runs it through
- * {@link withYamlLibrary}, which loads the library and runs it again when the
- * first run found it missing.
+ * Parsing is asynchronous for that reason: parseYaml (yaml.ts) awaits
+ * {@link loadYamlLibrary} only for a text that the fast parser leaves to it.
  * @module
  */
 import type * as Yaml from "yaml";
@@ -19,40 +17,20 @@ import type * as Yaml from "yaml";
 /** The library's module: `parseDocument`, `LineCounter`, `stringify`, … */
 export type YamlLibrary = typeof Yaml;
 
-let library: YamlLibrary | undefined;
-
-/** Thrown by {@link yamlLibrary} while the library is not loaded. */
-export class YamlLibraryNotLoaded extends Error {
-  constructor() {
-    super("the YAML library is used before loadYamlLibrary() loaded it");
-  }
-}
-
-/** The library; throws YamlLibraryNotLoaded until {@link loadYamlLibrary} has loaded it. */
-export function yamlLibrary(): YamlLibrary {
-  if (library === undefined) throw new YamlLibraryNotLoaded();
-  return library;
-}
-
-/** Loads the library (once). */
-export async function loadYamlLibrary(): Promise<YamlLibrary> {
-  library ??= await import("yaml");
-  return library;
-}
+let library: Promise<YamlLibrary> | undefined;
 
 /**
- * Runs `work`; when it needed the library before it was loaded, loads it and
- * runs `work` again. `work` must be safe to start over: the loaders only store
- * a result after parsing, and parsing is what needs the library.
+ * The library, imported on the first call: the callers that need it (a text
+ * the fast parser leaves to it) await it, and those that do not never load it.
  */
-export async function withYamlLibrary<T>(work: () => T): Promise<T> {
-  try {
-    return work();
-  } catch (error) {
-    if (!(error instanceof YamlLibraryNotLoaded)) throw error;
-    await loadYamlLibrary();
-    return work();
-  }
+export function loadYamlLibrary(): Promise<YamlLibrary> {
+  library ??= import("yaml");
+  return library;
+}
+
+/** True once something asked for the library (a test holds the fast path to never doing so). */
+export function yamlLibraryRequested(): boolean {
+  return library !== undefined;
 }
 
 /**

@@ -10,7 +10,6 @@
  * @module
  */
 import type { Node } from "yaml";
-import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
 import { readTextFile } from "../manifest/read.ts";
 import { isNullNode, NodeReader, offsetOf, parseYaml } from "../manifest/yaml.ts";
@@ -141,10 +140,8 @@ export async function loadWorkspace(root: string): Promise<Workspace> {
   }
   const read = readTextFile(configPath, 1024 * 1024);
   if (!read.ok) throw new WorkspaceConfigError(read.bag.items);
-  const { config, bag } = await withYamlLibrary(() => {
-    const bag = new DiagnosticBag(configPath, read.text);
-    return { config: parseConfig(root, read.text, bag), bag };
-  });
+  const bag = new DiagnosticBag(configPath, read.text);
+  const config = await parseConfig(root, read.text, bag);
   if (!config || bag.hasErrors) throw new WorkspaceConfigError(bag.items);
   return { root, configPath, config };
 }
@@ -161,13 +158,13 @@ export class WorkspaceConfigError extends InvalidInputError {
 }
 
 /** Parses 2nex.yaml text; problems go into `bag`. */
-export function parseConfig(
+export async function parseConfig(
   root: string,
   text: string,
   bag: DiagnosticBag,
-): WorkspaceConfig | undefined {
+): Promise<WorkspaceConfig | undefined> {
   const config = defaultConfig(root);
-  const parsed = parseYaml(text, bag);
+  const parsed = await parseYaml(text, bag);
   if (!parsed) return undefined;
   if (isNullNode(parsed.root)) return config;
   const reader = new NodeReader(parsed.doc, bag, parsed.aliases);

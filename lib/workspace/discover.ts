@@ -8,7 +8,6 @@ import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
 import type { ManifestCache } from "../manifest/cache.ts";
 import type { Manifest } from "../manifest/types.ts";
 import type { ValidateOptions } from "../manifest/validate.ts";
-import { withYamlLibrary } from "../manifest/yaml_library.ts";
 import { CONFIG_FILE } from "./config.ts";
 
 /** A manifest's file name: *.yaml or *.yml. */
@@ -66,7 +65,7 @@ export async function loadManifests(
 ): Promise<LoadedManifests> {
   const results: LoadResult[] = [];
   for (const path of paths) {
-    results.push(await withYamlLibrary(() => loadManifestFile(path, options, cache)));
+    results.push(await loadManifestFile(path, options, cache));
   }
   return gatherResults(paths, results);
 }

@@ -18,7 +18,6 @@ import {
   editorSchemaText,
 } from "../../lib/workspace/editor_schema.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { parseConfig, STARTER_CONFIG } from "../../lib/workspace/config.ts";
 import { exampleManifest } from "../../lib/cli/init_example.ts";
@@ -39,7 +38,7 @@ function schemaErrors(name: EditorSchemaName, text: string): string | undefined 
 
 /** The validator's errors on manifest text, one per line ("" when it loads). */
 async function validatorErrors(text: string): Promise<string> {
-  const { diagnostics } = await withYamlLibrary(() => loadManifestText("/m.yaml", text));
+  const { diagnostics } = await loadManifestText("/m.yaml", text);
   return diagnostics.filter((d) => d.severity === "error")
     .map((d) => `${d.line}:${d.col}: ${d.message}`).join("\n");
 }
@@ -110,7 +109,7 @@ Deno.test("every 2nex.yaml of the repository, init's and the README's are valid 
     assert.equal(errors, undefined, `${what} is not valid under the schema:\n${errors}`);
   }
   const bag = new DiagnosticBag("/ws/2nex.yaml", STARTER_CONFIG);
-  await withYamlLibrary(() => parseConfig("/ws", STARTER_CONFIG, bag));
+  await parseConfig("/ws", STARTER_CONFIG, bag);
   assert.deepEqual(bag.items, [], "init's 2nex.yaml does not validate");
 });
 

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { parseConfig } from "../../lib/workspace/config.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 
 async function parse(text: string) {
-  return await withYamlLibrary(() => {
-    const bag = new DiagnosticBag("/ws/2nex.yaml", text);
-    const config = parseConfig("/ws", text, bag);
-    return { config, diagnostics: bag.items.map((d) => [d.line, d.message]) };
-  });
+  const bag = new DiagnosticBag("/ws/2nex.yaml", text);
+  const config = await parseConfig("/ws", text, bag);
+  return { config, diagnostics: bag.items.map((d) => [d.line, d.message]) };
 }
 
 Deno.test("executor: local by default, slurm with its options, paths relative to the workspace", async () => {

@@ -4,11 +4,10 @@ import { buildOrder, resolveGraph } from "../../lib/graph/resolve.ts";
 import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
 import { copyFixture, repoRoot, twonex } from "../helpers/cli.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { partKey } from "../../lib/build/package.ts";
 
 function loadText(path: string, text: string) {
-  return withYamlLibrary(() => loadManifestText(path, text));
+  return loadManifestText(path, text);
 }
 
 async function loadFixture(name: string) {

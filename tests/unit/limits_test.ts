@@ -33,17 +33,17 @@ Deno.test("limits: sizes in bytes or binary units", () => {
   assert.equal(formatSize(1000), "1000 bytes");
 });
 
-Deno.test("limits: 2nex.yaml sets defaults for every build; bad values are diagnostics", () => {
-  const plain = parseConfig("/ws", "jobs: 1\n", new DiagnosticBag("/ws/2nex.yaml", ""))!;
+Deno.test("limits: 2nex.yaml sets defaults for every build; bad values are diagnostics", async () => {
+  const plain = (await parseConfig("/ws", "jobs: 1\n", new DiagnosticBag("/ws/2nex.yaml", "")))!;
   assert.deepEqual(plain.limits, DEFAULT_LIMITS);
   const bag = new DiagnosticBag("/ws/2nex.yaml", "");
-  const set = parseConfig("/ws", "limits: { memory: 512M }\n", bag)!;
+  const set = (await parseConfig("/ws", "limits: { memory: 512M }\n", bag))!;
   assert.deepEqual(bag.items, []);
   assert.deepEqual(set.limits, { memory: 512 * 1024 ** 2, processes: DEFAULT_LIMITS.processes });
 
   const text = "limits:\n  memory: lots\n  processes: 2\n  cpu: 4\n";
   const errors = new DiagnosticBag("/ws/2nex.yaml", text);
-  parseConfig("/ws", text, errors);
+  await parseConfig("/ws", text, errors);
   assert.deepEqual(errors.items.map((d) => [d.line, d.col, d.message]), [
     [4, 3, 'unknown key "cpu" in `limits`'],
     [2, 11, 'limits.memory must be a size of at least 16 MiB, got "lots"'],
@@ -51,13 +51,13 @@ Deno.test("limits: 2nex.yaml sets defaults for every build; bad values are diagn
   ]);
 });
 
-Deno.test("limits: a manifest's build.limits overrides, and is checked the same way", () => {
+Deno.test("limits: a manifest's build.limits overrides, and is checked the same way", async () => {
   const text = (limits: string) =>
     `package: {schema: 1, slug: a, version: "1"}\nbuild:\n  limits: ${limits}\n  script: "true"\n`;
-  const ok = loadManifestText("/ws/a.yaml", text("{ processes: 64, memory: 2G }"));
+  const ok = await loadManifestText("/ws/a.yaml", text("{ processes: 64, memory: 2G }"));
   assert.deepEqual(ok.diagnostics, []);
   assert.deepEqual(ok.manifest!.build.limits, { processes: 64, memory: 2 * 1024 ** 3 });
-  const bad = loadManifestText("/ws/a.yaml", text("{ memory: 1K }"));
+  const bad = await loadManifestText("/ws/a.yaml", text("{ memory: 1K }"));
   assert.deepEqual(bad.diagnostics.map((d) => [d.line, d.message]), [
     [3, 'build.limits.memory must be a size of at least 16 MiB, got "1K"'],
   ]);

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { loadManifestFile } from "../../lib/manifest/load.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 
@@ -25,7 +24,7 @@ for (const name of files) {
     assert(expect, `${name} has no "# expect:" line`);
     const hint = text.match(/^# hint: (.*)$/m)?.[1];
     const [, line, col, severity, message] = expect;
-    const { manifest, diagnostics } = await withYamlLibrary(() => loadManifestFile(path));
+    const { manifest, diagnostics } = await loadManifestFile(path);
     assert.equal(manifest, undefined, "a broken manifest must not load");
     const match = diagnostics.find((d) =>
       d.line === Number(line) && d.col === Number(col) && d.severity === severity &&

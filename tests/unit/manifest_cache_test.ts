@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { codeFingerprint, ManifestCache } from "../../lib/manifest/cache.ts";
+import { codeFingerprint, EntriesPart, ManifestCache } from "../../lib/manifest/cache.ts";
 import { loadManifestFile, type LoadResult } from "../../lib/manifest/load.ts";
 import { discoverManifests } from "../../lib/workspace/discover.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { repoRoot } from "../helpers/cli.ts";
 import { withoutUndefined } from "../helpers/data.ts";
 
 /** `load` of each path, in order; the YAML library is loaded when a file needs it. */
-async function loadEach(paths: string[], load: (path: string) => LoadResult) {
+async function loadEach(paths: string[], load: (path: string) => Promise<LoadResult>) {
   const results: LoadResult[] = [];
-  for (const path of paths) results.push(await withYamlLibrary(() => load(path)));
+  for (const path of paths) results.push(await load(path));
   return results;
 }
 
@@ -141,4 +140,30 @@ Deno.test("cache: the fingerprint follows the code under lib/", () => {
   const fingerprint = codeFingerprint();
   assert.match(fingerprint ?? "", /^[0-9a-f]{64}$/);
   assert.equal(codeFingerprint(), fingerprint);
+});
+
+Deno.test("cache: new entries go to the file as they come, not all at save", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "cache", "manifests.json");
+    const manifest = join(repoRoot, "manifests/examples/hello-c.yaml");
+    const result = await loadManifestFile(manifest);
+    const cache = ManifestCache.open(file, "test");
+    const part = new EntriesPart();
+    part.add(manifest, "digest-1", result);
+    cache.storeSerialized(part.take());
+    // Before save: the entry is on disk under the temporary name, not held.
+    const written = await Deno.readTextFile(`${file}.tmp`);
+    assert.ok(written.includes(`"digest-1"`), "the stored entry was not written yet");
+    await cache.save();
+    await assert.rejects(Deno.stat(`${file}.tmp`), Deno.errors.NotFound);
+    const again = ManifestCache.open(file, "test");
+    assert.deepEqual(
+      withoutUndefined(again.lookup(manifest, "digest-1")),
+      withoutUndefined(result),
+    );
+    assert.equal(again.lookup(manifest, "digest-2"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

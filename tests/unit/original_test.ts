@@ -18,7 +18,6 @@ import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { parseConfig } from "../../lib/workspace/config.ts";
 import { computeInputKey } from "../../lib/graph/inputkey.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { twonex } from "../helpers/cli.ts";
 
 /** The checksum as a shell pipeline computes it: find, byte-order sort, sha256sum. */
@@ -285,27 +284,26 @@ Deno.test("original /inputs: each source by file name, the first of a shared nam
   }
 });
 
-Deno.test("2nex.yaml: semantics original adds inputs_cache/ as the first mirror; others are errors", () => {
+Deno.test("2nex.yaml: semantics original adds inputs_cache/ as the first mirror; others are errors", async () => {
   const bag = new DiagnosticBag("/ws/2nex.yaml", "");
-  const config = parseConfig("/ws", "mirrors: [vendor]\nsemantics: original\n", bag)!;
+  const config = (await parseConfig("/ws", "mirrors: [vendor]\nsemantics: original\n", bag))!;
   assert.deepEqual(bag.items, []);
   assert.equal(config.semantics, "original");
   assert.deepEqual(config.mirrors, ["/ws/inputs_cache", "/ws/vendor"]);
-  assert.equal(parseConfig("/ws", "jobs: 1\n", bag)!.semantics, "2nex");
-  const nested = parseConfig("/ws", "semantics: original\nmanifests: [tree/manifests]\n", bag)!;
+  assert.equal((await parseConfig("/ws", "jobs: 1\n", bag))!.semantics, "2nex");
+  const nested =
+    (await parseConfig("/ws", "semantics: original\nmanifests: [tree/manifests]\n", bag))!;
   assert.deepEqual(nested.mirrors, ["/ws/tree/inputs_cache"]);
   const text = "semantics: legacy\n";
   const bad = new DiagnosticBag("/ws/2nex.yaml", text);
-  parseConfig("/ws", text, bad);
+  await parseConfig("/ws", text, bad);
   assert.deepEqual(bad.items.map((d) => [d.line, d.message]), [[1, 'invalid semantics "legacy"']]);
 });
 
 Deno.test("input key: the original semantics and mode are part of it, and absent otherwise", async () => {
-  const { manifest } = await withYamlLibrary(() =>
-    loadManifestText(
-      "/ws/m.yaml",
-      'package: {schema: 1, slug: a, version: "1"}\nbuild: {script: "true"}\n',
-    )
+  const { manifest } = await loadManifestText(
+    "/ws/m.yaml",
+    'package: {schema: 1, slug: a, version: "1"}\nbuild: {script: "true"}\n',
   );
   const parts = {
     manifest: manifest!,

@@ -14,7 +14,6 @@ import { MANIFEST_TYPE } from "../../lib/manifest/schema_table.ts";
 import { CONFIG_TYPE } from "../../lib/workspace/config_table.ts";
 import type { Field, ValueType } from "../../lib/manifest/schema_types.ts";
 import { loadManifestText } from "../../lib/manifest/load.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { parseConfig } from "../../lib/workspace/config.ts";
 
@@ -131,11 +130,11 @@ function schemaAccepts(name: EditorSchemaName, data: Data): boolean {
 async function validatorErrors(name: EditorSchemaName, data: Data): Promise<string[]> {
   const text = stringify(data);
   if (name === "manifest") {
-    const { diagnostics } = await withYamlLibrary(() => loadManifestText("/m.yaml", text));
+    const { diagnostics } = await loadManifestText("/m.yaml", text);
     return diagnostics.filter((d) => d.severity === "error").map((d) => d.message);
   }
   const bag = new DiagnosticBag("/ws/2nex.yaml", text);
-  await withYamlLibrary(() => parseConfig("/ws", text, bag));
+  await parseConfig("/ws", text, bag);
   return bag.items.filter((d) => d.severity === "error").map((d) => d.message);
 }
 

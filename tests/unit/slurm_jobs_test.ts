@@ -9,22 +9,22 @@ import {
   shellQuote,
 } from "../../lib/cluster/slurm_jobs.ts";
 
-function nodes(specs: Array<[string, string[]]>) {
-  const manifests = specs.map(([slug, deps]) => {
+async function nodes(specs: Array<[string, string[]]>) {
+  const manifests = await Promise.all(specs.map(async ([slug, deps]) => {
     const depText = deps.map((d) => `  - {name: ${d}}\n`).join("");
     const text = `package: {schema: 1, slug: ${slug}, version: "1", flavor: main}\n` +
       (depText ? `dependencies:\n${depText}` : "") + `build: {script: "true"}\n`;
-    const { manifest, diagnostics } = loadManifestText(`/ws/m/${slug}.yaml`, text);
+    const { manifest, diagnostics } = await loadManifestText(`/ws/m/${slug}.yaml`, text);
     assert.deepEqual(diagnostics, []);
     return manifest!;
-  });
+  }));
   const { graph } = resolveGraph(manifests);
   return specs.map(([slug]) => graph.nodes.find((n) => n.manifest.package.slug === slug)!);
 }
 
-Deno.test("planJobs: a job waits for the jobs of its dependencies in the plan, not for built ones", () => {
+Deno.test("planJobs: a job waits for the jobs of its dependencies in the plan, not for built ones", async () => {
   // base is already built: not in the plan.
-  const all = nodes([["base", []], ["lib", ["base"]], ["tool", ["base", "lib"]], ["app", [
+  const all = await nodes([["base", []], ["lib", ["base"]], ["tool", ["base", "lib"]], ["app", [
     "lib",
     "tool",
   ]]]);
@@ -46,8 +46,8 @@ Deno.test("planJobs: a job waits for the jobs of its dependencies in the plan, n
   );
 });
 
-Deno.test("sbatchArgv: dependencies, time from the build's limit, the executor's options", () => {
-  const [app] = nodes([["app", []]]);
+Deno.test("sbatchArgv: dependencies, time from the build's limit, the executor's options", async () => {
+  const [app] = await nodes([["app", []]]);
   const [job] = planJobs([app], { self: ["2nex"], workspace: "/w", runDir: "/r" });
   const options = {
     cache: "/c",

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { DiagnosticBag } from "../../lib/manifest/diagnostics.ts";
 import { parseConfig } from "../../lib/workspace/config.ts";
-import { withYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 import { generateSigningKey } from "../../lib/store/sign.ts";
 
-function parse(text: string) {
-  return withYamlLibrary(() => {
-    const bag = new DiagnosticBag("/ws/2nex.yaml", text);
-    const config = parseConfig("/ws", text, bag);
-    return { config, messages: bag.items.map((d) => d.message) };
-  });
+async function parse(text: string) {
+  const bag = new DiagnosticBag("/ws/2nex.yaml", text);
+  const config = await parseConfig("/ws", text, bag);
+  return { config, messages: bag.items.map((d) => d.message) };
 }
 
 Deno.test("2nex.yaml: substituters are URLs or workspace paths with trusted keys", async () => {

@@ -4,8 +4,8 @@ import { loadYamlLibrary } from "../../lib/manifest/yaml_library.ts";
 
 const HASH = "ab".repeat(32);
 
-// withChecksum edits through the library's document, which updateManifestHash loads first.
-await loadYamlLibrary();
+// withChecksum edits through the library's document.
+const library = await loadYamlLibrary();
 
 Deno.test("--update-hash replaces an existing checksum and keeps everything else", () => {
   const text = `# top comment
@@ -16,14 +16,18 @@ package:
   checksum: ${"0".repeat(64)}   # old
 build: { script: "true" }
 `;
-  assert.equal(withChecksum(text, HASH), text.replace("0".repeat(64), HASH));
+  assert.equal(withChecksum(text, HASH, library), text.replace("0".repeat(64), HASH));
 });
 
 Deno.test("--update-hash replaces the sha256 alias in place", () => {
   const text = `package:\n  schema: 1\n  slug: demo\n  version: "1"\n  sha256: "${
     "1".repeat(64)
   }"\nbuild: {script: x}\n`;
-  assert.equal(withChecksum(text, HASH), text.replace("1".repeat(64), HASH), "quotes stay");
+  assert.equal(
+    withChecksum(text, HASH, library),
+    text.replace("1".repeat(64), HASH),
+    "quotes stay",
+  );
 });
 
 Deno.test("--update-hash inserts a checksum line after the package map, indented like it", () => {
@@ -38,7 +42,7 @@ build:
   script: "true"
 `;
   assert.equal(
-    withChecksum(text, HASH),
+    withChecksum(text, HASH, library),
     `package:
     schema: 1
     slug: demo
@@ -56,7 +60,7 @@ build:
 Deno.test("--update-hash fills an empty checksum key", () => {
   const text = `package:\n  schema: 1\n  slug: demo\n  checksum:\nbuild: {script: x}\n`;
   assert.equal(
-    withChecksum(text, HASH),
+    withChecksum(text, HASH, library),
     `package:\n  schema: 1\n  slug: demo\n  checksum: ${HASH}\nbuild: {script: x}\n`,
   );
 });

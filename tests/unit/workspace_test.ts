@@ -9,13 +9,13 @@ import type { Manifest } from "../../lib/manifest/types.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
 import { computeInputKey } from "../../lib/graph/inputkey.ts";
 
-Deno.test("2nex.yaml: defaults, relative paths, mirrors", () => {
+Deno.test("2nex.yaml: defaults, relative paths, mirrors", async () => {
   const bag = new DiagnosticBag("/ws/2nex.yaml", "");
-  const config = parseConfig(
+  const config = (await parseConfig(
     "/ws",
     "repo: r\nmirrors: [vendor/, https://m.example/src/]\njobs: 3\nenv: { CFLAGS: -O2 }\n",
     bag,
-  )!;
+  ))!;
   assert.deepEqual(bag.items, []);
   assert.equal(config.repo, "/ws/r");
   assert.equal(config.cache, defaultConfig("/ws").cache);
@@ -24,10 +24,10 @@ Deno.test("2nex.yaml: defaults, relative paths, mirrors", () => {
   assert.deepEqual(config.env, { CFLAGS: "-O2" });
 });
 
-Deno.test("2nex.yaml: unknown keys and bad values are diagnostics with positions", () => {
+Deno.test("2nex.yaml: unknown keys and bad values are diagnostics with positions", async () => {
   const text = "jobz: 2\nsandbox: docker\njobs: 0\n";
   const bag = new DiagnosticBag("/ws/2nex.yaml", text);
-  parseConfig("/ws", text, bag);
+  await parseConfig("/ws", text, bag);
   assert.deepEqual(bag.items.map((d) => [d.line, d.col, d.message, d.hint]), [
     [1, 1, 'unknown key "jobz" in 2nex.yaml', 'did you mean "jobs"?'],
     [2, 10, 'invalid sandbox "docker"', 'use "auto", "bwrap" or "unshare"'],
@@ -35,21 +35,26 @@ Deno.test("2nex.yaml: unknown keys and bad values are diagnostics with positions
   ]);
 });
 
-function manifest(path: string, slug: string, version: string, flavor = "main"): Manifest {
+async function manifest(
+  path: string,
+  slug: string,
+  version: string,
+  flavor = "main",
+): Promise<Manifest> {
   const text =
     `package: {schema: 1, slug: ${slug}, version: "${version}", flavor: ${flavor}}\nbuild: {script: "true"}\n`;
-  const { manifest, diagnostics } = loadManifestText(path, text);
+  const { manifest, diagnostics } = await loadManifestText(path, text);
   assert.deepEqual(diagnostics, []);
   return manifest!;
 }
 
-Deno.test("selectors: path, slug, slug@version, flavor; errors list candidates", () => {
-  const all = [
+Deno.test("selectors: path, slug, slug@version, flavor; errors list candidates", async () => {
+  const all = await Promise.all([
     manifest("/ws/m/gcc-13.yaml", "gcc", "13.2.0"),
     manifest("/ws/m/gcc-12.yaml", "gcc", "12.3.0"),
     manifest("/ws/m/gcc-p0.yaml", "gcc", "13.2.0", "bootstrap/phase0"),
     manifest("/ws/m/m4.yaml", "m4", "1.4.19"),
-  ];
+  ]);
   const cwd = "/ws";
   assert.equal(selectPackage(all, "m4", { cwd }).path, "/ws/m/m4.yaml");
   assert.equal(selectPackage(all, "m/gcc-12.yaml", { cwd }).path, "/ws/m/gcc-12.yaml");
@@ -85,12 +90,12 @@ Deno.test("selectors: path, slug, slug@version, flavor; errors list candidates",
   });
 });
 
-Deno.test("input key: changes with the script and env, not with the description", () => {
-  const base = (extra: string, script = "make") =>
-    loadManifestText(
+Deno.test("input key: changes with the script and env, not with the description", async () => {
+  const base = async (extra: string, script = "make") =>
+    (await loadManifestText(
       join("/ws", "a.yaml"),
       `package: {schema: 1, slug: a, version: "1"${extra}}\nbuild: {script: ${script}}\n`,
-    ).manifest!;
+    )).manifest!;
   const key = (m: Manifest, env: Record<string, string> = {}) =>
     computeInputKey({
       manifest: m,
@@ -99,11 +104,11 @@ Deno.test("input key: changes with the script and env, not with the description"
       sourceDateEpoch: 1,
       arch: "x86_64",
     });
-  const plain = key(base(""));
-  assert.equal(key(base(", description: something else")), plain);
-  assert.equal(key(base(", homepage: https://x.example/")), plain);
-  assert.notEqual(key(base("", "make -k")), plain);
-  assert.notEqual(key(base(""), { CFLAGS: "-O1" }), plain);
+  const plain = key(await base(""));
+  assert.equal(key(await base(", description: something else")), plain);
+  assert.equal(key(await base(", homepage: https://x.example/")), plain);
+  assert.notEqual(key(await base("", "make -k")), plain);
+  assert.notEqual(key(await base(""), { CFLAGS: "-O1" }), plain);
   assert.match(plain, /^[0-9a-f]{64}$/);
 });
 

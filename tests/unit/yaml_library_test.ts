@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as Yaml from "yaml";
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  loadYamlLibrary,
-  withYamlLibrary,
-  YamlLibraryNotLoaded,
-} from "../../lib/manifest/yaml_library.ts";
+import { isAlias, isMap, isPair, isScalar, isSeq } from "../../lib/manifest/yaml_library.ts";
 import { fastParseDocument } from "../../lib/manifest/fast_yaml.ts";
 import { repoRoot } from "../helpers/cli.ts";
 
@@ -54,42 +45,28 @@ Deno.test("yaml_library: the kind tests agree with the library's on its nodes, f
   }
 });
 
-Deno.test("yaml_library: withYamlLibrary runs the work again once the library is loaded", async () => {
-  let runs = 0;
-  const result = await withYamlLibrary(() => {
-    runs++;
-    if (runs === 1) throw new YamlLibraryNotLoaded();
-    return "done";
-  });
-  assert.equal(result, "done");
-  assert.equal(runs, 2);
-  // Other errors pass through, and the work is not run again.
-  let failures = 0;
-  await assert.rejects(
-    withYamlLibrary(() => {
-      failures++;
-      throw new RangeError("not about the library");
-    }),
-    RangeError,
-  );
-  assert.equal(failures, 1);
-  assert.equal(typeof (await loadYamlLibrary()).parseDocument, "function");
-});
-
-Deno.test("yaml_library: loading the repository's manifests never loads the library", async () => {
+Deno.test("yaml_library: the repository's manifests never load the library; a text outside the subset does", async () => {
   // In a process of its own, whose module state is fresh: every manifest of
   // the repository lies in the fast parser's subset, so a lint of a workspace
   // like it costs no thread the library's loading.
   const lib = (path: string) => JSON.stringify(new URL(`lib/${path}`, `file://${repoRoot}/`).href);
   const script = `
     const { discoverManifests, loadManifests } = await import(${lib("workspace/discover.ts")});
-    const { yamlLibrary } = await import(${lib("manifest/yaml_library.ts")});
+    const { yamlLibraryRequested } = await import(${lib("manifest/yaml_library.ts")});
+    const { loadManifestText } = await import(${lib("manifest/load.ts")});
     const loaded = await loadManifests(discoverManifests([${
     JSON.stringify(join(repoRoot, "manifests"))
   }]));
-    let libraryLoaded = true;
-    try { yamlLibrary(); } catch { libraryLoaded = false; }
-    console.log(JSON.stringify({ manifests: loaded.manifests.length, libraryLoaded }));
+    const libraryLoaded = yamlLibraryRequested();
+    // An alias is outside the fast parser's subset: the library is loaded for it, once asked.
+    const text = 'package: {schema: 1, slug: &s a, version: "1"}\\nvars: {name: *s}\\nbuild: {script: "true"}\\n';
+    const aliased = await loadManifestText("/ws/a.yaml", text);
+    console.log(JSON.stringify({
+      manifests: loaded.manifests.length,
+      libraryLoaded,
+      aliasVar: aliased.manifest?.vars.name,
+      libraryLoadedAfter: yamlLibraryRequested(),
+    }));
   `;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--config", join(repoRoot, "deno.json"), script],
@@ -97,7 +74,9 @@ Deno.test("yaml_library: loading the repository's manifests never loads the libr
     stderr: "piped",
   }).output();
   assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
-  const { manifests, libraryLoaded } = JSON.parse(new TextDecoder().decode(output.stdout));
-  assert.ok(manifests >= 10, `only ${manifests} manifests loaded`);
-  assert.equal(libraryLoaded, false);
+  const result = JSON.parse(new TextDecoder().decode(output.stdout));
+  assert.ok(result.manifests >= 10, `only ${result.manifests} manifests loaded`);
+  assert.equal(result.libraryLoaded, false);
+  assert.equal(result.aliasVar, "a");
+  assert.equal(result.libraryLoadedAfter, true);
 });

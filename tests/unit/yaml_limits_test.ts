@@ -30,8 +30,8 @@ function manifest(vars: string): string {
 }
 
 /** Loads `text`; fails when loading throws instead of reporting. */
-function load(text: string): { ok: boolean; diagnostics: Diagnostic[] } {
-  const result = loadManifestText("/ws/m.yaml", text);
+async function load(text: string): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {
+  const result = await loadManifestText("/ws/m.yaml", text);
   return { ok: result.manifest !== undefined, diagnostics: result.diagnostics };
 }
 
@@ -62,8 +62,8 @@ function blockNest(levels: number, indent: number): string {
 
 const DEEP = `YAML nested deeper than ${MAX_YAML_DEPTH} levels`;
 
-Deno.test("3,000 levels of flow lists: one error at the first level too deep", () => {
-  const { ok, diagnostics } = load(manifest(`  x: ${flowNest(3000)}\n`));
+Deno.test("3,000 levels of flow lists: one error at the first level too deep", async () => {
+  const { ok, diagnostics } = await load(manifest(`  x: ${flowNest(3000)}\n`));
   assert.equal(ok, false);
   const error = theError(diagnostics, DEEP);
   // The top-level map and `vars` are two levels: the list opened at column 6 is the third.
@@ -71,8 +71,8 @@ Deno.test("3,000 levels of flow lists: one error at the first level too deep", (
   assert.equal(error.col, 6 + MAX_YAML_DEPTH - 2);
 });
 
-Deno.test("3,000 levels of block maps: one error on the first line too deep", () => {
-  const { ok, diagnostics } = load(manifest(blockNest(3000, 2)));
+Deno.test("3,000 levels of block maps: one error on the first line too deep", async () => {
+  const { ok, diagnostics } = await load(manifest(blockNest(3000, 2)));
   assert.equal(ok, false);
   const error = theError(diagnostics, DEEP);
   // vars's map (level 2) starts on line 6 at column 3, each next level one line and column on.
@@ -81,53 +81,54 @@ Deno.test("3,000 levels of block maps: one error on the first line too deep", ()
   assert.equal(error.col, 3 + refused - 2);
 });
 
-Deno.test("3,000 levels of block lists on one line and of flow maps: errors, no throw", () => {
-  const seq = load(manifest(`  x:\n    ${"- ".repeat(3000)}y\n`));
+Deno.test("3,000 levels of block lists on one line and of flow maps: errors, no throw", async () => {
+  const seq = await load(manifest(`  x:\n    ${"- ".repeat(3000)}y\n`));
   assert.equal(theError(seq.diagnostics, DEEP).line, 7);
-  const maps = load(manifest(`  x: ${"{a: ".repeat(3000)}1${"}".repeat(3000)}\n`));
+  const maps = await load(manifest(`  x: ${"{a: ".repeat(3000)}1${"}".repeat(3000)}\n`));
   assert.equal(theError(maps.diagnostics, DEEP).line, 6);
 });
 
-Deno.test("nesting up to the limit loads, on the fast parser; one level more is refused", () => {
+Deno.test("nesting up to the limit loads, on the fast parser; one level more is refused", async () => {
   // vars and x are two levels of the document: MAX - 2 lists fill it.
   const fits = manifest(`  x: ${flowNest(MAX_YAML_DEPTH - 2)}\n`);
   assert.ok(fastParseDocument(fits), "the fast parser takes a text within the limits");
-  assert.equal(load(fits).ok, true, JSON.stringify(load(fits).diagnostics));
+  const loaded = await load(fits);
+  assert.equal(loaded.ok, true, JSON.stringify(loaded.diagnostics));
   const over = manifest(`  x: ${flowNest(MAX_YAML_DEPTH - 1)}\n`);
   assert.equal(fastParseDocument(over), undefined, "past the limit the library's path reports");
-  theError(load(over).diagnostics, DEEP);
+  theError((await load(over)).diagnostics, DEEP);
 });
 
-Deno.test("a deep 2nex.yaml-like document is refused by parseYaml itself", () => {
+Deno.test("a deep 2nex.yaml-like document is refused by parseYaml itself", async () => {
   const bag = new DiagnosticBag("/ws/2nex.yaml", `env: ${flowNest(5000)}\n`);
-  assert.equal(parseYaml(bag.text, bag), undefined);
+  assert.equal(await parseYaml(bag.text, bag), undefined);
   assert.equal(bag.items.length, 1);
   assert.equal(bag.items[0].message, DEEP);
 });
 
-Deno.test("an alias inside its own anchor is refused once expanded, without a throw", () => {
-  const { ok, diagnostics } = load(manifest("  a: &x [*x]\n"));
+Deno.test("an alias inside its own anchor is refused once expanded, without a throw", async () => {
+  const { ok, diagnostics } = await load(manifest("  a: &x [*x]\n"));
   assert.equal(ok, false);
   const error = theError(diagnostics, `${DEEP} once its aliases are expanded`);
   assert.equal(error.line, 6);
 });
 
-Deno.test("aliases that nest each other past the depth limit are refused", () => {
+Deno.test("aliases that nest each other past the depth limit are refused", async () => {
   // Each anchor holds the previous one 20 levels down: 5 of them nest 100 deep.
   let vars = `  a0: &a0 ${flowNest(20)}\n`;
   for (let i = 1; i < 5; i++) {
     vars += `  a${i}: &a${i} ${"[".repeat(20)}*a${i - 1}${"]".repeat(20)}\n`;
   }
-  const { ok, diagnostics } = load(manifest(vars));
+  const { ok, diagnostics } = await load(manifest(vars));
   assert.equal(ok, false);
   assert.ok(diagnostics.some((d) => d.message.startsWith(`${DEEP} once its aliases`)));
 });
 
-Deno.test("more than the node limit is refused with a position; the fast parser leaves it", () => {
+Deno.test("more than the node limit is refused with a position; the fast parser leaves it", async () => {
   const items = new Array(MAX_YAML_NODES + 10).fill("1").join(",");
   const text = `${HEAD}x-junk: [${items}]\n${BODY}`;
   assert.equal(fastParseDocument(text), undefined);
-  const { ok, diagnostics } = load(text);
+  const { ok, diagnostics } = await load(text);
   assert.equal(ok, false);
   const error = theError(diagnostics, `YAML document has more than ${MAX_YAML_NODES} nodes`);
   assert.equal(error.line, 5);
@@ -140,7 +141,7 @@ Deno.test("a file past the size limit is refused before it is read", async () =>
     // Sparse: the size is what counts, the content is never read.
     using file = await Deno.open(path, { write: true, create: true });
     await file.truncate(MAX_MANIFEST_FILE_BYTES + 1);
-    const { manifest: loaded, diagnostics } = loadManifestFile(path);
+    const { manifest: loaded, diagnostics } = await loadManifestFile(path);
     assert.equal(loaded, undefined);
     assert.equal(diagnostics.length, 1);
     assert.match(diagnostics[0].message, /^file is too large/);
@@ -149,9 +150,9 @@ Deno.test("a file past the size limit is refused before it is read", async () =>
   }
 });
 
-Deno.test("more aliases than the limit are refused at the first one past it", () => {
+Deno.test("more aliases than the limit are refused at the first one past it", async () => {
   const list = new Array(MAX_YAML_ALIASES + 1).fill("*a").join(", ");
-  const { ok, diagnostics } = load(manifest(`  a: &a 1\n  l: [${list}]\n`));
+  const { ok, diagnostics } = await load(manifest(`  a: &a 1\n  l: [${list}]\n`));
   assert.equal(ok, false);
   const error = theError(diagnostics, `YAML document has more than ${MAX_YAML_ALIASES} aliases`);
   assert.equal(error.line, 7);
@@ -159,11 +160,11 @@ Deno.test("more aliases than the limit are refused at the first one past it", ()
   assert.equal(error.col, 7 + 4 * MAX_YAML_ALIASES);
 });
 
-Deno.test("aliases up to the limit resolve to the last anchor before each", () => {
+Deno.test("aliases up to the limit resolve to the last anchor before each", async () => {
   const list = new Array(MAX_YAML_ALIASES - 2).fill("*a").join(", ");
   const text = `a: &a 1\nb: *a\nc: &a 2\nd: *a\nl: [${list}]\n`;
   const bag = new DiagnosticBag("/ws/m.yaml", text);
-  const parsed = parseYaml(text, bag);
+  const parsed = await parseYaml(text, bag);
   assert.ok(parsed, JSON.stringify(bag.items));
   const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
   const data = reader.toData(parsed.root, 0) as Record<string, unknown>;
