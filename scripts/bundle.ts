@@ -3,7 +3,7 @@
  * Deno binary: no Deno cache, no network, no npm (the `yaml` package is inside).
  * Writes DIR (default dist/bundle) with:
  *   - `main.js`: the command line, the launcher and every command;
- *   - `worker.ts` and `load_worker.ts`: the two workers, bundled, under the
+ *   - `worker.ts`, `load_worker.ts` and `hash_worker.ts`: the workers, bundled, under the
  *     names the bundled code starts them by (`new URL("./worker.ts", …)`
  *     resolves next to main.js); bundles are JavaScript, which Deno also runs
  *     under a .ts name;
@@ -23,6 +23,7 @@ const entries: Array<[string, string]> = [
   ["main.ts", "main.js"],
   ["lib/cli/worker.ts", "worker.ts"],
   ["lib/workspace/load_worker.ts", "load_worker.ts"],
+  ["lib/store/hash_worker.ts", "hash_worker.ts"],
 ];
 for (const [entry, name] of entries) {
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -42,4 +43,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 exec "\${DENO:-deno}" run --quiet ${flags.join(" ")} "$here/main.js" "$@"
 `;
 await Deno.writeTextFile(join(out, "2nex"), launcher, { mode: 0o755 });
-console.error(`wrote ${out}: 2nex, main.js, worker.ts, load_worker.ts`);
+console.error(`wrote ${out}: 2nex, main.js, worker.ts, load_worker.ts, hash_worker.ts`);

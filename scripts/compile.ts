@@ -17,6 +17,8 @@ const args = [
   "lib/cli/worker.ts",
   "--include",
   "lib/workspace/load_worker.ts",
+  "--include",
+  "lib/store/hash_worker.ts",
   "--output",
   "dist/2nex",
   "main.ts",

@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
 import { FailureError } from "../util/errors.ts";
+import { type FileJob, hashFileJobs, type HashThreadOptions } from "./parallel_hash.ts";
 
 /** File type bits of a mode, and the three types ostree stores. */
 export const S_IFMT = 0o170000;
@@ -159,12 +160,26 @@ export class Yielder {
  * `collect`, also returns every dirtree and dirmeta object it computed.
  * Throws FailureError for entries ostree cannot commit (sockets, fifos,
  * devices) and for names that are not UTF-8.
+ *
+ * The tree is walked first; its regular files, nearly all of the work, are then
+ * hashed on as many cores as they are worth (parallel_hash.ts, `threads`).
  */
-export async function hashTree(dir: string, collect = false): Promise<TreeHash> {
+export async function hashTree(
+  dir: string,
+  collect = false,
+  threads: HashThreadOptions = {},
+): Promise<TreeHash> {
   const objects = collect ? { dirtree: new Map(), dirmeta: new Map() } : undefined;
   const rootInfo = await Deno.stat(dir);
   if (!rootInfo.isDirectory) throw new FailureError(`${dir} is not a directory`);
-  const { tree, meta } = await hashDir(dir, rootInfo.mode ?? 0o40755, new Yielder(), objects);
+  const jobs: FileJob[] = [];
+  const root = await walkDir(dir, rootInfo.mode ?? 0o40755, jobs, new Yielder());
+  const checksums = await hashFileJobs(
+    jobs,
+    (job) => regularFileChecksum(job.path, job.mode, job.size),
+    threads,
+  );
+  const { tree, meta } = assemble(root, checksums, objects);
   return {
     contentChecksum: contentChecksumOf(tree, meta),
     rootTree: tree,
@@ -173,14 +188,21 @@ export async function hashTree(dir: string, collect = false): Promise<TreeHash> 
   };
 }
 
-async function hashDir(
+/** A directory as walked: its entries, with the files to hash as positions in the job list. */
+interface WalkedDir {
+  mode: number;
+  /** `job` is the file's position in the job list; symlinks have their checksum already. */
+  files: Array<TreeEntry & ({ job: number } | { checksum: RawChecksum })>;
+  dirs: Array<TreeEntry & { dir: WalkedDir }>;
+}
+
+async function walkDir(
   path: string,
   mode: number,
+  jobs: FileJob[],
   yielder: Yielder,
-  objects: MetadataObjects | undefined,
-): Promise<{ tree: RawChecksum; meta: RawChecksum }> {
-  const files: FileEntry[] = [];
-  const dirs: DirEntry[] = [];
+): Promise<WalkedDir> {
+  const walked: WalkedDir = { mode, files: [], dirs: [] };
   for (const { name } of Deno.readDirSync(path)) {
     if (name.includes("\uFFFD")) {
       throw new FailureError(`cannot hash ${path}/${name}: the name is not valid UTF-8`);
@@ -190,16 +212,38 @@ async function hashDir(
     const info = Deno.lstatSync(child);
     const nameBytes = textEncoder.encode(name);
     if (info.isDirectory) {
-      const { tree, meta } = await hashDir(child, info.mode ?? 0o40755, yielder, objects);
-      dirs.push({ name, nameBytes, tree, meta });
+      const dir = await walkDir(child, info.mode ?? 0o40755, jobs, yielder);
+      walked.dirs.push({ name, nameBytes, dir });
+    } else if (info.isFile) {
+      walked.files.push({ name, nameBytes, job: jobs.length });
+      jobs.push({ path: child, mode: regularMode(info.mode ?? 0), size: info.size });
     } else {
-      files.push({ name, nameBytes, checksum: await hashFile(child, info) });
+      walked.files.push({ name, nameBytes, checksum: await hashFile(child, info) });
     }
   }
+  return walked;
+}
+
+/** The dirtree and dirmeta checksums of a walked directory, its files' checksums known. */
+function assemble(
+  walked: WalkedDir,
+  checksums: Uint8Array,
+  objects: MetadataObjects | undefined,
+): { tree: RawChecksum; meta: RawChecksum } {
+  const files: FileEntry[] = walked.files.map((file) => ({
+    name: file.name,
+    nameBytes: file.nameBytes,
+    checksum: "job" in file ? checksums.subarray(file.job * 32, file.job * 32 + 32) : file.checksum,
+  }));
+  const dirs: DirEntry[] = walked.dirs.map(({ name, nameBytes, dir }) => ({
+    name,
+    nameBytes,
+    ...assemble(dir, checksums, objects),
+  }));
   files.sort(compareEntries);
   dirs.sort(compareEntries);
   const treeBytes = dirTreeBytes(files, dirs);
-  const metaBytes = dirMetaBytes(canonicalMode(S_IFDIR | (mode & 0o7777)));
+  const metaBytes = dirMetaBytes(canonicalMode(S_IFDIR | (walked.mode & 0o7777)));
   const tree = sha256(treeBytes);
   const meta = sha256(metaBytes);
   if (objects) {
@@ -212,30 +256,55 @@ async function hashDir(
 /** Headers of regular files depend only on the mode: a handful, computed once. */
 const regularHeaders = new Map<number, Uint8Array>();
 
-/** The checksum of one non-directory entry, as its ostree file object. */
-export async function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum> {
-  const mode = info.mode ?? 0;
-  if (info.isSymlink) {
-    return sha256(fileHeader(S_IFLNK | 0o777, Deno.readLinkSync(path)));
-  }
-  if (!info.isFile) {
-    throw new FailureError(`cannot store ${path}: only files, directories and symlinks can be`);
-  }
-  const canonical = canonicalMode(S_IFREG | (mode & 0o7777));
+/** The canonical mode of a regular file with these mode bits. */
+function regularMode(mode: number): number {
+  return canonicalMode(S_IFREG | (mode & 0o7777));
+}
+
+/** The header of a regular file's object with this canonical mode. */
+function regularHeader(canonical: number): Uint8Array {
   let header = regularHeaders.get(canonical);
   if (header === undefined) {
     header = fileHeader(canonical, "");
     regularHeaders.set(canonical, header);
   }
-  if (info.size <= WHOLE_READ_LIMIT) return sha256(header, Deno.readFileSync(path));
+  return header;
+}
+
+/** Read buffer of the large files of this thread; one per thread, reused. */
+let chunkBuffer: Uint8Array | undefined;
+
+/**
+ * The checksum of a regular file's object with this canonical mode, read
+ * synchronously: whole when it is small, else in chunks (never whole into memory).
+ * Used on this thread and in the hash workers.
+ */
+export function regularFileChecksum(path: string, canonical: number, size: number): RawChecksum {
+  const header = regularHeader(canonical);
+  if (size <= WHOLE_READ_LIMIT) return sha256(header, Deno.readFileSync(path));
   const hash = createHash("sha256");
   hash.update(header);
-  using file = await Deno.open(path);
-  const buffer = new Uint8Array(WHOLE_READ_LIMIT);
+  chunkBuffer ??= new Uint8Array(WHOLE_READ_LIMIT);
+  using file = Deno.openSync(path);
   for (;;) {
-    const n = await file.read(buffer);
+    const n = file.readSync(chunkBuffer);
     if (n === null) break;
-    hash.update(buffer.subarray(0, n));
+    hash.update(chunkBuffer.subarray(0, n));
   }
   return new Uint8Array(hash.digest());
+}
+
+/** The checksum of one non-directory entry, as its ostree file object. */
+export function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum> {
+  try {
+    if (info.isSymlink) {
+      return Promise.resolve(sha256(fileHeader(S_IFLNK | 0o777, Deno.readLinkSync(path))));
+    }
+    if (!info.isFile) {
+      throw new FailureError(`cannot store ${path}: only files, directories and symlinks can be`);
+    }
+    return Promise.resolve(regularFileChecksum(path, regularMode(info.mode ?? 0), info.size));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -13,6 +13,7 @@ import {
   TreeClashError,
 } from "../../lib/store/mod.ts";
 import { decodeVariant, encodeVariant, type GValue } from "../../lib/store/gvariant.ts";
+import { hashTree } from "../../lib/store/checksum.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
 import { materializeOutputs, planOutputs, removeDiscarded } from "../../lib/build/outputs.ts";
 import { run } from "../../lib/util/process.ts";
@@ -135,6 +136,9 @@ Deno.test({
         const commit = await ostreeCommit(store.path, dir);
         const expected = await ostreeContentChecksum(store.path, commit);
         assert.equal(await store.hashDirectory(dir), expected, `hash of ${dir}`);
+        // The same on several threads, however few files there are.
+        const parallel = await hashTree(dir, false, { threads: 3, minWorkPerThread: 0 });
+        assert.equal(parallel.contentChecksum, expected, `hash of ${dir} on three threads`);
         assert.equal(await store.contentChecksum(commit), expected, `content checksum of ${dir}`);
         // A checkout of the commit hashes to the same value.
         const out = `${root}/checkout-${dir.slice(dir.lastIndexOf("/") + 1)}`;

@@ -1,0 +1,53 @@
+/**
+ * A worker thread of parallel_hash.ts: takes files from the shared counter
+ * (largest first), hashes each as an ostree file object into the shared
+ * checksums and marks it done. A file it cannot read is left unmarked: the
+ * parent hashes it again and reports the error with its own messages.
+ * @module
+ */
+import { regularFileChecksum } from "./checksum.ts";
+
+export interface HashWorkerTask {
+  paths: string[];
+  /** Canonical modes, by file. */
+  modes: number[];
+  /** Sizes when the tree was walked, by file. */
+  sizes: number[];
+  /** File positions, largest first: the counter walks this. */
+  order: Int32Array;
+  /** The next position in `order` that no thread has taken. */
+  counter: Int32Array;
+  /** 32 bytes per file, at its position in `paths`. */
+  checksums: Uint8Array;
+  /** 1 once a file's checksum is in place. */
+  done: Uint8Array;
+}
+
+/** Sent once, when the counter has run out. */
+export interface HashWorkerReply {
+  /** Files this worker hashed. */
+  hashed: number;
+}
+
+const scope = self as unknown as {
+  onmessage: ((event: MessageEvent<HashWorkerTask>) => void) | null;
+  postMessage(message: HashWorkerReply): void;
+};
+
+scope.onmessage = (event) => {
+  const { paths, modes, sizes, order, counter, checksums, done } = event.data;
+  let hashed = 0;
+  for (;;) {
+    const next = Atomics.add(counter, 0, 1);
+    if (next >= order.length) break;
+    const i = order[next];
+    try {
+      checksums.set(regularFileChecksum(paths[i], modes[i], sizes[i]), i * 32);
+    } catch {
+      continue;
+    }
+    Atomics.store(done, i, 1);
+    hashed++;
+  }
+  scope.postMessage({ hashed });
+};

@@ -1,0 +1,198 @@
+/**
+ * Hashing the regular files of a tree on several cores. Reading and hashing
+ * the files is nearly all of the work of an output hash (the dirtrees above
+ * them are small), and each file is independent, so the files are shared
+ * between this thread and worker threads: largest first, each thread taking
+ * the next from a shared counter, so that a slower thread simply takes fewer
+ * and the threads end together. Results land in shared memory, 32 bytes per
+ * file, in the files' own order.
+ *
+ * Workers are an optimisation only: when one cannot start or fails, this
+ * thread hashes what it did not finish, and reports any error itself.
+ *
+ * @example
+ * ```ts
+ * const checksums = await hashFileJobs(jobs, (job) => hashOneFile(job));
+ * const first = checksums.slice(0, 32);
+ * ```
+ * @module
+ */
+import type { HashWorkerReply, HashWorkerTask } from "./hash_worker.ts";
+
+/** A regular file to hash as an ostree file object. */
+export interface FileJob {
+  path: string;
+  /** The canonical mode its header records. */
+  mode: number;
+  /** Its size when the tree was walked: to order the work, largest first. */
+  size: number;
+}
+
+/** How many threads may hash, and when they are worth starting. */
+export interface HashThreadOptions {
+  /** Threads in all, this one included; default: the cores, at most {@link MAX_THREADS}. */
+  threads?: number;
+  /** Fewest bytes of work per thread before a worker is started (see {@link FILE_COST}). */
+  minWorkPerThread?: number;
+  /** The worker module (tests give one that fails). */
+  workerUrl?: URL;
+  /** Filled in with what the workers did. */
+  stats?: { workers: number; hashedByWorkers: number };
+}
+
+/** Bytes of a raw sha256. */
+const CHECKSUM_BYTES = 32;
+/** More threads than this gain nothing here: reading from the page cache saturates first. */
+export const MAX_THREADS = 4;
+/**
+ * What opening, reading and closing one file costs, in bytes hashed in the
+ * same time (~30 µs against ~1.5 GB/s of sha256): so that many small files
+ * count, not only their bytes.
+ */
+export const FILE_COST = 48 * 1024;
+/**
+ * A worker costs ~40 ms of CPU to start (its own isolate, `node:crypto`): worth
+ * it only when each thread gets at least as much hashing (64 MiB, ~45 ms).
+ */
+const MIN_WORK_PER_THREAD = 64 * 1024 * 1024;
+/** This thread lets the event loop turn (progress output, timers) this often. */
+const YIELD_FILES = 256;
+const YIELD_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The checksums of `jobs`, 32 bytes each, in their order. `hashHere` hashes one
+ * file on this thread (and throws what a failure to read it means); the workers
+ * do the same through `hash_worker.ts`.
+ */
+export async function hashFileJobs(
+  jobs: FileJob[],
+  hashHere: (job: FileJob) => Uint8Array,
+  options: HashThreadOptions = {},
+): Promise<Uint8Array> {
+  const workers = startWorkers(workersFor(jobs, options), options.workerUrl);
+  if (workers.length === 0) {
+    const checksums = new Uint8Array(jobs.length * CHECKSUM_BYTES);
+    const pause = new Pauses();
+    for (let i = 0; i < jobs.length; i++) {
+      checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
+      await pause.after(jobs[i].size);
+    }
+    return checksums;
+  }
+  try {
+    return await hashShared(jobs, hashHere, workers, options.stats);
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
+}
+
+/** How many workers `jobs` are worth, beside this thread. */
+function workersFor(jobs: FileJob[], options: HashThreadOptions): number {
+  const threads = options.threads ?? Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1);
+  const minimum = options.minWorkPerThread ?? MIN_WORK_PER_THREAD;
+  let work = 0;
+  for (const job of jobs) work += job.size + FILE_COST;
+  const worthIt = minimum <= 0 ? threads : Math.floor(work / minimum);
+  return Math.max(0, Math.min(threads, worthIt, jobs.length) - 1);
+}
+
+async function hashShared(
+  jobs: FileJob[],
+  hashHere: (job: FileJob) => Uint8Array,
+  workers: Worker[],
+  stats: HashThreadOptions["stats"],
+): Promise<Uint8Array> {
+  const n = jobs.length;
+  const order = new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
+  const byLargest = jobs.map((_, i) => i).sort((a, b) => jobs[b].size - jobs[a].size);
+  order.set(byLargest);
+  const task: HashWorkerTask = {
+    paths: jobs.map((job) => job.path),
+    modes: jobs.map((job) => job.mode),
+    sizes: jobs.map((job) => job.size),
+    order,
+    counter: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
+    checksums: new Uint8Array(new SharedArrayBuffer(n * CHECKSUM_BYTES)),
+    done: new Uint8Array(new SharedArrayBuffer(n)),
+  };
+  let hashedByWorkers = 0;
+  const finished = workers.map((worker) =>
+    runWorker(worker, task, (reply) => hashedByWorkers += reply.hashed)
+  );
+  const { counter, checksums, done } = task;
+  const pause = new Pauses();
+  for (;;) {
+    const next = Atomics.add(counter, 0, 1);
+    if (next >= n) break;
+    const i = order[next];
+    checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
+    Atomics.store(done, i, 1);
+    await pause.after(jobs[i].size);
+  }
+  await Promise.all(finished);
+  // Files a failed worker had taken but not finished: hashed (or reported) here.
+  for (let i = 0; i < n; i++) {
+    if (Atomics.load(done, i) === 0) checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
+  }
+  if (stats) Object.assign(stats, { workers: workers.length, hashedByWorkers });
+  // A copy in ordinary memory: what the checksums are used for need not know about sharing.
+  return checksums.slice();
+}
+
+function startWorkers(count: number, url?: URL): Worker[] {
+  const workers: Worker[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      workers.push(
+        new Worker(url ?? new URL("./hash_worker.ts", import.meta.url), {
+          type: "module",
+        }),
+      );
+    }
+  } catch {
+    // No worker support (say, a binary compiled without the worker module): fewer threads.
+  }
+  return workers;
+}
+
+/** Hands `task` to `worker`; resolves when it is done or has failed. */
+function runWorker(
+  worker: Worker,
+  task: HashWorkerTask,
+  accept: (reply: HashWorkerReply) => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    worker.onmessage = (event: MessageEvent<HashWorkerReply>) => {
+      accept(event.data);
+      resolve();
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      resolve();
+    };
+    worker.onmessageerror = () => resolve();
+    try {
+      worker.postMessage(task);
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/**
+ * Lets the event loop turn now and then: hashing uses synchronous file calls
+ * (several times faster than the async ops for many small files), and other
+ * work (progress output, timers of parallel builds) still gets its turn.
+ */
+class Pauses {
+  #files = 0;
+  #bytes = 0;
+
+  async after(bytes: number): Promise<void> {
+    this.#bytes += bytes;
+    if (++this.#files < YIELD_FILES && this.#bytes < YIELD_BYTES) return;
+    this.#files = 0;
+    this.#bytes = 0;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
