@@ -99,10 +99,9 @@ export async function cachedResult(
   services: Pick<BuildServices, "store" | "index">,
   key: string,
 ): Promise<ResultRecord | undefined> {
-  const record = await services.index.get(key);
-  if (!record) return undefined;
-  const commit = await services.store.resolveRef(inputKeyRef(key));
-  return commit === record.commit ? record : undefined;
+  return await Promise.resolve(
+    services.index.confirmed(key, (key) => services.store.resolveRefSync(inputKeyRef(key))),
+  );
 }
 
 /** A finished sandbox run whose result is hashed but not committed. */

@@ -26,26 +26,58 @@ export interface ResultRecord {
 }
 
 export class ResultIndex {
+  /**
+   * Lookups of this run: input key → the record the repository confirmed, or
+   * undefined for none. A build asks about each key several times (the fetch
+   * plan, the scheduler, each dependent), and each answer costs two small file
+   * reads; the workspace lock keeps other 2nex runs of this workspace from
+   * changing either while this one holds it, and this run's own writes go
+   * through put and remove, which keep the answers current.
+   */
+  readonly #confirmed = new Map<string, ResultRecord | undefined>();
+
   constructor(readonly cacheDir: string) {}
 
   private path(key: string): string {
     return join(this.cacheDir, "results", key.slice(0, 2), `${key}.json`);
   }
 
-  async get(key: string): Promise<ResultRecord | undefined> {
+  /**
+   * The record of `key` if the repository's index ref of `key` (read by
+   * `commitOf`) points at its commit: a result this cache may use. Answered
+   * from this run's earlier lookups when there was one.
+   */
+  confirmed(key: string, commitOf: (key: string) => string | undefined): ResultRecord | undefined {
+    if (this.#confirmed.has(key)) return this.#confirmed.get(key);
+    const record = this.getSync(key);
+    const confirmed = record !== undefined && commitOf(key) === record.commit ? record : undefined;
+    this.#confirmed.set(key, confirmed);
+    return confirmed;
+  }
+
+  get(key: string): Promise<ResultRecord | undefined> {
+    return Promise.resolve(this.getSync(key));
+  }
+
+  /** Synchronous on purpose: a read of a few hundred bytes costs less than an async op's round trip. */
+  private getSync(key: string): ResultRecord | undefined {
     try {
-      const record = JSON.parse(await Deno.readTextFile(this.path(key))) as ResultRecord;
+      const record = JSON.parse(Deno.readTextFileSync(this.path(key))) as ResultRecord;
       return record.inputKey === key ? record : undefined;
     } catch {
       return undefined;
     }
   }
 
+  /** Records a result; the caller has pointed the key's index ref at its commit. */
   async put(record: ResultRecord): Promise<void> {
+    this.#confirmed.delete(record.inputKey);
     await writeFileAtomic(this.path(record.inputKey), JSON.stringify(record, null, 2) + "\n");
+    this.#confirmed.set(record.inputKey, record);
   }
 
   async remove(key: string): Promise<void> {
+    this.#confirmed.set(key, undefined);
     await Deno.remove(this.path(key)).catch(() => {});
   }
 }
