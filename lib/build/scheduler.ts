@@ -174,9 +174,7 @@ export async function dependencyResults(
 /** True when the node's current input key already has a result (its dependencies too). */
 export async function hasCachedResult(node: GraphNode, services: ResultServices): Promise<boolean> {
   try {
-    const deps = await dependencyResults(node, services);
-    return (await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps))) !==
-      undefined;
+    return await lastResult(node, services) !== undefined;
   } catch (error) {
     // A dependency that is not built yet: neither is this.
     if (error instanceof TwonexError) return false;
