@@ -17,7 +17,7 @@
 import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
 import { FailureError } from "../util/errors.ts";
-import { type FileJob, hashFileJobs, type HashThreadOptions } from "./parallel_hash.ts";
+import { type FileJob, hashFileJobs, type HashThreadOptions, Pauses } from "./parallel_hash.ts";
 
 /** File type bits of a mode, and the three types ostree stores. */
 export const S_IFMT = 0o170000;
@@ -25,8 +25,8 @@ export const S_IFREG = 0o100000;
 export const S_IFDIR = 0o040000;
 export const S_IFLNK = 0o120000;
 
-/** Files larger than this are hashed in chunks rather than read whole. */
-const WHOLE_READ_LIMIT = 1 << 20;
+/** Files are read in chunks of this size. */
+const READ_CHUNK = 1 << 20;
 
 /** A checksum as 32 raw bytes. */
 export type RawChecksum = Uint8Array;
@@ -173,10 +173,10 @@ export async function hashTree(
   const rootInfo = await Deno.stat(dir);
   if (!rootInfo.isDirectory) throw new FailureError(`${dir} is not a directory`);
   const jobs: FileJob[] = [];
-  const root = await walkDir(dir, rootInfo.mode ?? 0o40755, jobs, new Yielder());
+  const root = await walkDir(dir, rootInfo.mode ?? 0o40755, jobs, new Pauses());
   const checksums = await hashFileJobs(
     jobs,
-    (job) => regularFileChecksum(job.path, job.mode, job.size),
+    (job) => regularFileChecksum(job.path, job.mode),
     threads,
   );
   const { tree, meta } = assemble(root, checksums, objects);
@@ -200,19 +200,19 @@ async function walkDir(
   path: string,
   mode: number,
   jobs: FileJob[],
-  yielder: Yielder,
+  pauses: Pauses,
 ): Promise<WalkedDir> {
   const walked: WalkedDir = { mode, files: [], dirs: [] };
   for (const { name } of Deno.readDirSync(path)) {
     if (name.includes("\uFFFD")) {
       throw new FailureError(`cannot hash ${path}/${name}: the name is not valid UTF-8`);
     }
-    await yielder.tick();
+    await pauses.now();
     const child = `${path}/${name}`;
     const info = Deno.lstatSync(child);
     const nameBytes = textEncoder.encode(name);
     if (info.isDirectory) {
-      const dir = await walkDir(child, info.mode ?? 0o40755, jobs, yielder);
+      const dir = await walkDir(child, info.mode ?? 0o40755, jobs, pauses);
       walked.dirs.push({ name, nameBytes, dir });
     } else if (info.isFile) {
       walked.files.push({ name, nameBytes, job: jobs.length });
@@ -271,25 +271,24 @@ function regularHeader(canonical: number): Uint8Array {
   return header;
 }
 
-/** Read buffer of the large files of this thread; one per thread, reused. */
-let chunkBuffer: Uint8Array | undefined;
+/** Read buffer of this thread, reused for every file. */
+let readBuffer: Uint8Array | undefined;
 
 /**
  * The checksum of a regular file's object with this canonical mode, read
- * synchronously: whole when it is small, else in chunks (never whole into memory).
- * Used on this thread and in the hash workers.
+ * synchronously in chunks into one buffer per thread: never whole into memory,
+ * and no new buffer per file (allocating one cost more than the read itself
+ * for a tree of small headers). Used on this thread and in the hash workers.
  */
-export function regularFileChecksum(path: string, canonical: number, size: number): RawChecksum {
-  const header = regularHeader(canonical);
-  if (size <= WHOLE_READ_LIMIT) return sha256(header, Deno.readFileSync(path));
+export function regularFileChecksum(path: string, canonical: number): RawChecksum {
   const hash = createHash("sha256");
-  hash.update(header);
-  chunkBuffer ??= new Uint8Array(WHOLE_READ_LIMIT);
+  hash.update(regularHeader(canonical));
+  readBuffer ??= new Uint8Array(READ_CHUNK);
   using file = Deno.openSync(path);
   for (;;) {
-    const n = file.readSync(chunkBuffer);
+    const n = file.readSync(readBuffer);
     if (n === null) break;
-    hash.update(chunkBuffer.subarray(0, n));
+    hash.update(readBuffer.subarray(0, n));
   }
   return new Uint8Array(hash.digest());
 }
@@ -303,7 +302,7 @@ export function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum
     if (!info.isFile) {
       throw new FailureError(`cannot store ${path}: only files, directories and symlinks can be`);
     }
-    return Promise.resolve(regularFileChecksum(path, regularMode(info.mode ?? 0), info.size));
+    return Promise.resolve(regularFileChecksum(path, regularMode(info.mode ?? 0)));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -11,8 +11,6 @@ export interface HashWorkerTask {
   paths: string[];
   /** Canonical modes, by file. */
   modes: number[];
-  /** Sizes when the tree was walked, by file. */
-  sizes: number[];
   /** File positions, largest first: the counter walks this. */
   order: Int32Array;
   /** The next position in `order` that no thread has taken. */
@@ -35,14 +33,14 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (event) => {
-  const { paths, modes, sizes, order, counter, checksums, done } = event.data;
+  const { paths, modes, order, counter, checksums, done } = event.data;
   let hashed = 0;
   for (;;) {
     const next = Atomics.add(counter, 0, 1);
     if (next >= order.length) break;
     const i = order[next];
     try {
-      checksums.set(regularFileChecksum(paths[i], modes[i], sizes[i]), i * 32);
+      checksums.set(regularFileChecksum(paths[i], modes[i]), i * 32);
     } catch {
       continue;
     }

@@ -55,9 +55,8 @@ export const FILE_COST = 48 * 1024;
  * it only when each thread gets at least as much hashing (64 MiB, ~45 ms).
  */
 const MIN_WORK_PER_THREAD = 64 * 1024 * 1024;
-/** This thread lets the event loop turn (progress output, timers) this often. */
-const YIELD_FILES = 256;
-const YIELD_BYTES = 64 * 1024 * 1024;
+/** The longest this thread keeps its event loop waiting while it hashes. */
+const PAUSE_MS = 50;
 
 /**
  * The checksums of `jobs`, 32 bytes each, in their order. `hashHere` hashes one
@@ -75,7 +74,7 @@ export async function hashFileJobs(
     const pause = new Pauses();
     for (let i = 0; i < jobs.length; i++) {
       checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
-      await pause.after(jobs[i].size);
+      await pause.now();
     }
     return checksums;
   }
@@ -109,7 +108,6 @@ async function hashShared(
   const task: HashWorkerTask = {
     paths: jobs.map((job) => job.path),
     modes: jobs.map((job) => job.mode),
-    sizes: jobs.map((job) => job.size),
     order,
     counter: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
     checksums: new Uint8Array(new SharedArrayBuffer(n * CHECKSUM_BYTES)),
@@ -127,7 +125,7 @@ async function hashShared(
     const i = order[next];
     checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
     Atomics.store(done, i, 1);
-    await pause.after(jobs[i].size);
+    await pause.now();
   }
   await Promise.all(finished);
   // Files a failed worker had taken but not finished: hashed (or reported) here.
@@ -180,19 +178,19 @@ function runWorker(
 }
 
 /**
- * Lets the event loop turn now and then: hashing uses synchronous file calls
- * (several times faster than the async ops for many small files), and other
- * work (progress output, timers of parallel builds) still gets its turn.
+ * Lets the event loop turn about every {@link PAUSE_MS}: hashing uses
+ * synchronous file calls (several times faster than the async ops for many
+ * small files), and other work of this thread (progress output, timers of
+ * parallel builds) still gets its turn. By time, not by files: a turn can cost
+ * milliseconds on a busy machine, and a turn every few hundred files cost a
+ * quarter of the time of hashing a tree of headers.
  */
-class Pauses {
-  #files = 0;
-  #bytes = 0;
+export class Pauses {
+  #last = performance.now();
 
-  async after(bytes: number): Promise<void> {
-    this.#bytes += bytes;
-    if (++this.#files < YIELD_FILES && this.#bytes < YIELD_BYTES) return;
-    this.#files = 0;
-    this.#bytes = 0;
+  async now(): Promise<void> {
+    if (performance.now() - this.#last < PAUSE_MS) return;
     await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#last = performance.now();
   }
 }

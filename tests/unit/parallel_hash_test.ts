@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { hashTree, regularFileChecksum, toHex } from "../../lib/store/checksum.ts";
 import { type FileJob, hashFileJobs } from "../../lib/store/parallel_hash.ts";
 
-/** A tree with every kind of entry hashTree meets: sizes on both sides of the whole-read limit. */
+/** A tree with every kind of entry hashTree meets: sizes on both sides of the read chunk (1 MiB). */
 async function makeTree(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "2nex-parallel-hash-" });
   const write = (path: string, bytes: Uint8Array, mode = 0o644) => {
@@ -38,7 +38,6 @@ async function warmUpWorker(): Promise<void> {
   worker.postMessage({
     paths: [],
     modes: [],
-    sizes: [],
     order: new Int32Array(0),
     counter: new Int32Array(new SharedArrayBuffer(4)),
     checksums: new Uint8Array(0),
@@ -81,13 +80,13 @@ Deno.test("hashFileJobs: workers take files while this thread is busy, results i
     for (let i = 0; i < 30; i++) {
       jobs.push({ path: `${root}/small/f${i}`, mode: 0o100644, size: i * 97 });
     }
-    const expected = jobs.map((job) => toHex(regularFileChecksum(job.path, job.mode, job.size)));
+    const expected = jobs.map((job) => toHex(regularFileChecksum(job.path, job.mode)));
     const pause = new Int32Array(new SharedArrayBuffer(4));
     const stats = { workers: 0, hashedByWorkers: 0 };
     const checksums = await hashFileJobs(jobs, (job) => {
       // A slow thread: the worker must take files meanwhile.
       Atomics.wait(pause, 0, 0, 50);
-      return regularFileChecksum(job.path, job.mode, job.size);
+      return regularFileChecksum(job.path, job.mode);
     }, { threads: 2, minWorkPerThread: 0, stats });
     assert.equal(stats.workers, 1);
     assert.ok(stats.hashedByWorkers > 0, "the worker hashed nothing");
@@ -111,13 +110,13 @@ Deno.test("hashFileJobs: a worker that fails leaves its files to this thread", a
     const stats = { workers: 0, hashedByWorkers: 0 };
     const checksums = await hashFileJobs(
       jobs,
-      (job) => regularFileChecksum(job.path, job.mode, job.size),
+      (job) => regularFileChecksum(job.path, job.mode),
       { threads: 2, minWorkPerThread: 0, workerUrl: new URL(`file://${failing}`), stats },
     );
     assert.equal(stats.hashedByWorkers, 0);
     assert.deepEqual(
       checksums.subarray(64, 96),
-      regularFileChecksum(jobs[2].path, jobs[2].mode, jobs[2].size),
+      regularFileChecksum(jobs[2].path, jobs[2].mode),
     );
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -133,7 +132,7 @@ Deno.test("hashFileJobs: a file no thread can read is reported, not skipped", as
       { path: `${root}/vanished`, mode: 0o100644, size: 5 },
     ];
     await assert.rejects(
-      hashFileJobs(jobs, (job) => regularFileChecksum(job.path, job.mode, job.size), {
+      hashFileJobs(jobs, (job) => regularFileChecksum(job.path, job.mode), {
         threads: 2,
         minWorkPerThread: 0,
       }),
