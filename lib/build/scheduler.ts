@@ -192,6 +192,28 @@ function partRef(manifest: Manifest, part: ResultPart): string {
 /** The result of the last successful build of a node in this process, or its cached one. */
 const lastResults = new WeakMap<GraphNode, ResultRecord>();
 
+/** Input keys computed in this process: the fetch plan and the scheduler ask for each twice. */
+const inputKeys = new WeakMap<
+  GraphNode,
+  { ws: ResultServices["ws"]; dependencies: string; key: string }
+>();
+
+/** The input key of `node` with these dependency results, computed once for the same ones. */
+function nodeInputKey(
+  node: GraphNode,
+  services: ResultServices,
+  deps: DependencyResult[],
+): string {
+  // What inputKeyOf reads of the dependencies; the workspace is compared by identity.
+  const dependencies = deps.map((d) => `${d.name}\0${partKey(d.part)}\0${d.outputHash}`)
+    .join("\n");
+  const known = inputKeys.get(node);
+  if (known && known.ws === services.ws && known.dependencies === dependencies) return known.key;
+  const key = inputKeyOf(services.ws, node.manifest, deps);
+  inputKeys.set(node, { ws: services.ws, dependencies, key });
+  return key;
+}
+
 async function lastResult(
   node: GraphNode,
   services: ResultServices,
@@ -200,7 +222,7 @@ async function lastResult(
   if (known) return known;
   // Not built in this run: valid only if its current input key is cached.
   const deps = await dependencyResults(node, services);
-  const record = await cachedResult(services, inputKeyOf(services.ws, node.manifest, deps));
+  const record = await cachedResult(services, nodeInputKey(node, services, deps));
   if (record) lastResults.set(node, record);
   return record;
 }
@@ -219,7 +241,7 @@ async function buildNode(
   let inputKey: string | undefined;
   try {
     const deps = await dependencyResults(node, services);
-    inputKey = inputKeyOf(services.ws, manifest, deps);
+    inputKey = nodeInputKey(node, services, deps);
     if (!options.rebuild.has(node) && !rounds) {
       const cached = await cachedResult(services, inputKey);
       if (cached) {
