@@ -19,7 +19,17 @@ export interface HashWorkerTask {
   checksums: Uint8Array;
   /** 1 once a file's checksum is in place. */
   done: Uint8Array;
+  /** The {@link WorkerState} of each worker, changed only by compare-and-exchange. */
+  states: Int32Array;
+  /** This worker's place in `states`. */
+  slot: number;
 }
+
+/**
+ * Whether a worker takes part: it claims `working` when it starts, unless the
+ * parent, done before it started, claimed `unneeded` first and stopped waiting.
+ */
+export const WorkerState = { starting: 0, working: 1, unneeded: 2 } as const;
 
 /** Sent once, when the counter has run out. */
 export interface HashWorkerReply {
@@ -33,8 +43,15 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (event) => {
-  const { paths, modes, order, counter, checksums, done } = event.data;
+  const { paths, modes, order, counter, checksums, done, states, slot } = event.data;
   let hashed = 0;
+  if (
+    Atomics.compareExchange(states, slot, WorkerState.starting, WorkerState.working) !==
+      WorkerState.starting
+  ) {
+    scope.postMessage({ hashed });
+    return;
+  }
   for (;;) {
     const next = Atomics.add(counter, 0, 1);
     if (next >= order.length) break;

@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import type { HashWorkerReply, HashWorkerTask } from "./hash_worker.ts";
+import { type HashWorkerReply, type HashWorkerTask, WorkerState } from "./hash_worker.ts";
 
 /** A regular file to hash as an ostree file object. */
 export interface FileJob {
@@ -112,22 +112,40 @@ async function hashShared(
     counter: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
     checksums: new Uint8Array(new SharedArrayBuffer(n * CHECKSUM_BYTES)),
     done: new Uint8Array(new SharedArrayBuffer(n)),
+    states: new Int32Array(new SharedArrayBuffer(workers.length * Int32Array.BYTES_PER_ELEMENT)),
+    slot: 0,
   };
   let hashedByWorkers = 0;
-  const finished = workers.map((worker) =>
-    runWorker(worker, task, (reply) => hashedByWorkers += reply.hashed)
+  const finished = workers.map((worker, slot) =>
+    runWorker(worker, { ...task, slot }, (reply) => hashedByWorkers += reply.hashed)
   );
-  const { counter, checksums, done } = task;
+  const { counter, checksums, done, states } = task;
   const pause = new Pauses();
-  for (;;) {
-    const next = Atomics.add(counter, 0, 1);
-    if (next >= n) break;
-    const i = order[next];
-    checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
-    Atomics.store(done, i, 1);
-    await pause.now();
+  const turns = new EventLoopTurns();
+  const starting = () => states.some((state) => state === WorkerState.starting);
+  try {
+    for (;;) {
+      const next = Atomics.add(counter, 0, 1);
+      if (next >= n) break;
+      const i = order[next];
+      checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
+      Atomics.store(done, i, 1);
+      // A worker started from a worker loads its modules only as this thread's
+      // event loop turns: after every file until all have started.
+      if (starting()) await turns.next();
+      else await pause.now();
+    }
+  } finally {
+    turns.close();
   }
-  await Promise.all(finished);
+  // A worker still starting when the work is gone (its isolate can take longer
+  // to start than a small tree takes to hash) is not waited for.
+  await Promise.all(
+    finished.filter((_, slot) =>
+      Atomics.compareExchange(states, slot, WorkerState.starting, WorkerState.unneeded) !==
+        WorkerState.starting
+    ),
+  );
   // Files a failed worker had taken but not finished: hashed (or reported) here.
   for (let i = 0; i < n; i++) {
     if (Atomics.load(done, i) === 0) checksums.set(hashHere(jobs[i]), i * CHECKSUM_BYTES);
@@ -192,5 +210,30 @@ export class Pauses {
     if (performance.now() - this.#last < PAUSE_MS) return;
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.#last = performance.now();
+  }
+}
+
+/**
+ * Lets the event loop turn once, about 40 µs: a message to oneself. A timer
+ * would do the same but waits at least a millisecond.
+ */
+class EventLoopTurns {
+  readonly #channel = new MessageChannel();
+  #resolve = () => {};
+
+  constructor() {
+    this.#channel.port1.onmessage = () => this.#resolve();
+  }
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#resolve = resolve;
+      this.#channel.port2.postMessage(null);
+    });
+  }
+
+  close(): void {
+    this.#channel.port1.close();
+    this.#channel.port2.close();
   }
 }

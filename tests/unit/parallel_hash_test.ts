@@ -42,6 +42,8 @@ async function warmUpWorker(): Promise<void> {
     counter: new Int32Array(new SharedArrayBuffer(4)),
     checksums: new Uint8Array(0),
     done: new Uint8Array(0),
+    states: new Int32Array(new SharedArrayBuffer(4)),
+    slot: 0,
   });
   await answered;
   worker.terminate();
@@ -153,4 +155,42 @@ Deno.test("hashFileJobs: small work stays on this thread", async () => {
   assert.deepEqual(checksums, new Uint8Array(32).fill(9));
   // Not worth a worker: none started, so the stats were not touched.
   assert.deepEqual(stats, { workers: -1, hashedByWorkers: -1 });
+});
+
+Deno.test("hashFileJobs: a worker still starting when the work is done is not waited for", async () => {
+  const root = await makeTree();
+  const slow = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    // Starts (evaluates its module) only after a minute: never, for this test.
+    await Deno.writeTextFile(slow, "await new Promise((resolve) => setTimeout(resolve, 60000));\n");
+    const jobs: FileJob[] = [0, 1, 2].map((i) => ({
+      path: `${root}/small/f${i}`,
+      mode: 0o100644,
+      size: i * 97,
+    }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tooLong = new Promise<"too long">((resolve) => {
+      timer = setTimeout(() => resolve("too long"), 10_000);
+    });
+    const stats = { workers: 0, hashedByWorkers: 0 };
+    const result = await Promise.race([
+      hashFileJobs(jobs, (job) => regularFileChecksum(job.path, job.mode), {
+        threads: 2,
+        minWorkPerThread: 0,
+        workerUrl: new URL(`file://${slow}`),
+        stats,
+      }),
+      tooLong,
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(result, "too long", "waited for a worker that never started");
+    assert.deepEqual(
+      (result as Uint8Array).subarray(32, 64),
+      regularFileChecksum(jobs[1].path, jobs[1].mode),
+    );
+    assert.deepEqual(stats, { workers: 1, hashedByWorkers: 0 });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(slow);
+  }
 });
