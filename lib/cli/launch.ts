@@ -36,7 +36,12 @@ export async function launch(argv: string[]): Promise<number> {
   try {
     const input = await permissionInput(argv, Deno.cwd(), tempDir);
     const permissions = workerPermissions(commandPermissions(input), currentParentGrants);
-    return await runWorker(argv, permissions);
+    const helpers = await hashHelpers(input);
+    try {
+      return await runWorker(argv, permissions, helpers.ports);
+    } finally {
+      for (const worker of helpers.workers) worker.terminate();
+    }
   } finally {
     await Deno.remove(tempDir, { recursive: true }).catch(() => {});
   }
@@ -153,8 +158,31 @@ function codePaths(): string[] {
   return [fileURLToPath(lib), fileURLToPath(new URL("../deno.json", lib))];
 }
 
+/**
+ * For `hash DIR`: hash workers started here, beside the command's worker, that
+ * may read only DIR. One started by the command's worker would take about a
+ * second to start (Deno), longer than most trees take to hash.
+ */
+async function hashHelpers(
+  input: PermissionInput,
+): Promise<{ workers: Worker[]; ports: MessagePort[] }> {
+  const algorithm = input.options.algorithm;
+  if (
+    input.command !== "hash" || input.positionals.length !== 1 ||
+    (algorithm !== undefined && algorithm !== "ostree")
+  ) {
+    return { workers: [], ports: [] };
+  }
+  const { hashThreads, startHashWorkers } = await import("../store/parallel_hash.ts");
+  return startHashWorkers(hashThreads() - 1, resolve(input.cwd, input.positionals[0]));
+}
+
 /** Runs the command in a worker and waits for its exit code. */
-function runWorker(argv: string[], permissions: Deno.PermissionOptionsObject): Promise<number> {
+function runWorker(
+  argv: string[],
+  permissions: Deno.PermissionOptionsObject,
+  hashPorts: MessagePort[],
+): Promise<number> {
   const worker = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
     name: "2nex",
@@ -172,7 +200,7 @@ function runWorker(argv: string[], permissions: Deno.PermissionOptionsObject): P
       console.error(`2nex: internal error: ${event.message}`);
       done(1);
     };
-    const request: WorkerRequest = { argv };
-    worker.postMessage(request);
+    const request: WorkerRequest = { argv, hashPorts };
+    worker.postMessage(request, hashPorts);
   });
 }

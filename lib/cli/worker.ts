@@ -7,10 +7,13 @@
 import process from "node:process";
 import { main } from "./main.ts";
 import { ENV_VARIABLES } from "./permissions.ts";
+import { lendHashWorkers } from "../store/parallel_hash.ts";
 
 /** The launcher's message. */
 export interface WorkerRequest {
   argv: string[];
+  /** Ports to hash workers the launcher started for this command (`hash DIR`). */
+  hashPorts: MessagePort[];
 }
 
 /** The worker's answer. */
@@ -35,5 +38,6 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = async (event) => {
+  lendHashWorkers(event.data.hashPorts);
   scope.postMessage({ exitCode: await main(event.data.argv) });
 };

@@ -38,19 +38,29 @@ export interface HashWorkerReply {
 }
 
 const scope = self as unknown as {
-  onmessage: ((event: MessageEvent<HashWorkerTask>) => void) | null;
+  onmessage: ((event: MessageEvent<HashWorkerTask | MessagePort>) => void) | null;
   postMessage(message: HashWorkerReply): void;
 };
 
+// A task from the thread that started this worker, or a port to a thread that
+// borrows it (parallel_hash.ts, lendHashWorkers), over which tasks then come.
 scope.onmessage = (event) => {
-  const { paths, modes, order, counter, checksums, done, states, slot } = event.data;
+  const data = event.data;
+  if (data instanceof MessagePort) {
+    data.onmessage = (task: MessageEvent<HashWorkerTask>) => data.postMessage(run(task.data));
+    return;
+  }
+  scope.postMessage(run(data));
+};
+
+function run(task: HashWorkerTask): HashWorkerReply {
+  const { paths, modes, order, counter, checksums, done, states, slot } = task;
   let hashed = 0;
   if (
     Atomics.compareExchange(states, slot, WorkerState.starting, WorkerState.working) !==
       WorkerState.starting
   ) {
-    scope.postMessage({ hashed });
-    return;
+    return { hashed };
   }
   for (;;) {
     const next = Atomics.add(counter, 0, 1);
@@ -64,5 +74,5 @@ scope.onmessage = (event) => {
     Atomics.store(done, i, 1);
     hashed++;
   }
-  scope.postMessage({ hashed });
-};
+  return { hashed };
+}

@@ -68,7 +68,9 @@ export async function hashFileJobs(
   hashHere: (job: FileJob) => Uint8Array,
   options: HashThreadOptions = {},
 ): Promise<Uint8Array> {
-  const workers = startWorkers(workersFor(jobs, options), options.workerUrl);
+  const wanted = workersFor(jobs, options);
+  const borrowed = options.workerUrl ? [] : borrowWorkers(wanted);
+  const workers = [...borrowed, ...startWorkers(wanted - borrowed.length, options.workerUrl)];
   if (workers.length === 0) {
     const checksums = new Uint8Array(jobs.length * CHECKSUM_BYTES);
     const pause = new Pauses();
@@ -81,13 +83,77 @@ export async function hashFileJobs(
   try {
     return await hashShared(jobs, hashHere, workers, options.stats);
   } finally {
-    for (const worker of workers) worker.terminate();
+    for (const worker of workers) {
+      if (worker instanceof Worker) worker.terminate();
+      else idlePorts.push(worker);
+    }
   }
+}
+
+/**
+ * Ports to hash workers that the launcher started beside the command's worker
+ * (launch.ts): a worker started from a worker takes about a second to start
+ * (Deno), one started by the launcher about a tenth of that, in parallel with
+ * the command's own start-up. Each serves one tree at a time.
+ */
+const idlePorts: MessagePort[] = [];
+
+/** Lets this thread's hashing use these workers (see {@link startHashWorkers}). */
+export function lendHashWorkers(ports: MessagePort[]): void {
+  idlePorts.push(...ports);
+}
+
+function borrowWorkers(count: number): MessagePort[] {
+  return idlePorts.splice(0, Math.max(0, count));
+}
+
+/**
+ * Starts `count` hash workers that may read only `readable`, for a thread
+ * that will {@link lendHashWorkers} the returned ports; the caller terminates
+ * the workers when that thread is done.
+ */
+export function startHashWorkers(
+  count: number,
+  readable: string,
+): { workers: Worker[]; ports: MessagePort[] } {
+  const workers: Worker[] = [];
+  const ports: MessagePort[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(new URL("./hash_worker.ts", import.meta.url), {
+        type: "module",
+        deno: {
+          permissions: {
+            read: [readable],
+            write: false,
+            net: false,
+            env: false,
+            run: false,
+            sys: false,
+            ffi: false,
+            import: false,
+          },
+        },
+      });
+      workers.push(worker);
+      const channel = new MessageChannel();
+      worker.postMessage(channel.port1, [channel.port1]);
+      ports.push(channel.port2);
+    }
+  } catch {
+    // No worker support: the command hashes with what it has.
+  }
+  return { workers, ports };
+}
+
+/** Threads a command should have to hash with: this one and the workers of {@link startHashWorkers}. */
+export function hashThreads(): number {
+  return Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1);
 }
 
 /** How many workers `jobs` are worth, beside this thread. */
 function workersFor(jobs: FileJob[], options: HashThreadOptions): number {
-  const threads = options.threads ?? Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1);
+  const threads = options.threads ?? hashThreads();
   const minimum = options.minWorkPerThread ?? MIN_WORK_PER_THREAD;
   let work = 0;
   for (const job of jobs) work += job.size + FILE_COST;
@@ -98,7 +164,7 @@ function workersFor(jobs: FileJob[], options: HashThreadOptions): number {
 async function hashShared(
   jobs: FileJob[],
   hashHere: (job: FileJob) => Uint8Array,
-  workers: Worker[],
+  workers: Array<Worker | MessagePort>,
   stats: HashThreadOptions["stats"],
 ): Promise<Uint8Array> {
   const n = jobs.length;
@@ -171,9 +237,9 @@ function startWorkers(count: number, url?: URL): Worker[] {
   return workers;
 }
 
-/** Hands `task` to `worker`; resolves when it is done or has failed. */
+/** Hands `task` to `worker` (or a lent worker's port); resolves when it is done or has failed. */
 function runWorker(
-  worker: Worker,
+  worker: Worker | MessagePort,
   task: HashWorkerTask,
   accept: (reply: HashWorkerReply) => void,
 ): Promise<void> {
@@ -182,10 +248,12 @@ function runWorker(
       accept(event.data);
       resolve();
     };
-    worker.onerror = (event) => {
-      event.preventDefault();
-      resolve();
-    };
+    if (worker instanceof Worker) {
+      worker.onerror = (event) => {
+        event.preventDefault();
+        resolve();
+      };
+    }
     worker.onmessageerror = () => resolve();
     try {
       worker.postMessage(task);

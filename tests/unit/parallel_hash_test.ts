@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { hashTree, regularFileChecksum, toHex } from "../../lib/store/checksum.ts";
-import { type FileJob, hashFileJobs } from "../../lib/store/parallel_hash.ts";
+import {
+  type FileJob,
+  hashFileJobs,
+  lendHashWorkers,
+  startHashWorkers,
+} from "../../lib/store/parallel_hash.ts";
 
 /** A tree with every kind of entry hashTree meets: sizes on both sides of the read chunk (1 MiB). */
 async function makeTree(): Promise<string> {
@@ -192,5 +197,46 @@ Deno.test("hashFileJobs: a worker still starting when the work is done is not wa
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(slow);
+  }
+});
+
+Deno.test("hashFileJobs: hash workers lent by the launcher take files, tree after tree", async () => {
+  await warmUpWorker();
+  const root = await makeTree();
+  let lent: { workers: Worker[]; ports: MessagePort[] } = { workers: [], ports: [] };
+  try {
+    // Without --unstable-worker-options (the test task's flags) a worker cannot be
+    // given narrower permissions: startHashWorkers then starts none.
+    lent = startHashWorkers(1, root);
+    if (lent.workers.length === 0) {
+      const worker = new Worker(new URL("../../lib/store/hash_worker.ts", import.meta.url), {
+        type: "module",
+      });
+      const channel = new MessageChannel();
+      worker.postMessage(channel.port1, [channel.port1]);
+      lent = { workers: [worker], ports: [channel.port2] };
+    }
+    lendHashWorkers(lent.ports);
+    const jobs: FileJob[] = [];
+    for (let i = 0; i < 30; i++) {
+      jobs.push({ path: `${root}/small/f${i}`, mode: 0o100644, size: i * 97 });
+    }
+    const expected = jobs.map((job) => toHex(regularFileChecksum(job.path, job.mode)));
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let tree = 0; tree < 2; tree++) {
+      const stats = { workers: 0, hashedByWorkers: 0 };
+      const checksums = await hashFileJobs(jobs, (job) => {
+        Atomics.wait(pause, 0, 0, 50);
+        return regularFileChecksum(job.path, job.mode);
+      }, { threads: 2, minWorkPerThread: 0, stats });
+      assert.equal(stats.workers, 1);
+      assert.ok(stats.hashedByWorkers > 0, `the lent worker hashed nothing of tree ${tree}`);
+      const got = jobs.map((_, i) => toHex(checksums.subarray(i * 32, i * 32 + 32)));
+      assert.deepEqual(got, expected);
+    }
+  } finally {
+    for (const worker of lent.workers) worker.terminate();
+    for (const port of lent.ports) port.close();
+    await Deno.remove(root, { recursive: true });
   }
 });
