@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { hashTree, regularFileChecksum, toHex } from "../../lib/store/checksum.ts";
-import {
-  type FileJob,
-  hashFileJobs,
-  lendHashWorkers,
-  startHashWorkers,
-} from "../../lib/store/parallel_hash.ts";
+import { type FileJob, hashFileJobs, lendHashWorkers } from "../../lib/store/parallel_hash.ts";
+import { twonex } from "../helpers/cli.ts";
 
 /** A tree with every kind of entry hashTree meets: sizes on both sides of the read chunk (1 MiB). */
 async function makeTree(): Promise<string> {
@@ -205,17 +201,15 @@ Deno.test("hashFileJobs: hash workers lent by the launcher take files, tree afte
   const root = await makeTree();
   let lent: { workers: Worker[]; ports: MessagePort[] } = { workers: [], ports: [] };
   try {
-    // Without --unstable-worker-options (the test task's flags) a worker cannot be
-    // given narrower permissions: startHashWorkers then starts none.
-    lent = startHashWorkers(1, root);
-    if (lent.workers.length === 0) {
-      const worker = new Worker(new URL("../../lib/store/hash_worker.ts", import.meta.url), {
-        type: "module",
-      });
-      const channel = new MessageChannel();
-      worker.postMessage(channel.port1, [channel.port1]);
-      lent = { workers: [worker], ports: [channel.port2] };
-    }
+    // As startHashWorkers does, without its narrower permissions: they need
+    // --unstable-worker-options, which the test task does not pass (and Deno
+    // ends the process, not the call, without it). `2nex hash` runs them.
+    const worker = new Worker(new URL("../../lib/store/hash_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const channel = new MessageChannel();
+    worker.postMessage(channel.port1, [channel.port1]);
+    lent = { workers: [worker], ports: [channel.port2] };
     lendHashWorkers(lent.ports);
     const jobs: FileJob[] = [];
     for (let i = 0; i < 30; i++) {
@@ -237,6 +231,26 @@ Deno.test("hashFileJobs: hash workers lent by the launcher take files, tree afte
   } finally {
     for (const worker of lent.workers) worker.terminate();
     for (const port of lent.ports) port.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("2nex hash DIR with the launcher's hash workers prints the one-thread hash", async () => {
+  const root = await makeTree();
+  try {
+    // Enough files that the command borrows the launcher's workers (2 cores or more).
+    for (let i = 0; i < 3000; i++) {
+      const dir = `${root}/many/d${i % 30}`;
+      if (i < 30) Deno.mkdirSync(dir, { recursive: true });
+      Deno.writeTextFileSync(`${dir}/f${i}`, `file ${i}\n`);
+    }
+    const result = await twonex(["hash", root]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.trim(),
+      (await hashTree(root, false, { threads: 1 })).contentChecksum,
+    );
+  } finally {
     await Deno.remove(root, { recursive: true });
   }
 });
