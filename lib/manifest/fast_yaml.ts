@@ -1,13 +1,9 @@
 /**
- * A fast parser for the YAML subset that 2nex manifests use. Its nodes hold the
- * same data as the nodes of the `yaml` library's `parseDocument` with the
- * default YAML 1.2 core schema (`items`, `key`, `value`, `range`, `type`,
- * `source`, `flow`, `format`, `minFractionDigits`, and the library's node-type
- * symbol, so that its `isMap`, `isSeq`, `isScalar` and `isPair` recognise them),
- * about ten times faster. They are plain objects, read-only data for the
- * loader: the library's classes and their methods (`toJS`, `setIn`, …) are not
- * there, which saves a `Document` and a schema for every file and makes each
- * node cheaper to build and to read.
+ * A fast parser for the YAML subset that 2nex manifests use. It builds 2nex's
+ * own nodes (yaml_node.ts) with exactly the values and ranges that the `yaml`
+ * library's `parseDocument` (default YAML 1.2 core schema) gives once
+ * yaml_adapter.ts has converted them, about ten times faster: no `Document`,
+ * schema or library classes for every file.
  *
  * It is a shortcut, never a second opinion: any text outside the subset
  * (anchors, aliases, tags, directives, several documents, complex keys,
@@ -29,7 +25,7 @@
  * ```
  * @module
  */
-import type { ParsedNode, Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { YamlMap, YamlNode, YamlScalar, YamlSeq } from "./yaml_node.ts";
 import {
   blankAt,
   COLON,
@@ -61,7 +57,7 @@ import { FlowParser } from "./fast_yaml_flow.ts";
 
 /** A parsed document: its root node, and its range as `parseDocument` gives it. */
 export interface FastDocument {
-  contents: ParsedNode;
+  contents: YamlNode;
   range: Range;
 }
 
@@ -100,28 +96,28 @@ class FastParser extends FlowParser {
     else if (this.keyColon(this.pos) >= 0) root = this.blockMap(column);
     else throw OUTSIDE;
     if (!this.eof) throw OUTSIDE;
-    const end = root.range![2];
+    const end = root.range[2];
     return {
-      contents: root as unknown as ParsedNode,
+      contents: root,
       range: [docStart, end, this.lastValueEmpty ? end : this.length],
     };
   }
 
   /** A block mapping whose first key is at `pos`, at column `indent`. */
-  blockMap(indent: number): YAMLMap {
-    const map = newMap();
+  blockMap(indent: number): YamlMap {
+    const map = newMap(false);
     const start = this.pos;
     let end = start;
     this.enter();
     for (;;) {
       const key = this.blockKey();
       const value = this.mapValue(indent);
-      for (const pair of map.items) {
-        if ((pair.key as Scalar).value === key.value) throw OUTSIDE; // duplicate: the library reports it
+      for (const pair of map.pairs) {
+        if ((pair.key as YamlScalar).value === key.value) throw OUTSIDE; // duplicate: the library reports it
       }
-      map.items.push(newPair(key, value));
+      map.pairs.push(newPair(key, value));
       this.count(2);
-      end = value.range![2];
+      end = value.range[2];
       if (this.eof) break;
       const column = this.pos - this.lineStart;
       if (column < indent) break;
@@ -133,11 +129,11 @@ class FastParser extends FlowParser {
   }
 
   /** The implicit key at `pos`; `pos` moves past its `:`. */
-  blockKey(): Scalar {
+  blockKey(): YamlScalar {
     const text = this.text;
     const start = this.pos;
     const first = text.charCodeAt(start);
-    let key: Scalar;
+    let key: YamlScalar;
     let colon: number;
     if (first === DQUOTE || first === SQUOTE) {
       key = this.quoted();
@@ -211,9 +207,9 @@ class FastParser extends FlowParser {
   }
 
   /** A block sequence whose first `-` is at `pos`, at column `indent`. */
-  blockSeq(indent: number, underMapKey: boolean): YAMLSeq {
+  blockSeq(indent: number, underMapKey: boolean): YamlSeq {
     const text = this.text;
-    const seq = newSeq();
+    const seq = newSeq(false);
     const start = this.pos;
     let end = start;
     this.enter();
@@ -236,7 +232,7 @@ class FastParser extends FlowParser {
       }
       seq.items.push(item);
       this.count(1);
-      end = item.range![2];
+      end = item.range[2];
       if (this.eof) break;
       const column = this.pos - this.lineStart;
       if (column < indent) break;
@@ -280,7 +276,7 @@ class FastParser extends FlowParser {
     }
     // The rest of the line: spaces, maybe a comment; they belong to the node.
     const after = this.restOfLine(this.pos);
-    node.range![2] = after;
+    node.range[2] = after;
     this.scanGap(after, indent, node, false);
     // Deeper content would continue a multi-line scalar (or be an error).
     if (!this.eof && this.pos - this.lineStart > indent) throw OUTSIDE;
@@ -288,7 +284,7 @@ class FastParser extends FlowParser {
   }
 
   /** A block scalar (`|`, `|-`, `>`, `>-`) whose parent collection is at `indent`. */
-  blockScalar(indent: number): Scalar {
+  blockScalar(indent: number): YamlScalar {
     const text = this.text;
     const start = this.pos;
     const folded = text.charCodeAt(start) === GT;

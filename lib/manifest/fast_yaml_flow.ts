@@ -3,7 +3,7 @@
  * each on the lines of the block collection around it.
  * @module
  */
-import type { Scalar, YAMLMap, YAMLSeq } from "yaml";
+import type { YamlMap, YamlScalar, YamlSeq } from "./yaml_node.ts";
 import {
   blankAt,
   COLON,
@@ -26,13 +26,12 @@ import { FastScanner } from "./fast_yaml_scanner.ts";
 /** The fast parser's reading of flow collections, over its cursor. */
 export class FlowParser extends FastScanner {
   /** A flow collection at `pos`, inside a block collection at `indent`. */
-  flowCollection(indent: number): YAMLMap | YAMLSeq {
+  flowCollection(indent: number): YamlMap | YamlSeq {
     const text = this.text;
     const start = this.pos;
     const isMap = text.charCodeAt(start) === LBRACE;
     const close = isMap ? RBRACE : RBRACKET;
-    const collection = isMap ? newMap() : newSeq();
-    collection.flow = true;
+    const collection = isMap ? newMap(true) : newSeq(true);
     this.enter();
     this.pos = start + 1;
     this.flowSpace(indent);
@@ -46,15 +45,15 @@ export class FlowParser extends FastScanner {
           const next = text.charCodeAt(this.pos);
           if (next === COMMA || next === close) throw OUTSIDE; // an empty value
           const value = this.flowNode(indent);
-          for (const pair of (collection as YAMLMap).items) {
-            if ((pair.key as Scalar).value === key.value) throw OUTSIDE;
+          for (const pair of (collection as YamlMap).pairs) {
+            if ((pair.key as YamlScalar).value === key.value) throw OUTSIDE;
           }
-          (collection as YAMLMap).items.push(newPair(key, value));
+          (collection as YamlMap).pairs.push(newPair(key, value));
           this.count(2);
         } else {
           const item = this.flowNode(indent);
           if (text.charCodeAt(this.pos) === COLON) throw OUTSIDE; // a pair in a sequence
-          (collection as YAMLSeq).items.push(item);
+          (collection as YamlSeq).items.push(item);
           this.count(1);
         }
         this.flowSpace(indent);
@@ -113,11 +112,11 @@ export class FlowParser extends FastScanner {
   }
 
   /** A scalar inside a flow collection; `pos` moves past it and the spaces after it. */
-  flowScalar(_indent: number, isKey: boolean): Scalar {
+  flowScalar(_indent: number, isKey: boolean): YamlScalar {
     const text = this.text;
     const start = this.pos;
     const first = text.charCodeAt(start);
-    let node: Scalar;
+    let node: YamlScalar;
     if (first === DQUOTE || first === SQUOTE) node = this.quoted();
     else {
       this.checkPlainStart(start, true);

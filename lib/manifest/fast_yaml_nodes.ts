@@ -3,42 +3,45 @@
  * a scalar's text becomes its value under the YAML 1.2 core schema.
  * @module
  */
-import type { Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 import { SIMPLE_ESCAPES } from "../expr/scalar_map.ts";
-import { MAP_TYPE, NODE_TYPE, PAIR_TYPE, SCALAR_TYPE, SEQ_TYPE } from "./yaml_library.ts";
+import type {
+  ScalarStyle,
+  ScalarValue,
+  YamlMap,
+  YamlPair,
+  YamlRange,
+  YamlScalar,
+  YamlSeq,
+} from "./yaml_node.ts";
 import { DASH } from "./fast_yaml_chars.ts";
 
 /** Thrown inside the parser when the text leaves the subset; never escapes fast_yaml.ts. */
 export class OutsideSubset extends Error {}
 export const OUTSIDE = new OutsideSubset("outside the fast YAML subset");
 
-export type FastNode = Scalar | YAMLMap | YAMLSeq;
+/** The nodes the fast parser makes (it makes no aliases). */
+export type FastNode = YamlScalar | YamlMap | YamlSeq;
 
 /** A node's start, the end of its value, and the end of its node (comments included). */
-export type Range = [number, number, number];
+export type Range = YamlRange;
 
-// The nodes are typed as the library's classes, whose data they hold; the
-// casts stand for "the same data, without the methods".
+// Each node is made with all its properties at once, always in the same order,
+// so that V8 gives all nodes of a kind one shape: added one by one, they would
+// need a second block of memory.
 
-// Each node is made with all its properties at once, in the library's order:
-// added one by one, they would need a second block of memory. The symbol comes
-// last, after the properties V8 can take from the literal's template (a
-// computed key first made these literals about a third slower in a micro-benchmark).
-
-export function newScalar(value: unknown, source: string, type: Scalar.Type, range: Range): Scalar {
+export function newScalar(
+  value: ScalarValue,
+  source: string,
+  style: ScalarStyle,
+  range: Range,
+): YamlScalar {
   const ownSource = ownCopy(source);
   const ownValue = value === source
     ? ownSource
     : typeof value === "string"
     ? ownCopy(value)
     : value;
-  return {
-    value: ownValue,
-    range,
-    source: ownSource,
-    type,
-    [NODE_TYPE]: SCALAR_TYPE,
-  } as unknown as Scalar;
+  return { kind: "scalar", value: ownValue, source: ownSource, style, range };
 }
 
 /** V8 makes a slice of at least this many characters a view into the whole text. */
@@ -54,20 +57,22 @@ function ownCopy(text: string): string {
   return text.length < SHORTEST_VIEW ? text : (" " + text).slice(1);
 }
 
-export function newMap(): YAMLMap {
-  return { items: [], [NODE_TYPE]: MAP_TYPE } as unknown as YAMLMap;
+/** A map whose range is set once its last pair is read. */
+export function newMap(flow: boolean): YamlMap {
+  return { kind: "map", pairs: [], flow, range: [0, 0, 0] };
 }
 
-export function newSeq(): YAMLSeq {
-  return { items: [], [NODE_TYPE]: SEQ_TYPE } as unknown as YAMLSeq;
+/** A sequence whose range is set once its last item is read. */
+export function newSeq(flow: boolean): YamlSeq {
+  return { kind: "seq", items: [], flow, range: [0, 0, 0] };
 }
 
-export function newPair(key: Scalar, value: FastNode): Pair {
-  return { key, value, [NODE_TYPE]: PAIR_TYPE } as unknown as Pair;
+export function newPair(key: YamlScalar, value: FastNode): YamlPair {
+  return { key, value };
 }
 
 /** A plain scalar at `range` in the text, its value resolved under the core schema. */
-export function plainScalar(text: string, range: Range): Scalar {
+export function plainScalar(text: string, range: Range): YamlScalar {
   const first = text.charCodeAt(0);
   // Only these first characters can start a null, boolean or number.
   if (
@@ -91,44 +96,21 @@ export function plainScalar(text: string, range: Range): Scalar {
 }
 
 /** A plain scalar that starts like a number (a digit, a sign or a dot), resolved under the core schema. */
-function numberScalar(text: string, range: Range): Scalar {
+function numberScalar(text: string, range: Range): YamlScalar {
   if (/^[-+]?[0-9]+$/.test(text)) return newScalar(parseInt(text, 10), text, "PLAIN", range);
   if (/^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/.test(text)) {
     const nan = text.slice(-3).toLowerCase() === "nan";
     const value = nan ? NaN : text[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     return newScalar(value, text, "PLAIN", range);
   }
-  // Nodes with more properties, which the library adds after the others:
-  // `format` last, `minFractionDigits` right after `value`.
-  let format: string | undefined;
   let value: number;
-  if (/^0o[0-7]+$/.test(text)) {
-    format = "OCT";
-    value = parseInt(text.substring(2), 8);
-  } else if (/^0x[0-9a-fA-F]+$/.test(text)) {
-    format = "HEX";
-    value = parseInt(text.substring(2), 16);
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
-    format = "EXP";
+  if (/^0o[0-7]+$/.test(text)) value = parseInt(text.substring(2), 8);
+  else if (/^0x[0-9a-fA-F]+$/.test(text)) value = parseInt(text.substring(2), 16);
+  else if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/.test(text)) {
     value = parseFloat(text);
-  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) {
-    value = parseFloat(text);
-    if (text.charCodeAt(text.length - 1) === 48) {
-      const minFractionDigits = text.length - text.indexOf(".") - 1;
-      const node = {
-        value,
-        minFractionDigits,
-        range,
-        source: text,
-        type: "PLAIN",
-        [NODE_TYPE]: SCALAR_TYPE,
-      };
-      return node as unknown as Scalar;
-    }
-  } else return newScalar(text, text, "PLAIN", range);
-  const node = newScalar(value, text, "PLAIN", range);
-  if (format !== undefined) node.format = format;
-  return node;
+  } else if (/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/.test(text)) value = parseFloat(text);
+  else return newScalar(text, text, "PLAIN", range);
+  return newScalar(value, text, "PLAIN", range);
 }
 
 /** Decodes the inside of a single-line double-quoted scalar. */

@@ -4,7 +4,7 @@
  * implicit keys, quoted scalars, and the limits on depth and nodes.
  * @module
  */
-import type { Scalar } from "yaml";
+import type { ScalarStyle, YamlScalar } from "./yaml_node.ts";
 import { MAX_YAML_DEPTH, MAX_YAML_NODES } from "./limits.ts";
 import {
   BACKSLASH,
@@ -120,7 +120,7 @@ export class FastScanner {
         const column = q - p;
         this.gapHadComment = true;
         if (attaching && column > indent) {
-          value!.range![2] = next;
+          value!.range[2] = next;
         } else {
           attaching = false;
           if (column > this.gapComment) this.gapComment = column;
@@ -201,13 +201,13 @@ export class FastScanner {
   }
 
   /** The single-line quoted scalar at `pos`; `pos` moves past it. */
-  quoted(): Scalar {
+  quoted(): YamlScalar {
     const text = this.text;
     const start = this.pos;
     const end = this.quotedEnd(start);
     const inner = text.slice(start + 1, end - 1);
     let value: string;
-    let type: Scalar.Type;
+    let type: ScalarStyle;
     if (text.charCodeAt(start) === SQUOTE) {
       value = inner.includes("'") ? inner.replaceAll("''", "'") : inner;
       type = "QUOTE_SINGLE";
@@ -257,6 +257,6 @@ export class FastScanner {
   /** Moves `pos` past spaces on this line; they end `node`. */
   skipSpaces(node: FastNode): void {
     while (this.text.charCodeAt(this.pos) === SPACE) this.pos++;
-    node.range![2] = this.pos;
+    node.range[2] = this.pos;
   }
 }

@@ -6,8 +6,14 @@
  * the one place the validator walks YAML nodes.
  * @module
  */
-import type { Node, Scalar, YAMLMap } from "yaml";
-import { isMap, isScalar, isSeq } from "./yaml_library.ts";
+import {
+  isYamlMap,
+  isYamlScalar,
+  isYamlSeq,
+  type YamlMap,
+  type YamlNode,
+  type YamlScalar,
+} from "./yaml_node.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { diagnosticOfError } from "./diagnostics.ts";
 import { describeNode, isNullNode, type NodeReader, offsetOf, scalarText } from "./yaml.ts";
@@ -15,6 +21,7 @@ import {
   Budget,
   expandTemplate,
   hasTemplate,
+  type ScalarLike,
   scalarLocator,
   type Scope,
   type TextLocator,
@@ -29,11 +36,8 @@ import {
   type ValueType,
 } from "./schema_types.ts";
 
-/**
- * The YAML node type the section readers see: they name it only through this
- * module, so a change of node type is a change here.
- */
-export type YamlNode = Node;
+/** The YAML node type the section readers see (2nex's own, yaml_node.ts). */
+export type { YamlNode } from "./yaml_node.ts";
 
 export interface TextOptions {
   literal?: boolean;
@@ -43,7 +47,7 @@ export interface TextOptions {
 }
 
 /** The values of a map's keys, by key; only the keys the table allows. */
-export type FieldValues = Map<string, Node | null>;
+export type FieldValues = Map<string, YamlNode | null>;
 
 export class FieldReader {
   readonly budget = new Budget();
@@ -56,7 +60,7 @@ export class FieldReader {
   ) {}
 
   /** The entries of `map` whose keys `type` (a map type of the table) allows. */
-  fieldMap(map: YAMLMap, what: string, type: ValueType): FieldValues {
+  fieldMap(map: YamlMap, what: string, type: ValueType): FieldValues {
     const fields: FieldValues = new Map();
     for (const { key, value } of this.reader.entries(map, what, keysOf(type))) {
       fields.set(key, value);
@@ -65,26 +69,26 @@ export class FieldReader {
   }
 
   /** The items of a list (an error and undefined when `node` is no list). */
-  items(node: Node | null | undefined, what: string): YamlNode[] | undefined {
-    return this.reader.seq(node, what)?.items.map((item) => item as Node);
+  items(node: YamlNode | null | undefined, what: string): Array<YamlNode | null> | undefined {
+    return this.reader.seq(node, what)?.items;
   }
 
   /** Reports `text` at `node` when it breaks `rule`; true when it is fine. */
-  checkRule(rule: TextRule, text: string, node: Node | null | undefined): boolean {
+  checkRule(rule: TextRule, text: string, node: YamlNode | null | undefined): boolean {
     const problem = ruleProblem(rule, text);
     if (problem) this.bag.error(offsetOf(node), problem.message, problem.hint);
     return problem === undefined;
   }
 
-  resolvedScalar(node: Node | null | undefined): Scalar | undefined {
+  resolvedScalar(node: YamlNode | null | undefined): YamlScalar | undefined {
     const resolved = this.reader.resolve(node);
-    return resolved && isScalar(resolved) ? resolved : undefined;
+    return resolved && isYamlScalar(resolved) ? resolved : undefined;
   }
 
   requiredText(
     fields: FieldValues,
     key: string,
-    parent: Node,
+    parent: YamlNode,
     options: TextOptions,
   ): string | undefined {
     const what = options.what ?? `${key}`;
@@ -101,9 +105,9 @@ export class FieldReader {
   }
 
   /** A scalar as text: numbers as written, templates expanded unless literal. */
-  text(node: Node | null | undefined, what: string, options: TextOptions): string | undefined {
+  text(node: YamlNode | null | undefined, what: string, options: TextOptions): string | undefined {
     const scalar = this.resolvedScalar(node);
-    if (!scalar || scalar.value === null || typeof scalar.value === "object") {
+    if (!scalar || scalar.value === null) {
       this.bag.error(
         offsetOf(node),
         `${what} must be text, got ${describeNode(this.reader.resolve(node))}`,
@@ -133,7 +137,7 @@ export class FieldReader {
 
   private checkEmpty(
     text: string,
-    node: Node | null | undefined,
+    node: YamlNode | null | undefined,
     what: string,
     options: TextOptions,
   ): string | undefined {
@@ -146,13 +150,13 @@ export class FieldReader {
 
   /** A list of texts; a single template giving a list is accepted too. */
   textList(
-    node: Node | null | undefined,
+    node: YamlNode | null | undefined,
     what: string,
     scope: Scope,
   ): Array<{ text: string; offset: number }> {
     const resolved = this.reader.resolve(node);
     if (
-      resolved && isScalar(resolved) && typeof resolved.value === "string" &&
+      resolved && isYamlScalar(resolved) && typeof resolved.value === "string" &&
       hasTemplate(resolved.value)
     ) {
       const value = this.expand(resolved, scope);
@@ -168,15 +172,15 @@ export class FieldReader {
     const out: Array<{ text: string; offset: number }> = [];
     for (const item of seq.items) {
       if (!this.reader.charge(offsetOf(seq))) break;
-      const text = this.text(item as Node, `an entry of ${what}`, { scope });
-      if (text !== undefined) out.push({ text, offset: offsetOf(item as Node) });
+      const text = this.text(item, `an entry of ${what}`, { scope });
+      if (text !== undefined) out.push({ text, offset: offsetOf(item) });
     }
     return out;
   }
 
   /** A map of environment variable names to text. */
   envMap(
-    node: Node | null | undefined,
+    node: YamlNode | null | undefined,
     what: string,
     keyRule: TextRule,
     scope: Scope,
@@ -193,12 +197,12 @@ export class FieldReader {
     return env;
   }
 
-  expand(scalar: Scalar, scope: Scope): Value | undefined {
+  expand(scalar: YamlScalar, scope: Scope): Value | undefined {
     try {
       return expandTemplate(
         scalar.value as string,
         scope,
-        scalarLocator(this.path, this.source, scalar),
+        scalarLocator(this.path, this.source, located(scalar)),
         this.budget,
       );
     } catch (error) {
@@ -214,31 +218,31 @@ export class FieldReader {
   }
 
   /** The locator of the scalar at `path` inside `node` (for errors in vars). */
-  locatorAt(node: Node | null, path: (string | number)[]): TextLocator {
-    let current: Node | null | undefined = this.reader.resolve(node);
+  locatorAt(node: YamlNode | null, path: (string | number)[]): TextLocator {
+    let current: YamlNode | null | undefined = this.reader.resolve(node);
     for (const step of path) {
-      if (current && isSeq(current) && typeof step === "number") {
-        current = this.reader.resolve(current.items[step] as Node);
-      } else if (current && isMap(current)) {
-        const pair = current.items.find((p) =>
-          isScalar(p.key) && String(p.key.value) === String(step)
+      if (current && isYamlSeq(current) && typeof step === "number") {
+        current = this.reader.resolve(current.items[step]);
+      } else if (current && isYamlMap(current)) {
+        const pair = current.pairs.find((p) =>
+          p.key !== null && isYamlScalar(p.key) && String(p.key.value) === String(step)
         );
-        current = this.reader.resolve((pair?.value ?? null) as Node | null);
+        current = this.reader.resolve(pair?.value ?? null);
       } else break;
     }
-    if (current && isScalar(current)) return scalarLocator(this.path, this.source, current);
+    if (current && isYamlScalar(current)) {
+      return scalarLocator(this.path, this.source, located(current));
+    }
     const offset = offsetOf(current ?? node);
     return { file: this.path, locate: () => this.bag.position(offset) };
   }
 
-  hex64(node: Node | null | undefined, what: string, allowNull: boolean): string | undefined {
+  hex64(node: YamlNode | null | undefined, what: string, allowNull: boolean): string | undefined {
     if (node === undefined) return undefined;
     const scalar = this.resolvedScalar(node);
     if (allowNull && scalar && scalar.value === null) return undefined;
     // A hash of digits only is a number to YAML: use the text as written.
-    const value = scalar && scalar.value !== null && typeof scalar.value !== "object"
-      ? scalarText(scalar)
-      : undefined;
+    const value = scalar && scalar.value !== null ? scalarText(scalar) : undefined;
     if (value !== undefined && hasTemplate(value)) {
       this.bag.error(offsetOf(node), `${what} must be literal; expressions are not allowed here`);
       return undefined;
@@ -259,7 +263,7 @@ export class FieldReader {
     return value.toLowerCase();
   }
 
-  boolean(node: Node | null, what: string): boolean | undefined {
+  boolean(node: YamlNode | null, what: string): boolean | undefined {
     const scalar = this.resolvedScalar(node);
     if (scalar && typeof scalar.value === "boolean") return scalar.value;
     this.bag.error(
@@ -270,7 +274,7 @@ export class FieldReader {
   }
 
   /** A whole number of at least the table's `min` for the key. */
-  integer(node: Node | null, what: string, type: ValueType): number | undefined {
+  integer(node: YamlNode | null, what: string, type: ValueType): number | undefined {
     if (type.kind !== "integer") throw new Error(`integer: ${what} is a ${type.kind}`);
     const min = type.min;
     const scalar = this.resolvedScalar(node);
@@ -288,4 +292,9 @@ export class FieldReader {
     );
     return undefined;
   }
+}
+
+/** What the expression language's locator reads of a scalar: its range, style and value. */
+function located(scalar: YamlScalar): ScalarLike {
+  return { range: scalar.range, type: scalar.style, value: scalar.value };
 }

@@ -48,3 +48,7 @@ export const MAX_YAML_EXPANDED_NODES = 1_000_000;
  * on the expansion rather than a package description.
  */
 export const MAX_YAML_ALIASES = 10_000;
+
+/** The message for nesting beyond {@link MAX_YAML_DEPTH}, and its hint. */
+export const YAML_TOO_DEEP = `YAML nested deeper than ${MAX_YAML_DEPTH} levels`;
+export const YAML_TOO_DEEP_HINT = "a manifest needs only a few levels; flatten the structure";

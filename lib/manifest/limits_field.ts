@@ -3,8 +3,7 @@
  * with diagnostics at the offending value.
  * @module
  */
-import type { Node } from "yaml";
-import { isScalar } from "./yaml_library.ts";
+import { isYamlScalar, type YamlNode } from "./yaml_node.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { describeNode, isNullNode, type NodeReader, offsetOf } from "./yaml.ts";
 import { type BuildLimits, formatSize, MIN_MEMORY, parseSize } from "../sandbox/limits.ts";
@@ -19,7 +18,7 @@ const MIN_PROCESSES = PROCESSES.kind === "integer" ? PROCESSES.min : 1;
 export function readLimits(
   reader: NodeReader,
   bag: DiagnosticBag,
-  node: Node | null | undefined,
+  node: YamlNode | null | undefined,
   what: string,
 ): Partial<BuildLimits> {
   const limits: Partial<BuildLimits> = {};
@@ -28,7 +27,7 @@ export function readLimits(
   if (!map) return limits;
   for (const { key, value } of reader.entries(map, `\`${what}\``, keysOf(LIMITS_TYPE))) {
     const resolved = reader.resolve(value);
-    const scalar = resolved && isScalar(resolved) ? resolved.value : undefined;
+    const scalar = resolved && isYamlScalar(resolved) ? resolved.value : undefined;
     const got = typeof scalar === "string" ? JSON.stringify(scalar) : describeNode(resolved);
     if (key === "memory") {
       const bytes = typeof scalar === "string" || typeof scalar === "number"

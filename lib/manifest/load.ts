@@ -75,7 +75,7 @@ export async function loadManifestText(
   try {
     const parsed = await parseYaml(text, bag);
     if (!parsed) return { diagnostics: bag.items };
-    const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
+    const reader = new NodeReader(bag);
     const manifest = validateManifest(path, text, parsed.root, reader, bag, options);
     return { manifest: bag.hasErrors ? undefined : manifest, diagnostics: bag.items };
   } catch (error) {

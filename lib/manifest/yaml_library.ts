@@ -1,6 +1,6 @@
 /**
- * The YAML library, loaded only when it is needed, and the tests of a node's
- * kind, which never need it.
+ * The YAML library, loaded only when it is needed, and the tests of its
+ * nodes' kinds, which never need it.
  *
  * Loading the library costs a thread about 40 ms (it is CommonJS: dozens of
  * files, each resolved and compiled on its own). The fast parser
@@ -34,9 +34,10 @@ export function yamlLibraryRequested(): boolean {
 }
 
 /**
- * The symbols the library registers (Symbol.for) to mark its nodes. Nodes
- * from the library and from fast_yaml.ts carry them both; the tests below are
- * the library's own `isMap`, `isSeq`, … (a unit test holds them to that).
+ * The symbols the library registers (Symbol.for) to mark its nodes. The tests
+ * below are the library's own `isMap`, `isSeq`, … (a unit test holds them to
+ * that), usable before the library is loaded; only yaml_adapter.ts and the
+ * `--update-hash` writer (update_hash.ts) look at the library's nodes.
  */
 export const NODE_TYPE = Symbol.for("yaml.node.type");
 export const SCALAR_TYPE = Symbol.for("yaml.scalar");

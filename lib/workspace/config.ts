@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { Node } from "yaml";
+import type { YamlNode } from "../manifest/yaml_node.ts";
 import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
 import { readTextFile } from "../manifest/read.ts";
 import { isNullNode, NodeReader, offsetOf, parseYaml } from "../manifest/yaml.ts";
@@ -167,13 +167,13 @@ export async function parseConfig(
   const parsed = await parseYaml(text, bag);
   if (!parsed) return undefined;
   if (isNullNode(parsed.root)) return config;
-  const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
+  const reader = new NodeReader(bag);
   const map = reader.map(parsed.root, "2nex.yaml");
   if (!map) return undefined;
   const values = new ConfigValues(reader, bag, root);
-  const textOf = (node: Node | null, what: string) => values.text(node, what);
-  const pathList = (node: Node | null, what: string) => values.list(node, what);
-  const integer = (node: Node | null, what: string, type: ValueType) =>
+  const textOf = (node: YamlNode | null, what: string) => values.text(node, what);
+  const pathList = (node: YamlNode | null, what: string) => values.list(node, what);
+  const integer = (node: YamlNode | null, what: string, type: ValueType) =>
     values.integer(node, what, type);
   const abs = (path: string) => values.abs(path);
 
@@ -238,7 +238,7 @@ export async function parseConfig(
         if (!seq) break;
         config.substituters = [];
         for (const item of seq.items) {
-          const entry = reader.map(item as Node, "a substituter");
+          const entry = reader.map(item, "a substituter");
           if (!entry) continue;
           const substituter: SubstituterConfig = {
             url: "",
@@ -270,10 +270,10 @@ export async function parseConfig(
             }
           }
           if (substituter.url === "") {
-            bag.error(offsetOf(item as Node), "a substituter needs a url");
+            bag.error(offsetOf(item), "a substituter needs a url");
           } else if (substituter.keys.length === 0) {
             bag.error(
-              offsetOf(item as Node),
+              offsetOf(item),
               `substituter ${substituter.url} has no keys`,
               requiredHint(fieldsOf(SUBSTITUTER_TYPE).keys),
             );

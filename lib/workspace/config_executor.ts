@@ -3,8 +3,7 @@
  * (lib/cluster/), whose keys and hints are in config_table.ts.
  * @module
  */
-import type { Node } from "yaml";
-import { isScalar } from "../manifest/yaml_library.ts";
+import { isYamlScalar, type YamlNode } from "../manifest/yaml_node.ts";
 import { offsetOf } from "../manifest/yaml.ts";
 import { fieldsOf, keysOf, requiredHint } from "../manifest/schema_types.ts";
 import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/types.ts";
@@ -12,13 +11,16 @@ import { EXECUTOR_HINT, EXECUTOR_MAP_TYPE, SLURM_TYPE } from "./config_table.ts"
 import type { ConfigValues } from "./config_values.ts";
 
 /** `local`, or `{slurm: {cache, key, …}}`: the executor and its options. */
-export function readExecutor(values: ConfigValues, node: Node | null): ExecutorConfig | undefined {
+export function readExecutor(
+  values: ConfigValues,
+  node: YamlNode | null,
+): ExecutorConfig | undefined {
   const { reader, bag } = values;
-  const textOf = (n: Node | null, what: string) => values.text(n, what);
-  const pathList = (n: Node | null, what: string) => values.list(n, what);
+  const textOf = (n: YamlNode | null, what: string) => values.text(n, what);
+  const pathList = (n: YamlNode | null, what: string) => values.list(n, what);
   const abs = (path: string) => values.abs(path);
   const resolved = reader.resolve(node);
-  if (resolved && isScalar(resolved)) {
+  if (resolved && isYamlScalar(resolved)) {
     const kind = textOf(resolved, "executor");
     if (kind === "local") return { kind: "local" };
     bag.error(

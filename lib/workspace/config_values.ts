@@ -4,8 +4,7 @@
  * what the key holds: the one place config.ts walks YAML nodes.
  * @module
  */
-import type { Node } from "yaml";
-import { isScalar } from "../manifest/yaml_library.ts";
+import { isYamlScalar, type YamlNode } from "../manifest/yaml_node.ts";
 import type { DiagnosticBag } from "../manifest/diagnostics.ts";
 import { describeNode, type NodeReader, offsetOf, scalarText } from "../manifest/yaml.ts";
 import type { ValueType } from "../manifest/schema_types.ts";
@@ -20,10 +19,10 @@ export class ConfigValues {
   ) {}
 
   /** A scalar as text (numbers as written). */
-  text(node: Node | null, what: string): string | undefined {
+  text(node: YamlNode | null, what: string): string | undefined {
     const resolved = this.reader.resolve(node);
     if (
-      resolved && isScalar(resolved) && resolved.value !== null &&
+      resolved && isYamlScalar(resolved) && resolved.value !== null &&
       typeof resolved.value !== "object"
     ) {
       return scalarText(resolved);
@@ -33,9 +32,9 @@ export class ConfigValues {
   }
 
   /** A list of texts, or one text written without the list. */
-  list(node: Node | null, what: string): string[] | undefined {
+  list(node: YamlNode | null, what: string): string[] | undefined {
     const resolved = this.reader.resolve(node);
-    if (resolved && isScalar(resolved)) {
+    if (resolved && isYamlScalar(resolved)) {
       const one = this.text(resolved, what);
       return one === undefined ? undefined : [one];
     }
@@ -43,18 +42,18 @@ export class ConfigValues {
     if (!seq) return undefined;
     const out: string[] = [];
     for (const item of seq.items) {
-      const value = this.text(item as Node, `an entry of ${what}`);
+      const value = this.text(item as YamlNode, `an entry of ${what}`);
       if (value !== undefined) out.push(value);
     }
     return out;
   }
 
   /** A whole number of at least the table's minimum for the key. */
-  integer(node: Node | null, what: string, type: ValueType): number | undefined {
+  integer(node: YamlNode | null, what: string, type: ValueType): number | undefined {
     const min = type.kind === "integer" ? type.min : 0;
     const resolved = this.reader.resolve(node);
     if (
-      resolved && isScalar(resolved) && typeof resolved.value === "number" &&
+      resolved && isYamlScalar(resolved) && typeof resolved.value === "number" &&
       Number.isSafeInteger(resolved.value) && resolved.value >= min
     ) {
       return resolved.value;

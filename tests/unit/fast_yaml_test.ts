@@ -1,20 +1,20 @@
 /**
  * Differential tests of lib/manifest/fast_yaml.ts: on every manifest of the
  * repository, a generated workspace and seeded random documents, the fast
- * parser either falls back (undefined) or builds a tree with exactly the data
- * of the tree the `yaml` library builds (node types, values, ranges, types,
- * sources, flow, formats, property order).
+ * parser either falls back (undefined) or builds 2nex nodes (yaml_node.ts)
+ * equal to those yaml_adapter.ts makes of the `yaml` library's document (kinds,
+ * values, sources, styles, flow, ranges, order), and their data equals the
+ * library's own `toJS`.
  */
 import assert from "node:assert/strict";
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument } from "yaml";
 import { join } from "node:path";
 import { fastParseDocument } from "../../lib/manifest/fast_yaml.ts";
+import { adaptDocument } from "../../lib/manifest/yaml_adapter.ts";
+import type { YamlNode } from "../../lib/manifest/yaml_node.ts";
 import { dagManifest } from "../../scripts/bench/gen-workspace.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
-
-/** Properties of the library's nodes that the fast parser does not reproduce (comments only). */
-const IGNORED = new Set(["comment", "commentBefore", "spaceBefore"]);
 
 function reference(text: string): Document.Parsed {
   return parseDocument(text, {
@@ -25,58 +25,54 @@ function reference(text: string): Document.Parsed {
   });
 }
 
-function kind(node: unknown): string {
-  if (node === null) return "null";
-  if (isMap(node)) return "map";
-  if (isSeq(node)) return "seq";
-  if (isScalar(node)) return "scalar";
-  if (isPair(node)) return "pair";
-  return typeof node;
-}
-
 /** The first difference between two node trees, described with its path; undefined when equal. */
-export function nodeDifference(fast: unknown, ref: unknown, path = "$"): string | undefined {
-  if (kind(fast) !== kind(ref)) return `${path}: ${kind(fast)} vs ${kind(ref)}`;
-  if (fast === null || typeof fast !== "object") {
-    return Object.is(fast, ref) ? undefined : `${path}: ${String(fast)} vs ${String(ref)}`;
+export function nodeDifference(
+  fast: YamlNode | null,
+  ref: YamlNode | null,
+  path = "$",
+): string | undefined {
+  if (fast === null || ref === null) {
+    return fast === ref ? undefined : `${path}: ${fast?.kind ?? "null"} vs ${ref?.kind ?? "null"}`;
   }
-  const a = fast as Record<string, unknown>;
-  const b = ref as Record<string, unknown>;
-  // The data properties, in order (the library's non-enumerable `schema` is its own business).
-  const ownKeys = (node: object) => Object.keys(node).filter((key) => !IGNORED.has(key));
-  if (JSON.stringify(ownKeys(a)) !== JSON.stringify(ownKeys(b))) {
-    return `${path}: properties ${ownKeys(a).join(",")} vs ${ownKeys(b).join(",")}`;
+  if (fast.kind !== ref.kind) return `${path}: ${fast.kind} vs ${ref.kind}`;
+  if (JSON.stringify(fast.range) !== JSON.stringify(ref.range)) {
+    return `${path}.range: ${JSON.stringify(fast.range)} vs ${JSON.stringify(ref.range)}`;
   }
-  const symbols = (node: object) =>
-    Object.getOwnPropertySymbols(node).map((symbol) =>
-      `${String(symbol)}=${String((node as Record<symbol, unknown>)[symbol])}`
-    ).join(",");
-  if (symbols(a) !== symbols(b)) return `${path}: symbols ${symbols(a)} vs ${symbols(b)}`;
-  const keys = new Set(Object.keys(a));
-  for (const key of keys) {
-    if (IGNORED.has(key)) continue;
-    const x = a[key];
-    const y = b[key];
-    if (key === "items") {
-      const xs = x as unknown[];
-      const ys = y as unknown[];
-      if (xs.length !== ys.length) return `${path}.items: ${xs.length} vs ${ys.length} items`;
-      for (let i = 0; i < xs.length; i++) {
-        const diff = nodeDifference(xs[i], ys[i], `${path}[${i}]`);
-        if (diff) return diff;
-      }
-    } else if (key === "key" || key === "value") {
-      const diff = isPair(fast) || (x !== null && typeof x === "object")
-        ? nodeDifference(x, y, `${path}.${key}`)
-        : Object.is(x, y)
-        ? undefined
-        : `${path}.value: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
-      if (diff) return diff;
-    } else if (JSON.stringify(x) !== JSON.stringify(y)) {
-      return `${path}.${key}: ${JSON.stringify(x)} vs ${JSON.stringify(y)}`;
+  if (fast.kind === "scalar" && ref.kind === "scalar") {
+    if (!Object.is(fast.value, ref.value)) {
+      return `${path}.value: ${String(fast.value)} vs ${String(ref.value)}`;
     }
+    if (typeof fast.value !== typeof ref.value) return `${path}: value types differ`;
+    if (fast.source !== ref.source) {
+      return `${path}.source: ${JSON.stringify(fast.source)} vs ${JSON.stringify(ref.source)}`;
+    }
+    if (fast.style !== ref.style) return `${path}.style: ${fast.style} vs ${ref.style}`;
+    return undefined;
   }
-  return undefined;
+  if (fast.kind === "seq" && ref.kind === "seq") {
+    if (fast.flow !== ref.flow) return `${path}.flow: ${fast.flow} vs ${ref.flow}`;
+    if (fast.items.length !== ref.items.length) {
+      return `${path}: ${fast.items.length} vs ${ref.items.length} items`;
+    }
+    for (let i = 0; i < fast.items.length; i++) {
+      const diff = nodeDifference(fast.items[i], ref.items[i], `${path}[${i}]`);
+      if (diff) return diff;
+    }
+    return undefined;
+  }
+  if (fast.kind === "map" && ref.kind === "map") {
+    if (fast.flow !== ref.flow) return `${path}.flow: ${fast.flow} vs ${ref.flow}`;
+    if (fast.pairs.length !== ref.pairs.length) {
+      return `${path}: ${fast.pairs.length} vs ${ref.pairs.length} pairs`;
+    }
+    for (let i = 0; i < fast.pairs.length; i++) {
+      const diff = nodeDifference(fast.pairs[i].key, ref.pairs[i].key, `${path}{${i}}.key`) ??
+        nodeDifference(fast.pairs[i].value, ref.pairs[i].value, `${path}{${i}}.value`);
+      if (diff) return diff;
+    }
+    return undefined;
+  }
+  return `${path}: an alias`; // the fast parser makes none
 }
 
 interface Outcome {
@@ -94,7 +90,7 @@ function differential(text: string): Outcome {
     const first = ref.errors[0] ?? ref.warnings[0];
     return { fallback: false, difference: `library reports ${first.code}: ${first.message}` };
   }
-  const tree = nodeDifference(fast.contents, ref.contents);
+  const tree = nodeDifference(fast.contents, adaptDocument(ref));
   if (tree) return { fallback: false, difference: tree };
   if (JSON.stringify(fast.range) !== JSON.stringify(ref.range)) {
     return {
@@ -109,18 +105,19 @@ function differential(text: string): Outcome {
 }
 
 /** What the library's `toJS` gives for a tree of nodes: maps as objects, their keys as text. */
-function plainData(node: unknown): unknown {
-  if (isScalar(node)) return node.value;
-  if (isSeq(node)) return node.items.map(plainData);
-  if (isMap(node)) {
+function plainData(node: YamlNode | null): unknown {
+  if (node === null) return null;
+  if (node.kind === "scalar") return node.value;
+  if (node.kind === "seq") return node.items.map(plainData);
+  if (node.kind === "map") {
     const out: Record<string, unknown> = {};
-    for (const pair of node.items) {
-      const key = (pair.key as { value: unknown }).value;
+    for (const pair of node.pairs) {
+      const key = pair.key?.kind === "scalar" ? pair.key.value : undefined;
       out[key === null ? "" : String(key)] = plainData(pair.value);
     }
     return out;
   }
-  return node;
+  return plainData(node.target ?? null);
 }
 
 /** Keeps NaN, infinities and -0 distinct in JSON comparisons. */
@@ -281,16 +278,39 @@ Deno.test("fast YAML: values, types and sources of the core schema", () => {
   assert.equal(js.f1, 1.1);
 });
 
-Deno.test("fast YAML: the library's type checks recognise the nodes, which are plain data", () => {
+Deno.test("fast YAML: the nodes are 2nex's plain data, no library classes", () => {
   const doc = fastParseDocument('package:\n  slug: m4\n  version: "1.4"\nlist: [a, b]\n')!;
   const root = doc.contents;
-  assert.ok(!isSeq(root) && !isScalar(root));
-  assert.ok(isMap(root));
-  const [first, second] = root.items;
-  assert.ok(isPair(first) && isScalar(first.key) && isMap(first.value));
-  assert.ok(isSeq(second.value) && isScalar(second.value.items[0]));
+  assert.ok(root.kind === "map" && !root.flow);
+  const [first, second] = root.pairs;
+  assert.ok(first.key?.kind === "scalar" && first.value?.kind === "map");
+  assert.ok(second.value?.kind === "seq" && second.value.flow);
+  assert.equal(second.value.items[0]?.kind, "scalar");
   assert.equal(Object.getPrototypeOf(root), Object.prototype);
+  assert.equal(Object.getOwnPropertySymbols(root).length, 0);
   assert.deepEqual(plainData(root), { package: { slug: "m4", version: "1.4" }, list: ["a", "b"] });
+});
+
+Deno.test("fast YAML: the comparison sees a changed range, value, style or order", () => {
+  const text = "a: 1\nb: [x, 'y']\n";
+  const ref = adaptDocument(reference(text));
+  assert.equal(nodeDifference(fastParseDocument(text)!.contents, ref), undefined);
+  const changes: Array<(root: YamlNode) => void> = [
+    (root) => root.range[2]++,
+    (root) =>
+      root.kind === "map" && root.pairs[0].value?.kind === "scalar" &&
+      (root.pairs[0].value.value = 2),
+    (root) =>
+      root.kind === "map" && root.pairs[1].value?.kind === "seq" &&
+      root.pairs[1].value.items[1]?.kind === "scalar" &&
+      (root.pairs[1].value.items[1].style = "QUOTE_DOUBLE"),
+    (root) => root.kind === "map" && root.pairs.reverse(),
+  ];
+  for (const change of changes) {
+    const fast = fastParseDocument(text)!.contents;
+    change(fast);
+    assert.ok(nodeDifference(fast, ref), `missed: ${change}`);
+  }
 });
 
 Deno.test("fast YAML: seeded random documents agree with the library", () => {

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as Yaml from "yaml";
 import { isAlias, isMap, isPair, isScalar, isSeq } from "../../lib/manifest/yaml_library.ts";
-import { fastParseDocument } from "../../lib/manifest/fast_yaml.ts";
 import { repoRoot } from "../helpers/cli.ts";
 
 /** Every node and pair below `node`, itself included. */
@@ -15,12 +14,10 @@ function allNodes(node: unknown): unknown[] {
   return found;
 }
 
-Deno.test("yaml_library: the kind tests agree with the library's on its nodes, fast nodes and other values", () => {
+Deno.test("yaml_library: the kind tests agree with the library's on its nodes and other values", () => {
   const text = "a: &x [1, {b: c}]\nd: *x\ne: |\n  text\nf: null\n";
-  const fast = fastParseDocument("a: [1, {b: c}]\ne: |\n  text\nf: null\n")!.contents;
   const values = [
     ...allNodes(Yaml.parseDocument(text).contents),
-    ...allNodes(fast),
     null,
     undefined,
     0,

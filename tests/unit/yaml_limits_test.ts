@@ -166,7 +166,7 @@ Deno.test("aliases up to the limit resolve to the last anchor before each", asyn
   const bag = new DiagnosticBag("/ws/m.yaml", text);
   const parsed = await parseYaml(text, bag);
   assert.ok(parsed, JSON.stringify(bag.items));
-  const reader = new NodeReader(parsed.doc, bag, parsed.aliases);
+  const reader = new NodeReader(bag);
   const data = reader.toData(parsed.root, 0) as Record<string, unknown>;
   assert.equal(data.b, 1);
   assert.equal(data.d, 2);
