@@ -13,8 +13,8 @@
  * always come from there. So does a text past the nesting or node limits of
  * limits.ts: the caller reports those on the library's document.
  *
- * Not reproduced: comments (`comment`, `commentBefore`, `spaceBefore`), which
- * nothing in the loader reads. Comments still move node ranges exactly as the
+ * Comments are not kept (2nex's nodes have no place for them: nothing reads
+ * them). They still move node ranges exactly as the
  * `yaml` library moves them (a comment line indented deeper than its collection
  * extends the previous value; trailing comments of a nested collection extend
  * that collection), and the unclear cases fall back.

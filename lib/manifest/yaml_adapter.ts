@@ -8,7 +8,7 @@
  * @module
  */
 import type { CST, Document, Node as LibraryNode } from "yaml";
-import { isAlias, isMap, isPair, isScalar, isSeq, type YamlLibrary } from "./yaml_library.ts";
+import { isAlias, isMap, isScalar, isSeq, type YamlLibrary } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import {
   MAX_YAML_ALIASES,
@@ -23,6 +23,7 @@ import type {
   YamlMap,
   YamlNode,
   YamlRange,
+  YamlScalar,
   YamlSeq,
 } from "./yaml_node.ts";
 
@@ -186,17 +187,16 @@ function adaptNode(node: unknown, anchors: Map<string, YamlNode>): YamlNode | nu
   if (isAlias(node)) {
     return { kind: "alias", name: node.source, target: anchors.get(node.source), range };
   }
-  let adapted: YamlNode;
   if (isScalar(node)) {
-    adapted = {
+    const scalar: YamlScalar = {
       kind: "scalar",
       value: scalarValue(node.value),
       source: typeof node.source === "string" ? node.source : String(node.value),
       style: (node.type ?? "PLAIN") as ScalarStyle,
       range,
     };
-    remember(library, adapted, anchors);
-    return adapted;
+    remember(library, scalar, anchors);
+    return scalar;
   }
   if (isMap(node)) {
     const map: YamlMap = { kind: "map", pairs: [], flow: node.flow === true, range };
@@ -210,21 +210,8 @@ function adaptNode(node: unknown, anchors: Map<string, YamlNode>): YamlNode | nu
   if (isSeq(node)) {
     const seq: YamlSeq = { kind: "seq", items: [], flow: node.flow === true, range };
     remember(library, seq, anchors);
-    for (const item of node.items) {
-      // The library composes `[a: b]` into a one-pair map; a bare pair is kept as one too.
-      if (isPair(item)) {
-        const key = adaptNode(item.key, anchors);
-        const value = adaptNode(item.value, anchors);
-        const start = key?.range[0] ?? range[0];
-        const end = value?.range[2] ?? key?.range[2] ?? start;
-        seq.items.push({
-          kind: "map",
-          pairs: [{ key, value }],
-          flow: true,
-          range: [start, end, end],
-        });
-      } else seq.items.push(adaptNode(item, anchors));
-    }
+    // The library composes a pair in a flow list (`[a: b]`) into a one-pair map.
+    for (const item of node.items) seq.items.push(adaptNode(item, anchors));
     return seq;
   }
   return null;

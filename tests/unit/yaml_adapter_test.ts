@@ -34,6 +34,8 @@ Deno.test("yaml adapter: an alias's target is the node with its anchor, the very
   assert.ok(d?.kind === "alias");
   assert.equal(d.target, valueOf(root, "c"), "a later anchor of the same name wins after it");
   assert.ok(d.target?.kind === "scalar" && d.target.value === "three");
+  const unknown = valueOf(adapt("a: *nope\n"), "a");
+  assert.ok(unknown?.kind === "alias" && unknown.target === undefined);
 });
 
 Deno.test("yaml adapter: an alias inside its own anchored collection is a cycle, not an error", () => {
@@ -73,6 +75,10 @@ Deno.test("yaml adapter: complex keys, flow and an empty document", () => {
   assert.ok(d?.kind === "map" && d.flow);
   assert.equal(root.flow, false);
   assert.equal(adapt("# only a comment\n"), null);
+  const list = adapt("[a: b, c]\n");
+  assert.ok(list?.kind === "seq" && list.items[0]?.kind === "map" && list.items[0].flow);
+  assert.equal(list.items[0].pairs.length, 1);
+  assert.equal(list.items[1]?.kind, "scalar");
 });
 
 Deno.test("yaml adapter: parseWithLibrary reports errors and gives no tree for them", async () => {
