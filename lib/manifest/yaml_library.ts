@@ -36,8 +36,8 @@ export function yamlLibraryRequested(): boolean {
 /**
  * The symbols the library registers (Symbol.for) to mark its nodes. The tests
  * below are the library's own `isMap`, `isSeq`, … (a unit test holds them to
- * that), usable before the library is loaded; only yaml_adapter.ts and the
- * `--update-hash` writer (update_hash.ts) look at the library's nodes.
+ * that), usable before the library is loaded; only yaml_adapter.ts looks at
+ * the library's nodes.
  */
 export const NODE_TYPE = Symbol.for("yaml.node.type");
 export const SCALAR_TYPE = Symbol.for("yaml.scalar");
