@@ -11,7 +11,10 @@
  *
  * @example
  * ```ts
- * const statement = inTotoStatement({ subjects, provenance, commit });
+ * import type { Provenance } from "./provenance.ts";
+ * declare const subjects: Subject[];
+ * declare const provenance: Provenance;
+ * const statement = inTotoStatement({ subjects, provenance, arch: "x86_64" });
  * console.log(JSON.stringify(statement, null, 2));
  * ```
  * @module

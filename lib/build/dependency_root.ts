@@ -13,7 +13,10 @@
  *
  * @example
  * ```ts
- * await assembleDependencyRoot(store, [{ name: "tcc", commit }], `${buildDir}/root`, {
+ * import { Store } from "../store/mod.ts";
+ * const store = await Store.open(".2nex/repo");
+ * declare const commit: string;
+ * await assembleDependencyRoot(store, [{ name: "tcc", commit }], "/tmp/build/root", {
  *   hardlink: true,
  * });
  * ```

@@ -30,6 +30,7 @@
  *
  * @example
  * ```ts
+ * const outDir = "/tmp/build/out";
  * const plan = await planOutputs(outDir, { bin: ["/usr/bin/*"], discard: ["/usr/share/info/dir"] });
  * await removeDiscarded(outDir, plan);
  * ```

@@ -6,6 +6,12 @@
  *
  * @example
  * ```ts
+ * import type { Manifest } from "../manifest/types.ts";
+ * import type { Workspace } from "../workspace/config.ts";
+ * declare const ws: Workspace;
+ * declare const manifest: Manifest;
+ * declare const deps: DependencyInput[];
+ * declare const inputKey: string, outputHash: string;
  * const metadata = await provenanceMetadata(ws, manifest, deps, inputKey, outputHash);
  * const back = readProvenance(metadata);
  * ```

@@ -6,6 +6,13 @@
  * @example
  * ```ts
  * const scope = { package: { slug: "m4", version: "1.4.19" } };
+ * const fileText = 'name: "m4-${{ package.version }}.tar.xz"\n';
+ * // What the yaml library gives for the value: its offsets and style.
+ * const scalarNode = {
+ *   range: [6, 40, 41] as [number, number, number],
+ *   type: "QUOTE_DOUBLE",
+ *   value: "m4-${{ package.version }}.tar.xz",
+ * };
  * const where = scalarLocator("m4.yaml", fileText, scalarNode);
  * expandTemplate("m4-${{ package.version }}.tar.xz", scope, where); // "m4-1.4.19.tar.xz"
  * evaluateExpression('versionPart("13.2.0", 1)', {}); // "2"

@@ -5,7 +5,11 @@
  *
  * @example
  * ```ts
- * const key = computeInputKey({ manifest, dependencies: [], workspaceEnv: {}, sourceDateEpoch: 0, arch: "x86_64" });
+ * import type { Manifest } from "../manifest/types.ts";
+ * declare const manifest: Manifest;
+ * const key = computeInputKey({
+ *   manifest, dependencies: [], workspaceEnv: {}, sourceDateEpoch: 0, arch: "x86_64",
+ * });
  * ```
  * @module
  */

@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import type { Manifest } from "../manifest/types.ts";
+ * declare const manifests: Manifest[];
  * const { graph, diagnostics } = resolveGraph(manifests);
  * for (const node of buildOrder(graph)) console.log(node.manifest.package.slug);
  * ```

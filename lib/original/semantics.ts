@@ -13,7 +13,9 @@
  * @example
  * ```ts
  * const mode = originalMode("bootstrap/phase0"); // "bootstrap"
- * const env = originalEnvironment({ mode, sourceDateEpoch: 1704067200, jobs: 2, sources: [] });
+ * const env = originalEnvironment({
+ *   mode, sourceDateEpoch: 1704067200, jobs: 2, sources: [], workDir: "/build", outDir: "/out",
+ * });
  * ```
  * @module
  */

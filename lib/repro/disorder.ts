@@ -8,8 +8,14 @@
  *
  * @example
  * ```ts
+ * import { detectTools } from "./detect.ts";
+ * const tools = await detectTools();
  * const mount = await mountDisorder(tools, "/cache/rounds/2/work-real", "/cache/rounds/2/work");
- * try { await build(mount.mountPoint); } finally { await mount.unmount(); }
+ * try {
+ *   console.log([...Deno.readDirSync(mount.mountPoint)]);
+ * } finally {
+ *   await mount.unmount();
+ * }
  * ```
  * @module
  */

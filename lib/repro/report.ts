@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * const diff = await compareTrees(roundOne, roundTwo);
+ * import { compareTrees } from "./diff.ts";
+ * const diff = await compareTrees("/cache/rounds/1/out", "/cache/rounds/2/out");
  * console.log(summarize(diff));
  * await writeReport(diff, { dir: ".2nex/cache/reports/hello-20250101T000000", labelA: "round 1", labelB: "round 2" });
  * ```

@@ -4,9 +4,13 @@
  *
  * @example
  * ```ts
- * const sandbox = await selectSandbox(config.sandbox);
- * const env = fixedEnvironment({ mode: "hermetic", sourceDateEpoch, sources, jobs, workspaceEnv, buildEnv });
- * const result = await sandbox.run({ mode: "hermetic", rootDir, env, ... });
+ * declare const request: Omit<SandboxRequest, "env">;
+ * const sandbox = await selectSandbox("auto");
+ * const env = fixedEnvironment({
+ *   mode: "hermetic", sourceDateEpoch: 1704067200, jobs: 2, sources: [],
+ *   workspaceEnv: [], buildEnv: [],
+ * });
+ * const result = await sandbox.run({ ...request, env });
  * ```
  * @module
  */

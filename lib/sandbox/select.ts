@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * import type { SandboxRequest } from "./types.ts";
+ * declare const request: SandboxRequest;
  * const sandbox = await selectSandbox("auto");
  * const result = await sandbox.run(request);
  * ```

@@ -9,6 +9,9 @@
  *
  * @example
  * ```ts
+ * const cacheDir = ".2nex/cache";
+ * const expected = "b0d8bd2c4ac1f0a1e1d1cf8a7cb1edab5f3b3e52e6e0d23f0bc27aeb2b0c8a17";
+ * const chunk = new TextEncoder().encode("m4 source");
  * const sink = await HashingTempFile.create(tempDir(cacheDir), "m4");
  * try {
  *   await sink.write(chunk);

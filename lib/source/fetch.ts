@@ -17,7 +17,11 @@
  *
  * @example
  * ```ts
- * const paths = await fetchSources(items, { cacheDir, workspaceDir, mirrors, offline: false });
+ * import { dropNetworkPermission } from "./permissions.ts";
+ * declare const items: FetchItem[];
+ * const paths = await fetchSources(items, {
+ *   cacheDir: "/ws/.2nex/cache", workspaceDir: "/ws", mirrors: [], offline: false,
+ * });
  * await dropNetworkPermission();
  * ```
  * @module

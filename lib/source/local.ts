@@ -8,9 +8,11 @@
  *
  * @example
  * ```ts
- * const roots = await LocalRoots.of(workspaceDir, mirrors);
+ * import { importFile } from "./cache.ts";
+ * const sha256 = "b0d8bd2c4ac1f0a1e1d1cf8a7cb1edab5f3b3e52e6e0d23f0bc27aeb2b0c8a17";
+ * const roots = await LocalRoots.of("/ws", []);
  * const place = await roots.locate("/ws/manifests/patches/fix.patch");
- * if (place.kind === "inside") await importFile(cacheDir, place.path, sha256);
+ * if (place.kind === "inside") await importFile("/ws/.2nex/cache", place.path, sha256);
  * ```
  * @module
  */

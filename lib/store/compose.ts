@@ -8,7 +8,8 @@
  *
  * @example
  * ```ts
- * const bin = await subsetTree(repo, root, ["usr/bin/m4"], false);
+ * declare const root: TreeRoot;
+ * const bin = await subsetTree(".2nex/repo", root, ["usr/bin/m4"], new Set());
  * ```
  * @module
  */

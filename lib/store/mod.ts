@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { packageRefs, Store } from "./lib/store/mod.ts";
+ * const id = { arch: "x86_64", slug: "m4", version: "1.4.19", flavor: "main" };
  * const store = await Store.open(".2nex/repo", { create: true });
  * const commit = await store.resolveRef(packageRefs(id).tree);
  * ```

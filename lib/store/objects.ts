@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * declare const checksum: string;
  * const commit = await readCommitObject("/repo", checksum);
  * console.log(commit.subject, commit.metadata);
  * ```

@@ -5,6 +5,10 @@
  *
  * @example
  * ```ts
+ * import { readSecretKeyFile } from "./sign.ts";
+ * import { Store } from "./repo.ts";
+ * const store = await Store.open(".2nex/repo");
+ * declare const commit: string;
  * const key = await readSecretKeyFile("cache.key");
  * await publishRefs(store, "/srv/2nex", { "x86_64/m4/1.4.19/main/tree": commit }, key);
  * ```

@@ -15,6 +15,9 @@
  *
  * @example
  * ```ts
+ * import { inputKeyRef, packageRefs } from "./refs.ts";
+ * const key = "b0d8bd2c4ac1f0a1e1d1cf8a7cb1edab5f3b3e52e6e0d23f0bc27aeb2b0c8a17";
+ * const id = { arch: "x86_64", slug: "m4", version: "1.4.19", flavor: "main" };
  * const store = await Store.open(".2nex/repo", { create: true });
  * const { commit, contentChecksum } = await store.commit("out", {
  *   subject: "m4 1.4.19", metadata: { "2nex.input-key": key }, timestamp: 1704067200,

@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * const data = new TextEncoder().encode("summary");
  * const key = generateSigningKey();
  * const signature = signBytes(key.secret, data);
  * verifyBytes(key.publicKey, data, signature); // true

@@ -7,7 +7,9 @@
  *
  * @example
  * ```ts
- * await guardIo("writing the build log", logPath, () => file.write(chunk));
+ * const logPath = "/tmp/build.log";
+ * using file = await Deno.open(logPath, { write: true, create: true });
+ * await guardIo("writing the build log", logPath, () => file.write(new Uint8Array([10])));
  * ```
  * @module
  */

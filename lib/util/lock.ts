@@ -7,7 +7,11 @@
  * @example
  * ```ts
  * const lock = await acquireLock("/ws/.2nex/lock", () => console.error("waiting"));
- * try { ... } finally { lock.release(); }
+ * try {
+ *   await Deno.writeTextFile("/ws/.2nex/state", "busy");
+ * } finally {
+ *   lock.release();
+ * }
  * ```
  * @module
  */
