@@ -12,7 +12,7 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { taskFlags } from "../lib/cli/self.ts";
+import { taskFlags } from "../lib/cli/mod.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const out = resolve(Deno.args[0] ?? join(root, "dist/bundle"));

@@ -5,7 +5,7 @@
  * are started by URL, so they must be included by name.
  */
 import { fileURLToPath } from "node:url";
-import { taskFlags } from "../lib/cli/self.ts";
+import { taskFlags } from "../lib/cli/mod.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const flags = taskFlags(root);

@@ -22,7 +22,7 @@ import {
   editorSchemaFile,
   type EditorSchemaName,
   editorSchemaText,
-} from "../lib/workspace/editor_schema.ts";
+} from "../lib/workspace/mod.ts";
 
 type Schema = Record<string, unknown>;
 

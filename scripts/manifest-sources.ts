@@ -17,7 +17,7 @@
  * @module
  */
 import { parse } from "yaml";
-import { localFileName, urlFileName } from "../lib/source/file_name.ts";
+import { localFileName, urlFileName } from "../lib/source/mod.ts";
 
 /** One source of one manifest, as the vendor script needs it. */
 export interface ListedSource {

@@ -23,7 +23,7 @@
  * @module
  */
 import { type EntryType, type Store, TreeClashError } from "../store/mod.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 
 /** A dependency as the root shows it: its name in the manifest and the commit of the part used. */
 export interface DependencyTree {

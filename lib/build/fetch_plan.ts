@@ -6,8 +6,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import type { GraphNode } from "../graph/resolve.ts";
-import type { Manifest } from "../manifest/types.ts";
+import type { GraphNode } from "../graph/mod.ts";
+import type { Manifest } from "../manifest/mod.ts";
 import {
   dropNetworkPermission,
   type FetchEvent,
@@ -17,7 +17,7 @@ import {
 } from "../source/mod.ts";
 import { type BuildServices, describe } from "./package.ts";
 import { hasCachedResult } from "./scheduler.ts";
-import { TwonexError } from "../util/errors.ts";
+import { TwonexError } from "../util/mod.ts";
 
 export interface FetchPlanOptions {
   offline: boolean;

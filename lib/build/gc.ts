@@ -8,11 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import type { PruneSummary, Store } from "../store/mod.ts";
-import { INPUT_KEY_PREFIX } from "../store/refs.ts";
+import { INPUT_KEY_PREFIX, type PruneSummary, type Store } from "../store/mod.ts";
 import { ResultIndex } from "./results.ts";
 import { cacheLayout } from "./layout.ts";
-import { removeTree } from "../util/fs.ts";
+import { removeTree } from "../util/mod.ts";
 import { sourcesDir } from "../source/mod.ts";
 
 export interface GcSummary {

@@ -3,7 +3,7 @@
  * @module
  */
 import { join } from "node:path";
-import { unshareHardLinks } from "../util/fs.ts";
+import { unshareHardLinks } from "../util/mod.ts";
 
 export interface CacheLayout {
   /** Build trees of running (or kept failed) builds. */

@@ -36,7 +36,7 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 
 /** The name of the output whose files are dropped. */
 export const DISCARD = "discard";

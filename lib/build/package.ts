@@ -6,34 +6,50 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import type { GraphNode, ResultPart } from "../graph/resolve.ts";
-import { computeInputKey, type DependencyInput } from "../graph/inputkey.ts";
-import type { Manifest } from "../manifest/types.ts";
-import { sourceFileName } from "../source/file_name.ts";
-import type { Workspace } from "../workspace/config.ts";
-import { cachedPath, isPathSegment } from "../source/mod.ts";
+import {
+  computeInputKey,
+  type DependencyInput,
+  type GraphNode,
+  type ResultPart,
+} from "../graph/mod.ts";
+import type { Manifest } from "../manifest/mod.ts";
+import { cachedPath, isPathSegment, sourceFileName } from "../source/mod.ts";
+import type { Workspace } from "../workspace/mod.ts";
 import type { ResultIndex, ResultRecord } from "./results.ts";
 import { cacheLayout, DEPENDENCY_ROOT, latestLogPath, markKept } from "./layout.ts";
-import { FailureError, VerificationError } from "../util/errors.ts";
-import { linkOrCopyNew, removeTree } from "../util/fs.ts";
-import { hostArch, hostTarget } from "../util/platform.ts";
-import type { Sandbox, SandboxMode, SandboxRequest } from "../sandbox/mod.ts";
-import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
+import {
+  FailureError,
+  hostArch,
+  hostTarget,
+  linkOrCopyNew,
+  removeTree,
+  VerificationError,
+} from "../util/mod.ts";
+import {
+  type BuildLimits,
+  fixedEnvironment,
+  formatSize,
+  type LimitHit,
+  limitHitInLog,
+  type Sandbox,
+  type SandboxMode,
+  SandboxPaths,
+  type SandboxRequest,
+} from "../sandbox/mod.ts";
 import { META, provenanceMetadata } from "./provenance.ts";
-import { type BuildLimits, formatSize, type LimitHit, limitHitInLog } from "../sandbox/limits.ts";
-import { inputKeyRef, refsOfPackage } from "../store/refs.ts";
-import type { Store } from "../store/mod.ts";
+import { inputKeyRef, refsOfPackage, type Store } from "../store/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
-import { originalChecksum } from "../original/checksum.ts";
-import { fillInputsDir, prepareOriginalRoot } from "../original/root.ts";
 import {
   describeOriginalMode,
+  fillInputsDir,
   ORIGINAL_HOSTNAME,
   ORIGINAL_SHELL_OPTIONS,
+  originalChecksum,
   originalEnvironment,
   type OriginalMode,
   originalMode,
-} from "../original/semantics.ts";
+  prepareOriginalRoot,
+} from "../original/mod.ts";
 import { assembleDependencyRoot, HOST_MODE_WRITABLE } from "./dependency_root.ts";
 
 /** What the build of one package produced, or why it was not needed. */

@@ -19,8 +19,8 @@
  */
 import { createHash } from "node:crypto";
 import { relative } from "node:path";
-import type { Manifest } from "../manifest/types.ts";
-import type { Workspace } from "../workspace/config.ts";
+import type { Manifest } from "../manifest/mod.ts";
+import type { Workspace } from "../workspace/mod.ts";
 import { VERSION } from "../version.ts";
 
 /** Metadata keys of a 2nex commit: one definition for writer and readers. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../util/fs.ts";
+import { writeFileAtomic } from "../util/mod.ts";
 
 export interface ResultRecord {
   inputKey: string;

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { GraphNode } from "../graph/resolve.ts";
+import type { GraphNode } from "../graph/mod.ts";
 import {
   awaitRoundStart,
   compareTrees,
@@ -33,8 +33,7 @@ import {
   type RunVariation,
 } from "./package.ts";
 import { cacheLayout, markKept } from "./layout.ts";
-import { FailureError, VerificationError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
+import { FailureError, removeTree, VerificationError } from "../util/mod.ts";
 import type { Store } from "../store/mod.ts";
 
 /** What the scheduler asks of a node built under --check or --rounds. */

@@ -5,8 +5,8 @@
  * what depends on it.
  * @module
  */
-import type { GraphNode, ResultPart } from "../graph/resolve.ts";
-import type { Manifest } from "../manifest/types.ts";
+import type { GraphNode, ResultPart } from "../graph/mod.ts";
+import { type Manifest, updateManifestHash } from "../manifest/mod.ts";
 import {
   type BuildServices,
   cachedResult,
@@ -19,13 +19,16 @@ import {
   runBuild,
 } from "./package.ts";
 import type { ResultRecord } from "./results.ts";
-import { FailureError, TwonexError, VerificationError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
-import { ioErrorFromUnknown } from "../util/io_error.ts";
-import { updateManifestHash } from "../manifest/update_hash.ts";
+import {
+  FailureError,
+  ioErrorFromUnknown,
+  removeTree,
+  TwonexError,
+  VerificationError,
+} from "../util/mod.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
-import { refsOfPackage } from "../store/refs.ts";
+import { refsOfPackage } from "../store/mod.ts";
 import type { BuildRun } from "./package.ts";
 
 /** What looking up results needs: no sandbox. */

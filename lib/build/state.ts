@@ -4,12 +4,15 @@
  * @module
  */
 import { join } from "node:path";
-import type { Workspace } from "../workspace/config.ts";
+import type { Workspace } from "../workspace/mod.ts";
 import { Store } from "../store/mod.ts";
-import { acquireLock } from "../util/lock.ts";
-import { guardChildrenWith, waitForLeftoverChildren } from "../util/child_lock.ts";
+import {
+  acquireLock,
+  guardChildrenWith,
+  removeTree,
+  waitForLeftoverChildren,
+} from "../util/mod.ts";
 import { cacheLayout, KEEP_MARKER } from "./layout.ts";
-import { removeTree } from "../util/fs.ts";
 import { cleanTemp } from "../source/mod.ts";
 
 export interface WorkspaceState {

@@ -4,15 +4,13 @@
  * would be needed.
  * @module
  */
-import type { Graph, GraphNode } from "../graph/resolve.ts";
-import type { Workspace } from "../workspace/config.ts";
-import { Store } from "../store/mod.ts";
-import { refsOfPackage } from "../store/refs.ts";
+import type { Graph, GraphNode } from "../graph/mod.ts";
+import type { Workspace } from "../workspace/mod.ts";
+import { refsOfPackage, Store } from "../store/mod.ts";
 import { ResultIndex } from "./results.ts";
 import { cachedResult, inputKeyOf } from "./package.ts";
 import { dependencyResults } from "./scheduler.ts";
-import { TwonexError } from "../util/errors.ts";
-import { exists } from "../util/fs.ts";
+import { exists, TwonexError } from "../util/mod.ts";
 
 export interface PackageStatus {
   inputKey: string | null;

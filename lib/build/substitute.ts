@@ -16,14 +16,16 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import type { GraphNode } from "../graph/resolve.ts";
-import type { SubstituterConfig } from "../workspace/config.ts";
-import { run } from "../util/process.ts";
-import { errorMessage, TwonexError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
-import { inputKeyRef, refsOfPackage } from "../store/refs.ts";
-import { decodeCommit, objectPath } from "../store/objects.ts";
-import { trustedSigner } from "../store/sign.ts";
+import type { GraphNode } from "../graph/mod.ts";
+import type { SubstituterConfig } from "../workspace/mod.ts";
+import { errorMessage, removeTree, run, TwonexError } from "../util/mod.ts";
+import {
+  decodeCommit,
+  inputKeyRef,
+  objectPath,
+  refsOfPackage,
+  trustedSigner,
+} from "../store/mod.ts";
 import { type BuildServices, describe, inputKeyOf } from "./package.ts";
 import { cacheLayout } from "./layout.ts";
 import type { ResultRecord } from "./results.ts";

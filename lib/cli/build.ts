@@ -2,23 +2,25 @@
 import type { Command, CommandContext, OptionValues } from "./command.ts";
 import { integerOption } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { buildOrder, type GraphNode } from "../graph/resolve.ts";
-import { ExitCode, InvalidInputError } from "../util/errors.ts";
+import { buildOrder, type GraphNode } from "../graph/mod.ts";
+import { ExitCode, InvalidInputError } from "../util/mod.ts";
 import type { Store } from "../store/mod.ts";
-import { ResultIndex } from "../build/results.ts";
-import { type BuildServices, describe } from "../build/package.ts";
-import { type NodeReport, schedule } from "../build/scheduler.ts";
-import { openWorkspaceState } from "../build/state.ts";
-import { fetchPlanSources } from "../build/fetch_plan.ts";
-import { substitutePlan } from "../build/substitute.ts";
-import { buildOnSlurm } from "../cluster/slurm.ts";
-import type { ExecutorConfig } from "../cluster/types.ts";
-import type { Workspace } from "../workspace/config.ts";
+import {
+  type BuildServices,
+  describe,
+  fetchPlanSources,
+  type NodeReport,
+  openWorkspaceState,
+  ResultIndex,
+  RoundRunner,
+  schedule,
+  substitutePlan,
+} from "../build/mod.ts";
+import { buildOnSlurm, type ExecutorConfig } from "../cluster/mod.ts";
+import type { Workspace } from "../workspace/mod.ts";
 import { selfCommand } from "./self.ts";
-import { selectSandbox } from "../sandbox/mod.ts";
-import type { Sandbox } from "../sandbox/mod.ts";
+import { type Sandbox, selectSandbox } from "../sandbox/mod.ts";
 import { BuildProgress } from "./progress.ts";
-import { RoundRunner } from "../build/rounds.ts";
 import { parseVariationFlags } from "../repro/mod.ts";
 
 export const buildCommand: Command = {

@@ -3,9 +3,9 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 import type { Output } from "./output.ts";
-import { findWorkspaceRoot, loadWorkspace, type Workspace } from "../workspace/config.ts";
+import { findWorkspaceRoot, loadWorkspace, type Workspace } from "../workspace/mod.ts";
 import { resolve } from "node:path";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;

@@ -5,7 +5,7 @@
  */
 import type { Command, OptionSpecs } from "./command.ts";
 import { GLOBAL_OPTIONS } from "./command.ts";
-import { ExitCode, InvalidInputError } from "../util/errors.ts";
+import { ExitCode, InvalidInputError } from "../util/mod.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = typeof SHELLS[number];

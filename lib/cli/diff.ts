@@ -1,11 +1,10 @@
 /** `2nex diff A B`: compare two build results file by file. */
 import { join, resolve } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
-import { ExitCode, InvalidInputError } from "../util/errors.ts";
+import { ExitCode, InvalidInputError, removeTree } from "../util/mod.ts";
 import { compareTrees, summarize, treesEqual, writeReport } from "../repro/mod.ts";
 import { isValidRef, Store } from "../store/mod.ts";
-import { removeTree } from "../util/fs.ts";
-import { cacheLayout } from "../build/layout.ts";
+import { cacheLayout } from "../build/mod.ts";
 
 export const diffCommand: Command = {
   name: "diff",

@@ -6,11 +6,9 @@
 import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
-import { ExitCode } from "../util/errors.ts";
-import { run } from "../util/process.ts";
-import { createSandbox, probe } from "../sandbox/select.ts";
-import { BuildCgroup } from "../sandbox/cgroup.ts";
-import { CONFIG_FILE } from "../workspace/config.ts";
+import { ExitCode, run } from "../util/mod.ts";
+import { BuildCgroup, createSandbox, probe } from "../sandbox/mod.ts";
+import { CONFIG_FILE } from "../workspace/mod.ts";
 
 /** ok: works; warn: something optional is missing; fail: builds cannot run. */
 export type CheckStatus = "ok" | "warn" | "fail";

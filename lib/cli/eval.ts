@@ -1,7 +1,7 @@
 /** `2nex eval EXPR [--package PKG]`: evaluate one expression. */
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { ExitCode } from "../util/errors.ts";
+import { ExitCode, hostArch, hostTarget } from "../util/mod.ts";
 import {
   evaluateExpression,
   ExprError,
@@ -9,8 +9,7 @@ import {
   plainLocator,
   type Scope,
 } from "../expr/mod.ts";
-import { manifestScope } from "../manifest/validate.ts";
-import { hostArch, hostTarget } from "../util/platform.ts";
+import { manifestScope } from "../manifest/mod.ts";
 
 export const evalCommand: Command = {
   name: "eval",

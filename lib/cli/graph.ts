@@ -1,9 +1,8 @@
 /** `2nex graph [PKG…] [--format text|dot|json]`: the dependency graph. */
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { buildOrder, type GraphNode, type ResultPart } from "../graph/resolve.ts";
-import { dependentsOf } from "../graph/query.ts";
-import { ExitCode, InvalidInputError } from "../util/errors.ts";
+import { buildOrder, dependentsOf, type GraphNode, type ResultPart } from "../graph/mod.ts";
+import { ExitCode, InvalidInputError } from "../util/mod.ts";
 
 export const graphCommand: Command = {
   name: "graph",

@@ -1,24 +1,26 @@
 /** `2nex init [DIR]`: a starter 2nex.yaml (if missing) and the repository. */
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "./command.ts";
-import { CONFIG_FILE, loadWorkspace, STARTER_CONFIG } from "../workspace/config.ts";
-import { Store } from "../store/repo.ts";
-import { ExitCode } from "../util/errors.ts";
+import {
+  CONFIG_FILE,
+  discoverManifests,
+  EDITOR_SCHEMAS,
+  editorSchemaFile,
+  type EditorSchemaName,
+  editorSchemaText,
+  loadWorkspace,
+  schemaModeline,
+  STARTER_CONFIG,
+  WORKSPACE_SCHEMA_DIR,
+} from "../workspace/mod.ts";
+import { Store } from "../store/mod.ts";
+import { ExitCode } from "../util/mod.ts";
 import {
   EXAMPLE_MANIFEST_PATH,
   EXAMPLE_SOURCE,
   EXAMPLE_SOURCE_PATH,
   exampleManifest,
 } from "./init_example.ts";
-import { discoverManifests } from "../workspace/discover.ts";
-import {
-  EDITOR_SCHEMAS,
-  editorSchemaFile,
-  type EditorSchemaName,
-  editorSchemaText,
-  schemaModeline,
-  WORKSPACE_SCHEMA_DIR,
-} from "../workspace/editor_schema.ts";
 
 export const initCommand: Command = {
   name: "init",

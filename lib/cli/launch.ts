@@ -22,9 +22,9 @@ import {
   workerPermissions,
   type WorkspacePaths,
 } from "./permissions.ts";
-import { defaultConfig, findWorkspaceRoot, loadWorkspace } from "../workspace/config.ts";
-import { libfaketimeCandidates } from "../repro/detect.ts";
-import { HOST_SYSTEM_DIRS } from "../sandbox/layout.ts";
+import { defaultConfig, findWorkspaceRoot, loadWorkspace } from "../workspace/mod.ts";
+import { libfaketimeCandidates } from "../repro/mod.ts";
+import { HOST_SYSTEM_DIRS } from "../sandbox/mod.ts";
 import type { WorkerRequest, WorkerResult } from "./worker.ts";
 
 /** Runs `argv` in a worker with the permissions its command needs; returns the exit code. */
@@ -173,7 +173,7 @@ async function hashHelpers(
   ) {
     return { workers: [], ports: [] };
   }
-  const { hashThreads, startHashWorkers } = await import("../store/parallel_hash.ts");
+  const { hashThreads, startHashWorkers } = await import("../store/mod.ts");
   return startHashWorkers(hashThreads() - 1, resolve(input.cwd, input.positionals[0]));
 }
 

@@ -3,11 +3,9 @@ import { resolve } from "node:path";
 import type { Command } from "./command.ts";
 import { jsonDiagnostic } from "./output.ts";
 import { loadPackages } from "./packages.ts";
-import { sortDiagnostics } from "../manifest/diagnostics.ts";
-import { loadManifests } from "../workspace/discover.ts";
-import { discoverManifests } from "../workspace/discover.ts";
-import { ExitCode } from "../util/errors.ts";
-import type { Manifest } from "../manifest/types.ts";
+import { type Manifest, sortDiagnostics } from "../manifest/mod.ts";
+import { discoverManifests, loadManifests } from "../workspace/mod.ts";
+import { ExitCode } from "../util/mod.ts";
 import { localSourceDiagnostics, parseMirrors } from "../source/mod.ts";
 
 export const lintCommand: Command = {

@@ -12,10 +12,9 @@ import {
   parseCommandArgs,
 } from "./command.ts";
 import { jsonDiagnostic, type JsonError, Output, wantsColor } from "./output.ts";
-import { ExitCode, TwonexError } from "../util/errors.ts";
-import { ioErrorFromUnknown } from "../util/io_error.ts";
+import { ExitCode, ioErrorFromUnknown, TwonexError } from "../util/mod.ts";
 import { VERSION } from "../version.ts";
-import { WorkspaceConfigError } from "../workspace/config.ts";
+import { WorkspaceConfigError } from "../workspace/mod.ts";
 import { COMMANDS } from "./commands.ts";
 
 /** Runs 2nex with `argv`; returns the exit code. */
@@ -52,8 +51,8 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
   const command = COMMANDS.find((c) => c.name === name);
   if (command) out.command = command.name;
   if (!command) {
-    const { InvalidInputError } = await import("../util/errors.ts");
-    const { closestNames } = await import("../expr/suggest.ts");
+    const { InvalidInputError } = await import("../util/mod.ts");
+    const { closestNames } = await import("../expr/mod.ts");
     const close = closestNames(name, COMMANDS.map((c) => c.name));
     throw new InvalidInputError(`unknown command "${name}"`, {
       hint: close.length > 0
@@ -161,7 +160,7 @@ async function help(args: string[], out: Output): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === wanted);
   if (!command) {
-    const { InvalidInputError } = await import("../util/errors.ts");
+    const { InvalidInputError } = await import("../util/mod.ts");
     throw new InvalidInputError(`unknown command "${wanted}"`, {
       hint: "2nex help lists commands",
     });

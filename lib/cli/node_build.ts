@@ -11,11 +11,9 @@ import type { Command } from "./command.ts";
 import { buildPackages } from "./build.ts";
 import { loadSelected } from "./packages.ts";
 import { publishableRefs } from "./share.ts";
-import { openWorkspaceState } from "../build/state.ts";
-import { publishRefs } from "../store/publish.ts";
-import { readSecretKeyFile } from "../store/sign.ts";
-import { ExitCode, InvalidInputError } from "../util/errors.ts";
-import { removeTree } from "../util/fs.ts";
+import { openWorkspaceState } from "../build/mod.ts";
+import { publishRefs, readSecretKeyFile } from "../store/mod.ts";
+import { ExitCode, InvalidInputError, removeTree } from "../util/mod.ts";
 
 /** The lock file in the cache that serialises the jobs' publishing (summary and refs). */
 export const PUBLISH_LOCK = ".2nex-publish.lock";

@@ -3,7 +3,7 @@
  * stderr, JSON on stdout with --json; colour only on a terminal without NO_COLOR.
  * @module
  */
-import { type Diagnostic, formatDiagnostic } from "../manifest/diagnostics.ts";
+import { type Diagnostic, formatDiagnostic } from "../manifest/mod.ts";
 
 export interface OutputOptions {
   json: boolean;

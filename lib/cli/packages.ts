@@ -4,17 +4,23 @@
  * @module
  */
 import type { CommandContext } from "./command.ts";
-import type { Diagnostic } from "../manifest/diagnostics.ts";
-import { displayPath, sortDiagnostics } from "../manifest/diagnostics.ts";
-import type { Manifest } from "../manifest/types.ts";
-import { discoverManifests } from "../workspace/discover.ts";
-import { loadManifestsInParallel } from "../workspace/parallel_load.ts";
-import type { Workspace } from "../workspace/config.ts";
-import { type Graph, type GraphNode, resolveGraph } from "../graph/resolve.ts";
-import { selectPackage } from "../workspace/select.ts";
-import { InvalidInputError } from "../util/errors.ts";
-import { codeFingerprint, ManifestCache } from "../manifest/cache.ts";
-import { cacheLayout } from "../build/layout.ts";
+import {
+  codeFingerprint,
+  type Diagnostic,
+  displayPath,
+  type Manifest,
+  ManifestCache,
+  sortDiagnostics,
+} from "../manifest/mod.ts";
+import {
+  discoverManifests,
+  loadManifestsInParallel,
+  selectPackage,
+  type Workspace,
+} from "../workspace/mod.ts";
+import { type Graph, type GraphNode, resolveGraph } from "../graph/mod.ts";
+import { InvalidInputError } from "../util/mod.ts";
+import { cacheLayout } from "../build/mod.ts";
 
 export interface LoadedPackages {
   ws: Workspace;

@@ -4,9 +4,8 @@
  * @module
  */
 import type { Output } from "./output.ts";
-import type { SchedulerEvent } from "../build/scheduler.ts";
-import type { GraphNode } from "../graph/resolve.ts";
-import { describe } from "../build/package.ts";
+import { describe, type SchedulerEvent } from "../build/mod.ts";
+import type { GraphNode } from "../graph/mod.ts";
 
 export class BuildProgress {
   #running = new Map<GraphNode, number>();

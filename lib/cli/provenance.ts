@@ -1,18 +1,16 @@
 /** `2nex provenance PKG [--sbom]`: what a built result was made from, as standard documents. */
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { ExitCode, FailureError } from "../util/errors.ts";
-import { parsePackageRef, refsOfPackage } from "../store/refs.ts";
-import { Store } from "../store/mod.ts";
-import { readProvenance } from "../build/provenance.ts";
+import { ExitCode, FailureError, hostArch } from "../util/mod.ts";
+import { parsePackageRef, refsOfPackage, Store } from "../store/mod.ts";
 import {
   type ClosureEntry,
+  describe,
   inTotoStatement,
+  readProvenance,
   spdxDocument,
   type Subject,
-} from "../build/attestation.ts";
-import { describe } from "../build/package.ts";
-import { hostArch } from "../util/platform.ts";
+} from "../build/mod.ts";
 import { VERSION } from "../version.ts";
 
 export const provenanceCommand: Command = {

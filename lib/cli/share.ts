@@ -2,14 +2,18 @@
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { buildOrder, type GraphNode } from "../graph/resolve.ts";
-import { ExitCode, FailureError, InvalidInputError } from "../util/errors.ts";
-import { INPUT_KEY_PREFIX, inputKeyRef, type Store } from "../store/mod.ts";
-import { refsOfPackage } from "../store/refs.ts";
-import { openWorkspaceState } from "../build/state.ts";
-import { generateSigningKey, readSecretKeyFile } from "../store/sign.ts";
-import { publishRefs } from "../store/publish.ts";
-import { describe } from "../build/package.ts";
+import { buildOrder, type GraphNode } from "../graph/mod.ts";
+import { ExitCode, FailureError, InvalidInputError } from "../util/mod.ts";
+import {
+  generateSigningKey,
+  INPUT_KEY_PREFIX,
+  inputKeyRef,
+  publishRefs,
+  readSecretKeyFile,
+  refsOfPackage,
+  type Store,
+} from "../store/mod.ts";
+import { describe, openWorkspaceState } from "../build/mod.ts";
 
 export const keyCommand: Command = {
   name: "key",

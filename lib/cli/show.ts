@@ -1,13 +1,15 @@
 /** `2nex show PKG`: the evaluated manifest, its refs, dependencies and status. */
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { ExitCode } from "../util/errors.ts";
-import { refsOfPackage } from "../store/refs.ts";
-import { displayPath } from "../manifest/diagnostics.ts";
-import type { Manifest } from "../manifest/types.ts";
-import { loadYamlLibrary } from "../manifest/yaml_library.ts";
-import { describePackageStatus, type PackageStatus } from "../build/status.ts";
-import { buildEnvironment, describeBuildMode } from "../build/package.ts";
+import { ExitCode } from "../util/mod.ts";
+import { refsOfPackage } from "../store/mod.ts";
+import { displayPath, loadYamlLibrary, type Manifest } from "../manifest/mod.ts";
+import {
+  buildEnvironment,
+  describeBuildMode,
+  describePackageStatus,
+  type PackageStatus,
+} from "../build/mod.ts";
 
 export const showCommand: Command = {
   name: "show",

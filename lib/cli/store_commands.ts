@@ -2,18 +2,19 @@
 import { resolve } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
 import { loadPackages, loadSelected } from "./packages.ts";
-import { buildOrder } from "../graph/resolve.ts";
-import { ExitCode, FailureError, InvalidInputError } from "../util/errors.ts";
-import { fetchItems, fetchManifestSources } from "../build/fetch_plan.ts";
+import { buildOrder } from "../graph/mod.ts";
+import { exists, ExitCode, FailureError, InvalidInputError } from "../util/mod.ts";
+import {
+  collectGarbage,
+  fetchItems,
+  fetchManifestSources,
+  latestLogPath,
+  openWorkspaceState,
+} from "../build/mod.ts";
 import { dropNetworkPermission, parseMirrors, vendorSources } from "../source/mod.ts";
-import { hashTree, Store } from "../store/mod.ts";
-import { originalChecksum } from "../original/checksum.ts";
-import { refsOfPackage } from "../store/refs.ts";
-import { openWorkspaceState } from "../build/state.ts";
-import { latestLogPath } from "../build/layout.ts";
-import { selectPackage } from "../workspace/select.ts";
-import { exists } from "../util/fs.ts";
-import { collectGarbage } from "../build/gc.ts";
+import { hashTree, refsOfPackage, Store } from "../store/mod.ts";
+import { originalChecksum } from "../original/mod.ts";
+import { selectPackage } from "../workspace/mod.ts";
 
 /** The manifests of PKG… and everything they depend on; all of them when none is named. */
 async function manifestsFor(context: CommandContext, selectors: string[], flavor?: string) {

@@ -1,9 +1,8 @@
 /** `2nex why-depends A B`: the chain of dependencies that makes A need B. */
 import type { Command } from "./command.ts";
 import { loadSelected } from "./packages.ts";
-import { dependencyPath } from "../graph/query.ts";
-import { ExitCode } from "../util/errors.ts";
-import type { GraphNode } from "../graph/resolve.ts";
+import { dependencyPath, type GraphNode } from "../graph/mod.ts";
+import { ExitCode } from "../util/mod.ts";
 
 export const whyDependsCommand: Command = {
   name: "why-depends",

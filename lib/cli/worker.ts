@@ -7,7 +7,7 @@
 import process from "node:process";
 import { main } from "./main.ts";
 import { ENV_VARIABLES } from "./permissions.ts";
-import { lendHashWorkers } from "../store/parallel_hash.ts";
+import { lendHashWorkers } from "../store/mod.ts";
 
 /** The launcher's message. */
 export interface WorkerRequest {

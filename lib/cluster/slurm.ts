@@ -11,21 +11,22 @@
  * @module
  */
 import { join } from "node:path";
-import type { GraphNode } from "../graph/resolve.ts";
-import { type BuildServices, cachedResult, describe, inputKeyOf } from "../build/package.ts";
+import type { GraphNode } from "../graph/mod.ts";
 import {
+  type BuildServices,
+  cachedResult,
+  cacheLayout,
   dependencyResults,
+  describe,
   hasCachedResult,
+  inputKeyOf,
   type NodeReport,
   type SchedulerEvent,
-} from "../build/scheduler.ts";
-import { substitutePlan } from "../build/substitute.ts";
-import { cacheLayout } from "../build/layout.ts";
-import { readSecretKeyFile } from "../store/sign.ts";
-import { publishRefs } from "../store/publish.ts";
-import { run } from "../util/process.ts";
-import { errorMessage, FailureError, VerificationError } from "../util/errors.ts";
-import type { SubstituterConfig } from "../workspace/config.ts";
+  substitutePlan,
+} from "../build/mod.ts";
+import { publishRefs, readSecretKeyFile } from "../store/mod.ts";
+import { errorMessage, FailureError, run, VerificationError } from "../util/mod.ts";
+import type { SubstituterConfig } from "../workspace/mod.ts";
 import type { SlurmOptions } from "./types.ts";
 import {
   isFinal,

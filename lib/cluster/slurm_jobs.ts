@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { GraphNode } from "../graph/resolve.ts";
+import type { GraphNode } from "../graph/mod.ts";
 import type { SlurmOptions } from "./types.ts";
 
 /** One package's job. */

@@ -8,7 +8,7 @@
  * points convert it into an {@link ExprError} with a real file/line/column.
  * @module
  */
-import { InvalidInputError, type SourcePosition } from "../util/errors.ts";
+import { InvalidInputError, type SourcePosition } from "../util/mod.ts";
 
 /** Maps an offset within the decoded text of a string to a 1-based file line and column. */
 export interface TextLocator {

@@ -14,8 +14,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { Manifest } from "../manifest/types.ts";
-import { sourceFileName } from "../source/file_name.ts";
+import type { Manifest } from "../manifest/mod.ts";
+import { sourceFileName } from "../source/mod.ts";
 
 /** Bumped whenever the way 2nex builds changes what a build produces. */
 export const BUILD_PROTOCOL_VERSION = 1;

@@ -12,10 +12,9 @@
  * ```
  * @module
  */
-import type { Diagnostic } from "../manifest/diagnostics.ts";
-import type { DependencySpec, Manifest } from "../manifest/types.ts";
-import { closestNames } from "../expr/suggest.ts";
-import { parsePackageRef } from "../store/refs.ts";
+import type { DependencySpec, Diagnostic, Manifest } from "../manifest/mod.ts";
+import { closestNames } from "../expr/mod.ts";
+import { parsePackageRef } from "../store/mod.ts";
 
 /** Which part of a dependency's result the dependent sees. */
 export type ResultPart =

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { SourcePosition, TwonexError } from "../util/errors.ts";
+import type { SourcePosition, TwonexError } from "../util/mod.ts";
 
 export type Severity = "error" | "warning";
 

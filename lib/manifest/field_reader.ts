@@ -27,7 +27,7 @@ import {
   type TextLocator,
   type Value,
 } from "../expr/mod.ts";
-import { TwonexError } from "../util/errors.ts";
+import { TwonexError } from "../util/mod.ts";
 import {
   HEX64_PATTERN,
   keysOf,

@@ -6,7 +6,7 @@
 import { isYamlScalar, type YamlNode } from "./yaml_node.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
 import { describeNode, isNullNode, type NodeReader, offsetOf } from "./yaml.ts";
-import { type BuildLimits, formatSize, MIN_MEMORY, parseSize } from "../sandbox/limits.ts";
+import { type BuildLimits, formatSize, MIN_MEMORY, parseSize } from "../sandbox/mod.ts";
 import { LIMITS_TYPE } from "./schema_table.ts";
 import { fieldsOf, keysOf } from "./schema_types.ts";
 

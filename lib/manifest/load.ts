@@ -16,7 +16,7 @@ import { digestBytes } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
-import { errorMessage } from "../util/errors.ts";
+import { errorMessage } from "../util/mod.ts";
 
 export interface LoadResult {
   /** Present when the manifest has no errors (it may have warnings). */

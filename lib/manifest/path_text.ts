@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { decodeSegment } from "../source/file_name.ts";
+import { decodeSegment } from "../source/mod.ts";
 
 // deno-lint-ignore no-control-regex -- control characters are exactly what it looks for
 const CONTROL_CHAR = /[\x00-\x1f\x7f]/;

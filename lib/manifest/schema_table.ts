@@ -6,7 +6,7 @@
  * duplicate names, bundles naming outputs) stay in the validator's code.
  * @module
  */
-import { LIMIT_KEYS, MIN_PROCESSES } from "../sandbox/limits.ts";
+import { LIMIT_KEYS, MIN_PROCESSES } from "../sandbox/mod.ts";
 import type { Field, TextRule, ValueType } from "./schema_types.ts";
 
 export const SLUG_RULE: TextRule = {

@@ -5,7 +5,7 @@
  */
 import type { DependencySpec, Manifest, PackageInfo, SourceSpec } from "./types.ts";
 import type { Scope, Value } from "../expr/mod.ts";
-import { sourceFileName } from "../source/file_name.ts";
+import { sourceFileName } from "../source/mod.ts";
 
 /** What the expression scope's `deps` holds for one dependency. */
 export interface DependencyScopeEntry {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BuildLimits } from "../sandbox/limits.ts";
+import type { BuildLimits } from "../sandbox/mod.ts";
 
 /** "hermetic": only the dependencies; "host": the host's /usr and friends (bootstrap phases). */
 export type SandboxMode = "hermetic" | "host";

@@ -4,8 +4,7 @@
  * text in place, so comments, quoting and layout stay exactly as written.
  * @module
  */
-import { writeFileAtomic } from "../util/fs.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError, writeFileAtomic } from "../util/mod.ts";
 import { DiagnosticBag } from "./diagnostics.ts";
 import { parseYaml } from "./yaml.ts";
 import type { YamlNode, YamlPair } from "./yaml_node.ts";

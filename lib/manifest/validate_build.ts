@@ -6,8 +6,7 @@
  */
 import { isNullNode, offsetOf } from "./yaml.ts";
 import type { BuildSpec, SandboxMode } from "./types.ts";
-import type { Scope } from "../expr/mod.ts";
-import { closestNames } from "../expr/suggest.ts";
+import { closestNames, type Scope } from "../expr/mod.ts";
 import { pathTextProblem } from "./path_text.ts";
 import { readLimits } from "./limits_field.ts";
 import type { FieldReader, YamlNode } from "./field_reader.ts";

@@ -7,7 +7,7 @@
 import { isNullNode, offsetOf } from "./yaml.ts";
 import type { DependencySpec, SourceSpec } from "./types.ts";
 import type { Scope } from "../expr/mod.ts";
-import { isPathSegment, MAX_FILE_NAME_BYTES } from "../source/file_name.ts";
+import { isPathSegment, MAX_FILE_NAME_BYTES } from "../source/mod.ts";
 import { pathTextProblem, urlPathProblem } from "./path_text.ts";
 import type { FieldReader, YamlNode } from "./field_reader.ts";
 import { MANIFEST_TYPE, SOURCE_NAME_RULE, URL_RULE } from "./schema_table.ts";

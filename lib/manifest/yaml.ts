@@ -5,7 +5,7 @@
  */
 import { loadYamlLibrary } from "./yaml_library.ts";
 import type { DiagnosticBag } from "./diagnostics.ts";
-import { closestNames } from "../expr/suggest.ts";
+import { closestNames } from "../expr/mod.ts";
 import { fastParseDocument } from "./fast_yaml.ts";
 import { parseWithLibrary } from "./yaml_adapter.ts";
 import {

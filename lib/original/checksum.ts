@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 
 const encoder = new TextEncoder();
 const NUL = new Uint8Array([0]);

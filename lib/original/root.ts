@@ -6,10 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { FailureError } from "../util/errors.ts";
-import { linkOrCopyNew, removeTree } from "../util/fs.ts";
-import { makeSymlink } from "../util/symlink.ts";
-import { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "../sandbox/layout.ts";
+import { FailureError, linkOrCopyNew, makeSymlink, removeTree } from "../util/mod.ts";
+import { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "../sandbox/mod.ts";
 import { MERGED_USR_LINKS, ORIGINAL_BOOTSTRAP_SYSROOT, type OriginalMode } from "./semantics.ts";
 
 /**

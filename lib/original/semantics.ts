@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 
 export type OriginalMode = "bootstrap" | "chroot";
 

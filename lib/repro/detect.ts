@@ -7,7 +7,7 @@
  * trial mount can tell (`probeDisorder` in disorder.ts).
  * @module
  */
-import type { SandboxMode } from "../manifest/types.ts";
+import type { SandboxMode } from "../manifest/mod.ts";
 import type { RoundCapabilities } from "./variations.ts";
 
 /** Absolute paths of the optional tools found; a missing field means "not available". */

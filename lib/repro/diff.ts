@@ -18,7 +18,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import { FailureError, InvalidInputError } from "../util/errors.ts";
+import { FailureError, InvalidInputError } from "../util/mod.ts";
 import { compareBytewise } from "./order.ts";
 import { mapLimit } from "./pool.ts";
 

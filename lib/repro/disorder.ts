@@ -19,8 +19,7 @@
  * ```
  * @module
  */
-import { FailureError } from "../util/errors.ts";
-import { run } from "../util/process.ts";
+import { FailureError, run } from "../util/mod.ts";
 import type { DetectedTools } from "./detect.ts";
 
 /** A live disorderfs mount. */

@@ -42,6 +42,11 @@ export {
   VARIATION_HELP,
   VARIATIONS,
 } from "./variations.ts";
-export { type DetectedTools, detectTools, roundCapabilities } from "./detect.ts";
+export {
+  type DetectedTools,
+  detectTools,
+  libfaketimeCandidates,
+  roundCapabilities,
+} from "./detect.ts";
 export { type DisorderMount, mountDisorder, probeDisorder } from "./disorder.ts";
 export { compareBytewise } from "./order.ts";

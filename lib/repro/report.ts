@@ -13,8 +13,7 @@
  * ```
  * @module
  */
-import { run } from "../util/process.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError, run } from "../util/mod.ts";
 import type { Change, Entry, TreeDiff } from "./diff.ts";
 import { detectTools } from "./detect.ts";
 

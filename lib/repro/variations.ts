@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 
 /** The names accepted by `--vary` and `--no-vary`, in the order reports list them. */
 export const VARIATIONS = ["jobs", "aslr", "env-order", "time", "disorder"] as const;

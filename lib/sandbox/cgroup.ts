@@ -16,7 +16,7 @@
  * the build is counted from the first fork on.
  * @module
  */
-import { run } from "../util/process.ts";
+import { run } from "../util/mod.ts";
 
 /** Where the cgroup file systems are mounted. */
 export const CGROUP_ROOT = "/sys/fs/cgroup";

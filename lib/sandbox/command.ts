@@ -4,8 +4,7 @@
  * ASLR) that the helper and everything it starts inherit.
  * @module
  */
-import { FailureError } from "../util/errors.ts";
-import { run } from "../util/process.ts";
+import { FailureError, run } from "../util/mod.ts";
 import { SandboxPaths } from "./env.ts";
 
 /** Hostname inside every sandbox. */

@@ -10,7 +10,7 @@
  *   host's root.
  * @module
  */
-import { run } from "../util/process.ts";
+import { run } from "../util/mod.ts";
 import { BuildCgroup } from "./cgroup.ts";
 import { type BuildLimits, formatSize, type LimitHit } from "./limits.ts";
 

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 import type { SandboxMode } from "./types.ts";
 
 /** Paths every sandbox uses, shared by the environment and the mount layout. */

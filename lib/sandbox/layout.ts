@@ -6,7 +6,7 @@
  * is unit-tested without namespaces.
  * @module
  */
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 import { SandboxPaths } from "./env.ts";
 import type { Mount, SandboxRequest } from "./types.ts";
 

@@ -23,4 +23,18 @@ export {
   SandboxPaths,
   type SourceVariable,
 } from "./env.ts";
-export { createSandbox, type SandboxPreference, selectSandbox } from "./select.ts";
+export { createSandbox, probe, type SandboxPreference, selectSandbox } from "./select.ts";
+export { BuildCgroup } from "./cgroup.ts";
+export {
+  type BuildLimits,
+  DEFAULT_LIMITS,
+  formatSize,
+  LIMIT_KEYS,
+  type LimitHit,
+  limitHitInLog,
+  MIN_MEMORY,
+  MIN_PROCESSES,
+  parseSize,
+  SIZE_PATTERN,
+} from "./limits.ts";
+export { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "./layout.ts";

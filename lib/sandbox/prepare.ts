@@ -4,7 +4,7 @@
  * the root's top-level entries, and work out the variation prefix.
  * @module
  */
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 import { allowedCpus, variationPrefix } from "./command.ts";
 import { HOST_SYSTEM_DIRS, type LayoutStep, readTopLevel, sandboxLayout } from "./layout.ts";
 import type { SandboxRequest } from "./types.ts";

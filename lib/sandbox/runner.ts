@@ -24,9 +24,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { FailureError } from "../util/errors.ts";
-import { asIoError } from "../util/io_error.ts";
-import { spawnError } from "../util/process.ts";
+import { asIoError, FailureError, spawnError } from "../util/mod.ts";
 import type { Enforcement } from "./enforce.ts";
 import type { SandboxRequest, SandboxResult } from "./types.ts";
 

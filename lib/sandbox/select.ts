@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 import { BwrapSandbox } from "./bwrap.ts";
 import { BASE_PATH } from "./env.ts";
 import type { Sandbox } from "./types.ts";

@@ -48,8 +48,8 @@ export interface Mount {
 }
 
 // The mode is the manifest's `build.sandbox`: one definition, in the manifest's types.
-export type { SandboxMode } from "../manifest/types.ts";
-import type { SandboxMode } from "../manifest/types.ts";
+export type { SandboxMode } from "../manifest/mod.ts";
+import type { SandboxMode } from "../manifest/mod.ts";
 
 /** Everything one sandboxed build needs. The caller creates the directories. */
 export interface SandboxRequest {

@@ -25,8 +25,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
-import { InvalidInputError } from "../util/errors.ts";
-import { guardIo } from "../util/io_error.ts";
+import { guardIo, InvalidInputError } from "../util/mod.ts";
 
 /** What 2nex is doing when writing the source cache fails. */
 const WRITING_CACHE = "writing to the source cache";

@@ -31,15 +31,15 @@ import {
   errorMessage,
   FailureError,
   InvalidInputError,
+  IoError,
   type SourcePosition,
   TwonexError,
-} from "../util/errors.ts";
+} from "../util/mod.ts";
 import { cachedPath, has, importFile, isSha256, tempDir } from "./cache.ts";
 import { download, DownloadError } from "./http.ts";
 import { urlFileName } from "./file_name.ts";
 import { fileCandidates, LocalRoots } from "./local.ts";
 import { type Mirror, mirrorUrl } from "./mirrors.ts";
-import { IoError } from "../util/io_error.ts";
 
 /** One source of one manifest, as the fetcher needs it. */
 export interface FetchItem {

@@ -11,7 +11,7 @@
  * @module
  */
 import { HashingTempFile } from "./cache.ts";
-import { IoError } from "../util/io_error.ts";
+import { IoError } from "../util/mod.ts";
 
 /** Limits and hooks of {@link download}. */
 export interface DownloadOptions {

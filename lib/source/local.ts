@@ -17,8 +17,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import type { Diagnostic } from "../manifest/diagnostics.ts";
-import type { Manifest } from "../manifest/types.ts";
+import type { Diagnostic, Manifest } from "../manifest/mod.ts";
 import { localFileName } from "./file_name.ts";
 import type { Mirror } from "./mirrors.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import { InvalidInputError } from "../util/errors.ts";
+import { InvalidInputError } from "../util/mod.ts";
 
 /** A place tried before a source's own URL: a local directory or a URL prefix. */
 export type Mirror = { kind: "dir"; path: string } | { kind: "url"; prefix: string };

@@ -7,9 +7,11 @@
 export { cachedPath, cleanTemp, has, hashFile, isSha256, sourcesDir, tempDir } from "./cache.ts";
 export { type FetchEvent, type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
 export {
+  decodeSegment,
   isPathSegment,
   isSafeFileName,
   localFileName,
+  MAX_FILE_NAME_BYTES,
   sourceFileName,
   urlFileName,
 } from "./file_name.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { FailureError, InvalidInputError, type SourcePosition } from "../util/errors.ts";
+import { FailureError, InvalidInputError, type SourcePosition } from "../util/mod.ts";
 import { hashFile, HashingTempFile, readFileChunks } from "./cache.ts";
 import { type FetchItem, type FetchOptions, fetchSources } from "./fetch.ts";
 import { localFileName, urlFileName } from "./file_name.ts";

@@ -19,8 +19,7 @@ import { be32, toHex, Yielder } from "./checksum.ts";
 import type { TreeRoot } from "./compose.ts";
 import { decodeDirTree, objectPath } from "./objects.ts";
 import { decodeVariant } from "./gvariant.ts";
-import { FailureError } from "../util/errors.ts";
-import { makeSymlink } from "../util/symlink.ts";
+import { FailureError, makeSymlink } from "../util/mod.ts";
 
 /** Options of {@link checkoutTree}. */
 export interface TreeCheckoutOptions {

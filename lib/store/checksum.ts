@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 import { type FileJob, hashFileJobs, type HashThreadOptions, Pauses } from "./parallel_hash.ts";
 
 /** File type bits of a mode, and the three types ostree stores. */

@@ -23,7 +23,7 @@ import {
   toHex,
 } from "./checksum.ts";
 import { type DirTree, readDirTree, writeObject } from "./objects.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 
 /** A directory of the repository: its dirtree and dirmeta checksums. */
 export interface TreeRoot {

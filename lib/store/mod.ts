@@ -18,6 +18,7 @@ export {
   type ParsedPackageRef,
   parsePackageRef,
   refProblem,
+  refsOfPackage,
   validateRef,
 } from "./refs.ts";
 export {
@@ -31,6 +32,9 @@ export {
   Store,
   type StoreOpenOptions,
 } from "./repo.ts";
-export type { CommitObject } from "./objects.ts";
+export { type CommitObject, decodeCommit, objectPath } from "./objects.ts";
 export { TreeClashError } from "./compose.ts";
 export { hashTree, type TreeHash } from "./checksum.ts";
+export { generateSigningKey, isPublicKey, readSecretKeyFile, trustedSigner } from "./sign.ts";
+export { publishRefs } from "./publish.ts";
+export { hashThreads, lendHashWorkers, startHashWorkers } from "./parallel_hash.ts";

@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import { decodeVariant, encodeVariant, type GValue, type Variant } from "./gvariant.ts";
 import { contentChecksumOf, fromHex, type RawChecksum, toHex } from "./checksum.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError } from "../util/mod.ts";
 
 /** Kinds of metadata objects handled here. */
 export type MetadataType = "commit" | "dirtree" | "dirmeta";

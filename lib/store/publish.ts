@@ -14,8 +14,7 @@
  * ```
  * @module
  */
-import { run } from "../util/process.ts";
-import { FailureError } from "../util/errors.ts";
+import { FailureError, run } from "../util/mod.ts";
 import { objectPath, renameInto, writeTemp } from "./objects.ts";
 import { signBytes, type SigningKey, withSignature } from "./sign.ts";
 import type { Store } from "./repo.ts";

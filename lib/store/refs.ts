@@ -10,9 +10,8 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
-import type { PackageId } from "../manifest/types.ts";
-import { hostArch } from "../util/platform.ts";
+import { hostArch, InvalidInputError } from "../util/mod.ts";
+import type { PackageId } from "../manifest/mod.ts";
 
 /** The refs of one package. */
 export interface PackageRefs {

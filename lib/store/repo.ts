@@ -27,13 +27,17 @@
  * @module
  */
 import { basename, dirname } from "node:path";
-import { run } from "../util/process.ts";
-import { asIoError, asToolIoError } from "../util/io_error.ts";
-import { FailureError, InvalidInputError } from "../util/errors.ts";
+import {
+  asIoError,
+  asToolIoError,
+  FailureError,
+  InvalidInputError,
+  removeTree,
+  run,
+} from "../util/mod.ts";
 import { contentChecksumOf, hashTree } from "./checksum.ts";
 import { checkoutTree } from "./checkout.ts";
 import { writeTree } from "./write_tree.ts";
-import { removeTree } from "../util/fs.ts";
 import {
   type Collision,
   findCollisions,

@@ -23,7 +23,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { decodeVariant, encodeVariant, type GValue, type Variant } from "./gvariant.ts";
-import { FailureError, InvalidInputError } from "../util/errors.ts";
+import { FailureError, InvalidInputError } from "../util/mod.ts";
 
 /** The detached-metadata (and summary.sig) key of ed25519 signatures. */
 export const ED25519_SIGNATURE_KEY = "ostree.sign.ed25519";

@@ -41,8 +41,7 @@ import {
 } from "./checksum.ts";
 import type { TreeRoot } from "./compose.ts";
 import { objectPath, tempPath, writeObject } from "./objects.ts";
-import { FailureError } from "../util/errors.ts";
-import { makeSymlink } from "../util/symlink.ts";
+import { FailureError, makeSymlink } from "../util/mod.ts";
 
 /** Options of {@link writeTree}. */
 export interface WriteTreeOptions {

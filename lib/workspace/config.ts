@@ -9,27 +9,30 @@
  * ```
  * @module
  */
-import type { YamlNode } from "../manifest/yaml_node.ts";
-import { type Diagnostic, DiagnosticBag } from "../manifest/diagnostics.ts";
-import { readTextFile } from "../manifest/read.ts";
-import { isNullNode, NodeReader, offsetOf, parseYaml } from "../manifest/yaml.ts";
-import { InvalidInputError } from "../util/errors.ts";
-import { ConfigValues } from "./config_values.ts";
-import { readExecutor } from "./config_executor.ts";
-import { readLimits } from "../manifest/limits_field.ts";
-import { type BuildLimits, DEFAULT_LIMITS } from "../sandbox/limits.ts";
-import { dirname, join, resolve } from "node:path";
-import { isPublicKey } from "../store/sign.ts";
-import type { ExecutorConfig } from "../cluster/types.ts";
-import type { SandboxPreference } from "../sandbox/mod.ts";
 import {
+  type Diagnostic,
+  DiagnosticBag,
+  ENV_NAME_RULE,
   fieldsOf,
+  isNullNode,
   keysOf,
+  NodeReader,
+  offsetOf,
+  parseYaml,
+  readLimits,
+  readTextFile,
   requiredHint,
   ruleProblem,
   type ValueType,
-} from "../manifest/schema_types.ts";
-import { ENV_NAME_RULE } from "../manifest/schema_table.ts";
+  type YamlNode,
+} from "../manifest/mod.ts";
+import { InvalidInputError } from "../util/mod.ts";
+import { ConfigValues } from "./config_values.ts";
+import { readExecutor } from "./config_executor.ts";
+import { type BuildLimits, DEFAULT_LIMITS, type SandboxPreference } from "../sandbox/mod.ts";
+import { dirname, join, resolve } from "node:path";
+import { isPublicKey } from "../store/mod.ts";
+import type { ExecutorConfig } from "../cluster/mod.ts";
 import {
   CONFIG_TYPE,
   DEFAULT_SOURCE_DATE_EPOCH,

@@ -3,10 +3,15 @@
  * (lib/cluster/), whose keys and hints are in config_table.ts.
  * @module
  */
-import { isYamlScalar, type YamlNode } from "../manifest/yaml_node.ts";
-import { offsetOf } from "../manifest/yaml.ts";
-import { fieldsOf, keysOf, requiredHint } from "../manifest/schema_types.ts";
-import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/types.ts";
+import {
+  fieldsOf,
+  isYamlScalar,
+  keysOf,
+  offsetOf,
+  requiredHint,
+  type YamlNode,
+} from "../manifest/mod.ts";
+import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/mod.ts";
 import { EXECUTOR_HINT, EXECUTOR_MAP_TYPE, SLURM_TYPE } from "./config_table.ts";
 import type { ConfigValues } from "./config_values.ts";
 

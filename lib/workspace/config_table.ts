@@ -6,9 +6,8 @@
  * together) stays in config.ts.
  * @module
  */
-import { ENV_NAME_RULE, LIMITS_TYPE } from "../manifest/schema_table.ts";
-import type { ValueType } from "../manifest/schema_types.ts";
-import { DEFAULT_POLL_SECONDS } from "../cluster/types.ts";
+import { ENV_NAME_RULE, LIMITS_TYPE, type ValueType } from "../manifest/mod.ts";
+import { DEFAULT_POLL_SECONDS } from "../cluster/mod.ts";
 import type { SandboxPreference } from "../sandbox/mod.ts";
 
 export const DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS = 30;

@@ -4,10 +4,16 @@
  * what the key holds: the one place config.ts walks YAML nodes.
  * @module
  */
-import { isYamlScalar, type YamlNode } from "../manifest/yaml_node.ts";
-import type { DiagnosticBag } from "../manifest/diagnostics.ts";
-import { describeNode, type NodeReader, offsetOf, scalarText } from "../manifest/yaml.ts";
-import type { ValueType } from "../manifest/schema_types.ts";
+import {
+  describeNode,
+  type DiagnosticBag,
+  isYamlScalar,
+  type NodeReader,
+  offsetOf,
+  scalarText,
+  type ValueType,
+  type YamlNode,
+} from "../manifest/mod.ts";
 import { isAbsolute, resolve } from "node:path";
 
 export class ConfigValues {

@@ -3,11 +3,14 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { Diagnostic } from "../manifest/diagnostics.ts";
-import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
-import type { ManifestCache } from "../manifest/cache.ts";
-import type { Manifest } from "../manifest/types.ts";
-import type { ValidateOptions } from "../manifest/validate.ts";
+import {
+  type Diagnostic,
+  loadManifestFile,
+  type LoadResult,
+  type Manifest,
+  type ManifestCache,
+  type ValidateOptions,
+} from "../manifest/mod.ts";
 import { CONFIG_FILE } from "./config.ts";
 
 /** A manifest's file name: *.yaml or *.yml. */

@@ -8,10 +8,9 @@
  * them into a new workspace's .2nex-schema/ for editors.
  * @module
  */
-import { MIN_MEMORY, SIZE_PATTERN } from "../sandbox/limits.ts";
-import { MANIFEST_TYPE } from "../manifest/schema_table.ts";
+import { MIN_MEMORY, SIZE_PATTERN } from "../sandbox/mod.ts";
+import { type Field, HEX64_PATTERN, MANIFEST_TYPE, type ValueType } from "../manifest/mod.ts";
 import { CONFIG_TYPE } from "./config_table.ts";
-import { type Field, HEX64_PATTERN, type ValueType } from "../manifest/schema_types.ts";
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -4,9 +4,14 @@
  * results back in batches.
  * @module
  */
-import { EntriesPart, isCacheable, type SerializedEntries } from "../manifest/cache.ts";
-import { loadManifestFile, type LoadResult } from "../manifest/load.ts";
-import type { ValidateOptions } from "../manifest/validate.ts";
+import {
+  EntriesPart,
+  isCacheable,
+  loadManifestFile,
+  type LoadResult,
+  type SerializedEntries,
+  type ValidateOptions,
+} from "../manifest/mod.ts";
 
 export interface WorkerTask {
   paths: string[];

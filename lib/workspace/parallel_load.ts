@@ -9,10 +9,17 @@
  * thread loads what it did not send back.
  * @module
  */
-import { digestBytes, EntriesPart, isCacheable, type ManifestCache } from "../manifest/cache.ts";
-import { loadManifestBytes, loadManifestFile, type LoadResult } from "../manifest/load.ts";
-import { readFileBytes } from "../manifest/read.ts";
-import type { ValidateOptions } from "../manifest/validate.ts";
+import {
+  digestBytes,
+  EntriesPart,
+  isCacheable,
+  loadManifestBytes,
+  loadManifestFile,
+  type LoadResult,
+  type ManifestCache,
+  readFileBytes,
+  type ValidateOptions,
+} from "../manifest/mod.ts";
 import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
 import type { WorkerReply, WorkerTask } from "./load_worker.ts";
 

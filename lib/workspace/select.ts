@@ -5,10 +5,9 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { Manifest } from "../manifest/types.ts";
-import { InvalidInputError } from "../util/errors.ts";
-import { closestNames } from "../expr/suggest.ts";
-import { displayPath } from "../manifest/diagnostics.ts";
+import { displayPath, type Manifest } from "../manifest/mod.ts";
+import { InvalidInputError } from "../util/mod.ts";
+import { closestNames } from "../expr/mod.ts";
 
 export interface SelectOptions {
   flavor?: string;
