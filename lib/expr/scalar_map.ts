@@ -11,6 +11,7 @@
  * @module
  */
 import type { TextLocator } from "./error.ts";
+import { lineStarts as lineStartsOf, positionAt } from "../util/mod.ts";
 
 /** What is needed of a `yaml` Scalar node. */
 export interface ScalarLike {
@@ -34,27 +35,15 @@ let cachedLineStarts: number[] = [];
 /** Offsets where each line of `source` starts (cached for the last source seen). */
 function lineStarts(source: string): number[] {
   if (source !== cachedSource) {
-    const starts = [0];
-    for (let i = source.indexOf("\n"); i !== -1; i = source.indexOf("\n", i + 1)) {
-      starts.push(i + 1);
-    }
     cachedSource = source;
-    cachedLineStarts = starts;
+    cachedLineStarts = lineStartsOf(source);
   }
   return cachedLineStarts;
 }
 
 /** 1-based line and column of a source offset (columns in UTF-16 units, like the diagnostics). */
 export function sourcePosition(source: string, offset: number): { line: number; col: number } {
-  const starts = lineStarts(source);
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid] <= offset) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, col: offset - starts[low] + 1 };
+  return positionAt(lineStarts(source), offset);
 }
 
 /**

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import type { SourcePosition, TwonexError } from "../util/mod.ts";
+import { lineStarts, positionAt, type SourcePosition, type TwonexError } from "../util/mod.ts";
 
 export type Severity = "error" | "warning";
 
@@ -58,15 +58,7 @@ export class DiagnosticBag {
 
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; col: number } {
-    const starts = this.lineStarts();
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid] <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { line: low + 1, col: offset - starts[low] + 1 };
+    return positionAt(this.lineStarts(), offset);
   }
 
   lineText(line: number): string | undefined {
@@ -78,13 +70,7 @@ export class DiagnosticBag {
   }
 
   private lineStarts(): number[] {
-    if (!this.#lineStarts) {
-      const starts = [0];
-      for (let i = this.text.indexOf("\n"); i !== -1; i = this.text.indexOf("\n", i + 1)) {
-        starts.push(i + 1);
-      }
-      this.#lineStarts = starts;
-    }
+    this.#lineStarts ??= lineStarts(this.text);
     return this.#lineStarts;
   }
 }

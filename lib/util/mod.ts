@@ -25,4 +25,5 @@ export { exists, linkOrCopyNew, removeTree, unshareHardLinks, writeFileAtomic } 
 export { guardChildrenWith, waitForLeftoverChildren } from "./child_lock.ts";
 export { hostArch, hostTarget } from "./platform.ts";
 export { makeSymlink } from "./symlink.ts";
+export { lineStarts, positionAt } from "./lines.ts";
 export { run, spawnError } from "./process.ts";
