@@ -146,44 +146,51 @@ function compileMatcher(outputs: Record<string, string[]>): Matcher {
   return matcher;
 }
 
-/** `*` and `?` within one segment; iterative with one backtrack point (linear-ish). */
+/** `*` and `?` within one segment. */
 export function matchSegment(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === "*") {
-      starP = p++;
-      starT = t;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === "*") p++;
-  return p === pattern.length;
+  return wildcardMatch(
+    pattern.length,
+    text.length,
+    (p) => pattern[p] === "*",
+    (p, t) => pattern[p] === "?" || pattern[p] === text[t],
+  );
 }
 
 /** Whole-path match; `**` segments take any number of path segments. */
 function matchPath(segments: GlobSegment[], path: string[]): boolean {
+  return wildcardMatch(
+    segments.length,
+    path.length,
+    (p) => segments[p].anyDepth,
+    (p, t) => !segments[p].anyDepth && segmentMatches(segments[p], path[t]),
+  );
+}
+
+/**
+ * Matching with wildcards, for characters in a segment and for segments in a
+ * path alike: item `p` of the pattern matches item `t` of the text when
+ * `matchesOne(p, t)`, and a star item (`isStar(p)`) any run of items. It is
+ * iterative with one backtrack point, the last star, so it takes about
+ * pattern × text steps at most, never exponential time.
+ */
+function wildcardMatch(
+  patternLength: number,
+  textLength: number,
+  isStar: (p: number) => boolean,
+  matchesOne: (p: number, t: number) => boolean,
+): boolean {
   let p = 0;
   let t = 0;
   let starP = -1;
   let starT = 0;
-  while (t < path.length) {
-    const segment = segments[p];
-    if (segment !== undefined && !segment.anyDepth && segmentMatches(segment, path[t])) {
-      p++;
-      t++;
-    } else if (segment !== undefined && segment.anyDepth) {
+  while (t < textLength) {
+    // A star is tried first: taken as a literal "*" it would leave no backtrack point.
+    if (p < patternLength && isStar(p)) {
       starP = p++;
       starT = t;
+    } else if (p < patternLength && matchesOne(p, t)) {
+      p++;
+      t++;
     } else if (starP >= 0) {
       p = starP + 1;
       t = ++starT;
@@ -191,8 +198,8 @@ function matchPath(segments: GlobSegment[], path: string[]): boolean {
       return false;
     }
   }
-  while (p < segments.length && segments[p].anyDepth) p++;
-  return p === segments.length;
+  while (p < patternLength && isStar(p)) p++;
+  return p === patternLength;
 }
 
 function segmentMatches(segment: { text: string; literal: boolean }, name: string): boolean {
