@@ -6,7 +6,7 @@
 import { statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command, CommandContext } from "./command.ts";
-import { ExitCode, run } from "../util/mod.ts";
+import { errorMessage, ExitCode, run } from "../util/mod.ts";
 import { BuildCgroup, createSandbox, probe } from "../sandbox/mod.ts";
 import { CONFIG_FILE } from "../workspace/mod.ts";
 
@@ -102,7 +102,7 @@ async function userNamespaces(): Promise<Check> {
     return {
       name,
       status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
+      detail: errorMessage(error),
       disables: "every build",
       fix: "apt-get install util-linux",
     };
@@ -152,7 +152,7 @@ async function ostree(): Promise<Check> {
     if (result.code === 0) return { name, status: "ok", detail: `ostree ${version}` };
     return { ...missing, detail: `ostree --version exited ${result.code}` };
   } catch (error) {
-    return { ...missing, detail: error instanceof Error ? error.message : String(error) };
+    return { ...missing, detail: errorMessage(error) };
   }
 }
 

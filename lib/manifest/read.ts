@@ -6,6 +6,7 @@
  */
 import { DiagnosticBag } from "./diagnostics.ts";
 import { MAX_MANIFEST_FILE_BYTES } from "./limits.ts";
+import { errorMessage } from "../util/mod.ts";
 
 export type ReadResult = { ok: true; text: string } | { ok: false; bag: DiagnosticBag };
 export type ReadBytesResult = { ok: true; bytes: Uint8Array } | { ok: false; bag: DiagnosticBag };
@@ -52,7 +53,7 @@ export function readFileBytes(
       return fail("permission denied", "check the file's permissions");
     }
     if (error instanceof Deno.errors.IsADirectory) return fail("is a directory, expected a file");
-    return fail(`cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    return fail(`cannot read: ${errorMessage(error)}`);
   }
   if (bytes.length > maxBytes) return fail(`file is too large (over ${maxBytes} bytes)`);
   return { ok: true, bytes };

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { FailureError } from "../util/mod.ts";
+import { errorMessage, FailureError } from "../util/mod.ts";
 import { BwrapSandbox } from "./bwrap.ts";
 import { BASE_PATH } from "./env.ts";
 import type { Sandbox } from "./types.ts";
@@ -97,7 +97,7 @@ export async function probe(sandbox: Sandbox): Promise<ProbeOutcome> {
     }
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

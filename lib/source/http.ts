@@ -11,7 +11,7 @@
  * @module
  */
 import { HashingTempFile } from "./cache.ts";
-import { IoError } from "../util/mod.ts";
+import { errorMessage, IoError } from "../util/mod.ts";
 
 /** Limits and hooks of {@link download}. */
 export interface DownloadOptions {
@@ -229,7 +229,7 @@ function networkError(
 }
 
 function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.replace(/^error sending request[^:]*: /, "");
 }
 
