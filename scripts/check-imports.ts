@@ -183,6 +183,9 @@ interface DenoInfoSpan {
   span?: { start: { line: number } };
 }
 interface DenoInfoModule {
+  specifier: string;
+  /** Why the module could not be read (not found, does not parse). */
+  error?: string;
   local?: string;
   dependencies?: { code?: DenoInfoSpan; type?: DenoInfoSpan }[];
 }
@@ -226,6 +229,11 @@ function edgesOf(root: string, modules: readonly DenoInfoModule[]): ImportEdge[]
   };
   const edges: ImportEdge[] = [];
   for (const module of modules) {
+    // A module that cannot be read would hide its imports from the rule.
+    if (module.error !== undefined && module.specifier.startsWith("file:")) {
+      const path = fileURLToPath(module.specifier);
+      if (inTree(path) !== undefined) throw new Error(`cannot read ${path}: ${module.error}`);
+    }
     const from = module.local === undefined ? undefined : inTree(module.local);
     if (from === undefined) continue;
     for (const dependency of module.dependencies ?? []) {
@@ -256,7 +264,11 @@ export function formatViolation(violation: Violation): string {
 
 if (import.meta.main) {
   const root = Deno.args[0] ?? ".";
-  const violations = await checkImports(root);
+  const violations = await checkImports(root).catch((error: unknown) => {
+    // A tree that cannot be read is not a violation: say why, without a stack trace.
+    console.error(`check-imports: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(2);
+  });
   for (const violation of violations) console.error(formatViolation(violation));
   if (violations.length > 0) {
     console.error(

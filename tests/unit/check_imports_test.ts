@@ -160,3 +160,18 @@ Deno.test("the script exits 1 with file:line lines on a violation and 0 on a cle
     await Deno.remove(broken, { recursive: true });
   }
 });
+
+Deno.test("a file that does not parse or an import of a missing file stops the check", async () => {
+  const unparsable = await writeTree({ ...cleanTree, "lib/a/inner.ts": "export const = ;\n" });
+  const missing = await writeTree({ ...cleanTree, "lib/b/user.ts": `import "../a/gone.ts";\n` });
+  try {
+    await assert.rejects(checkImports(unparsable), /cannot read .*lib\/a\/inner\.ts: SyntaxError/);
+    await assert.rejects(checkImports(missing), /cannot read .*lib\/a\/gone\.ts/);
+    const { code, stderr } = await runChecker(unparsable);
+    assert.equal(code, 2);
+    assert.match(stderr, /^check-imports: cannot read /);
+  } finally {
+    await Deno.remove(unparsable, { recursive: true });
+    await Deno.remove(missing, { recursive: true });
+  }
+});
