@@ -11,6 +11,8 @@
  *
  * @example
  * ```ts
+ * import type { TreeRoot } from "./compose.ts";
+ * declare const root: TreeRoot;
  * await checkoutTree("/repo", root, "/tmp/dest", { hardlink: undefined });
  * ```
  * @module

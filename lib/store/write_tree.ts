@@ -19,6 +19,7 @@
  *
  * @example
  * ```ts
+ * const unsynced = new Set<string>();
  * const root = await writeTree("/repo", "/tmp/out", { consume: true, fsync: true, unsynced });
  * ```
  * @module
