@@ -12,6 +12,8 @@
  *
  * @example
  * ```ts
+ * declare function hashOneFile(job: FileJob): Uint8Array;
+ * const jobs: FileJob[] = [{ path: "/out/usr/bin/m4", mode: 0o100755, size: 1_048_576 }];
  * const checksums = await hashFileJobs(jobs, (job) => hashOneFile(job));
  * const first = checksums.slice(0, 32);
  * ```
