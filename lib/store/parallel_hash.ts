@@ -20,6 +20,7 @@
  * @module
  */
 import { type HashWorkerReply, type HashWorkerTask, WorkerState } from "./hash_worker.ts";
+import { EventLoopTurns } from "../util/mod.ts";
 
 /** A regular file to hash as an ostree file object. */
 export interface FileJob {
@@ -280,30 +281,5 @@ export class Pauses {
     if (performance.now() - this.#last < PAUSE_MS) return;
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.#last = performance.now();
-  }
-}
-
-/**
- * Lets the event loop turn once, about 40 µs: a message to oneself. A timer
- * would do the same but waits at least a millisecond.
- */
-class EventLoopTurns {
-  readonly #channel = new MessageChannel();
-  #resolve = () => {};
-
-  constructor() {
-    this.#channel.port1.onmessage = () => this.#resolve();
-  }
-
-  next(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#resolve = resolve;
-      this.#channel.port2.postMessage(null);
-    });
-  }
-
-  close(): void {
-    this.#channel.port1.close();
-    this.#channel.port2.close();
   }
 }

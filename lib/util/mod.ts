@@ -27,3 +27,4 @@ export { hostArch, hostTarget } from "./platform.ts";
 export { makeSymlink } from "./symlink.ts";
 export { lineStarts, positionAt } from "./lines.ts";
 export { run, spawnError } from "./process.ts";
+export { EventLoopTurns } from "./event_loop.ts";

@@ -22,6 +22,7 @@ import {
 } from "../manifest/mod.ts";
 import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
 import type { WorkerReply, WorkerTask } from "./load_worker.ts";
+import { EventLoopTurns } from "../util/mod.ts";
 
 /** Names the number of load threads (this one included); 1 turns the workers off. */
 export const LOAD_THREADS_VARIABLE = "TWONEX_LOAD_THREADS";
@@ -206,29 +207,4 @@ function runWorker(
       end();
     }
   });
-}
-
-/**
- * Lets the event loop turn once, about 40 µs: a message to oneself. A timer
- * would do the same but waits at least a millisecond (several, nested).
- */
-class EventLoopTurns {
-  readonly #channel = new MessageChannel();
-  #resolve = () => {};
-
-  constructor() {
-    this.#channel.port1.onmessage = () => this.#resolve();
-  }
-
-  next(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#resolve = resolve;
-      this.#channel.port2.postMessage(null);
-    });
-  }
-
-  close(): void {
-    this.#channel.port1.close();
-    this.#channel.port2.close();
-  }
 }
