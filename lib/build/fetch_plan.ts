@@ -15,7 +15,8 @@ import {
   fetchSources,
   parseMirrors,
 } from "../source/mod.ts";
-import { type BuildServices, describe } from "./package.ts";
+import type { BuildServices } from "./types.ts";
+import { describe } from "./describe.ts";
 import { hasCachedResult } from "./scheduler.ts";
 import { TwonexError } from "../util/errors.ts";
 

@@ -7,17 +7,10 @@
  */
 import type { GraphNode, ResultPart } from "../graph/resolve.ts";
 import type { Manifest } from "../manifest/types.ts";
-import {
-  type BuildServices,
-  cachedResult,
-  commitRun,
-  type DependencyResult,
-  describe,
-  inputKeyOf,
-  partKey,
-  restoreRefs,
-  runBuild,
-} from "./package.ts";
+import type { BuildRun, BuildServices, DependencyResult } from "./types.ts";
+import { cachedResult, inputKeyOf, partKey, runBuild } from "./package.ts";
+import { commitRun, restoreRefs } from "./commit.ts";
+import { describe } from "./describe.ts";
 import type { ResultRecord } from "./results.ts";
 import { FailureError, TwonexError, VerificationError } from "../util/errors.ts";
 import { removeTree } from "../util/fs.ts";
@@ -26,7 +19,6 @@ import { updateManifestHash } from "../manifest/update_hash.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
 import { refsOfPackage } from "../store/refs.ts";
-import type { BuildRun } from "./package.ts";
 
 /** What looking up results needs: no sandbox. */
 export type ResultServices = Pick<BuildServices, "ws" | "store" | "index">;

@@ -6,7 +6,7 @@
 import type { Output } from "./output.ts";
 import type { SchedulerEvent } from "../build/scheduler.ts";
 import type { GraphNode } from "../graph/resolve.ts";
-import { describe } from "../build/package.ts";
+import { describe } from "../build/describe.ts";
 
 export class BuildProgress {
   #running = new Map<GraphNode, number>();

@@ -11,7 +11,7 @@ import {
   spdxDocument,
   type Subject,
 } from "../build/attestation.ts";
-import { describe } from "../build/package.ts";
+import { describe } from "../build/describe.ts";
 import { hostArch } from "../util/platform.ts";
 import { VERSION } from "../version.ts";
 

@@ -9,7 +9,7 @@ import { refsOfPackage } from "../store/refs.ts";
 import { openWorkspaceState } from "../build/state.ts";
 import { generateSigningKey, readSecretKeyFile } from "../store/sign.ts";
 import { publishRefs } from "../store/publish.ts";
-import { describe } from "../build/package.ts";
+import { describe } from "../build/describe.ts";
 
 export const keyCommand: Command = {
   name: "key",

@@ -7,7 +7,7 @@ import { displayPath } from "../manifest/diagnostics.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { loadYamlLibrary } from "../manifest/yaml_library.ts";
 import { describePackageStatus, type PackageStatus } from "../build/status.ts";
-import { buildEnvironment, describeBuildMode } from "../build/package.ts";
+import { buildEnvironment, describeBuildMode } from "../build/mode.ts";
 
 export const showCommand: Command = {
   name: "show",

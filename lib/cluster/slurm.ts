@@ -12,7 +12,9 @@
  */
 import { join } from "node:path";
 import type { GraphNode } from "../graph/resolve.ts";
-import { type BuildServices, cachedResult, describe, inputKeyOf } from "../build/package.ts";
+import type { BuildServices } from "../build/types.ts";
+import { cachedResult, inputKeyOf } from "../build/package.ts";
+import { describe } from "../build/describe.ts";
 import {
   dependencyResults,
   hasCachedResult,
