@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import type { Manifest } from "../manifest/types.ts";
 import { sourceFileName } from "../source/file_name.ts";
 import { cachedPath, isPathSegment } from "../source/mod.ts";
-import type { SandboxRequest } from "../sandbox/mod.ts";
+import { hostModeMounts, type SandboxRequest } from "../sandbox/mod.ts";
 import { FailureError } from "../util/errors.ts";
 import { linkOrCopyNew } from "../util/fs.ts";
 import { fillInputsDir, prepareOriginalRoot } from "../original/root.ts";
@@ -177,15 +177,13 @@ async function mountHostModeDependencies(
   await makeOwnDirectory(join(bootstrap, "tools"));
   writable.push({ hostPath: bootstrap, sandboxPath: HOST_MODE_WRITABLE });
   if (!hasDeps) return;
-  for await (const entry of Deno.readDir(depsRoot)) {
-    if (`/${entry.name}` === HOST_MODE_WRITABLE) continue;
-    if (HOST_DIRS.has(entry.name)) {
-      warnings.push(`host mode: a dependency's /${entry.name} is hidden by the host's`);
-      continue;
-    }
-    if (RESERVED_DIRS.has(entry.name)) continue;
-    readOnly.push({ hostPath: join(depsRoot, entry.name), sandboxPath: `/${entry.name}` });
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(depsRoot)) names.push(entry.name);
+  const { mounts, hidden } = hostModeMounts(depsRoot, names, HOST_MODE_WRITABLE);
+  for (const name of hidden) {
+    warnings.push(`host mode: a dependency's /${name} is hidden by the host's`);
   }
+  readOnly.push(...mounts);
 }
 
 /**
@@ -205,9 +203,6 @@ async function makeOwnDirectory(path: string): Promise<void> {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
 }
-
-const HOST_DIRS = new Set(["usr", "bin", "sbin", "lib", "lib64"]);
-const RESERVED_DIRS = new Set(["2nex", "tmp", "dev", "proc"]);
 
 /**
  * Hardlinks (or, across file systems, copies) each verified source into

@@ -5,17 +5,18 @@
  * @module
  */
 import type { Manifest } from "../manifest/types.ts";
-import { sourceFileName } from "../source/file_name.ts";
+import { sourceSandboxPath } from "../manifest/validate.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { hostTarget } from "../util/platform.ts";
 import type { SandboxMode } from "../sandbox/mod.ts";
-import { fixedEnvironment, SandboxPaths } from "../sandbox/mod.ts";
+import { fixedEnvironment, HOST_SYSTEM_DIRS, SandboxPaths } from "../sandbox/mod.ts";
 import {
   describeOriginalMode,
   originalEnvironment,
   type OriginalMode,
   originalMode,
 } from "../original/semantics.ts";
+import { HOST_MODE_WRITABLE } from "./dependency_root.ts";
 
 /** The complete environment a build of `manifest` gets, with `jobs` in MAKEFLAGS. */
 export function buildEnvironment(
@@ -27,7 +28,7 @@ export function buildEnvironment(
   const sources = manifest.sources.map((s, index) => ({
     name: s.name,
     index,
-    path: `${SandboxPaths.sources}/${s.name}/${sourceFileName(s)}`,
+    path: sourceSandboxPath(s),
   }));
   const sourceDateEpoch = manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch;
   if (original) {
@@ -57,7 +58,9 @@ export function describeBuildMode(ws: Workspace, manifest: Manifest): string {
   const original = originalModeOf(ws, manifest);
   if (original) return `${describeOriginalMode(original)} (semantics: original)`;
   return manifest.build.sandbox === "host"
-    ? "host mode: the host's /usr, /bin, /sbin, /lib, /lib64 read-only, a writable /bootstrap"
+    ? `host mode: the host's ${
+      HOST_SYSTEM_DIRS.map((name) => `/${name}`).join(", ")
+    } read-only, a writable ${HOST_MODE_WRITABLE}`
     : "hermetic mode: / is the union of the dependencies, read-only";
 }
 

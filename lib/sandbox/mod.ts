@@ -19,4 +19,5 @@ export {
   SandboxPaths,
   type SourceVariable,
 } from "./env.ts";
+export { HOST_SYSTEM_DIRS, type HostModeMounts, hostModeMounts } from "./layout.ts";
 export { createSandbox, type SandboxPreference, selectSandbox } from "./select.ts";
