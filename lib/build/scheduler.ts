@@ -18,6 +18,7 @@ import { ioErrorFromUnknown } from "../util/io_error.ts";
 import { updateManifestHash } from "../manifest/update_hash.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
+import { builtVerdict, cachedVerdict, type VerdictInput } from "./verdict.ts";
 import { refsOfPackage } from "../store/refs.ts";
 
 /** What looking up results needs: no sandbox. */
@@ -245,14 +246,15 @@ async function buildNode(
           durationMs: 0,
         };
         const checked = cached.checkedHash ?? cached.outputHash;
-        const differs = expectedHash !== checked;
-        if (options.updateHash.has(node) && differs) {
-          await updateManifestHash(manifest.path, checked);
-          report.hashUpdated = true;
-        } else if (expectedHash && differs && manifest.package.stableChecksum) {
+        const verdict = cachedVerdict(verdictInput(node, options, checked));
+        if (verdict.kind === "refuse") {
           // The manifest's hash changed after this result was committed: refuse it again,
           // without pointing the package's refs at it.
-          return mismatchReport(report, checked, expectedHash);
+          return mismatchReport(report, checked, expectedHash!);
+        }
+        if (verdict.kind === "accept" && verdict.writeHash) {
+          await updateManifestHash(manifest.path, checked);
+          report.hashUpdated = true;
         }
         await restoreRefs(node, cached, services.store);
         lastResults.set(node, cached);
@@ -267,14 +269,15 @@ async function buildNode(
       let keepTree = false;
       try {
         base.warnings.push(...run.warnings);
-        const commit = rounds
+        const commitWanted = rounds
           ? await rounds.verify(run, deps, inputKey).catch((error) => {
             // The rounds marked the trees to keep; do not remove this one under them.
             keepTree = services.keepFailed;
             throw error;
           })
           : true;
-        if (!commit) {
+        const verdict = builtVerdict(verdictInput(node, options, run.checkedHash), commitWanted);
+        if (verdict.kind === "checked") {
           return {
             ...base,
             status: "checked",
@@ -283,9 +286,7 @@ async function buildNode(
             durationMs: performance.now() - started,
           };
         }
-        const mismatch = expectedHash !== undefined && expectedHash !== run.checkedHash;
-        let hashUpdated = false;
-        if (mismatch && manifest.package.stableChecksum && !options.updateHash.has(node)) {
+        if (verdict.kind === "refuse") {
           const report: NodeReport = {
             ...base,
             status: "mismatch",
@@ -304,23 +305,8 @@ async function buildNode(
             lastGood,
           );
         }
-        if (mismatch && !manifest.package.stableChecksum && !options.updateHash.has(node)) {
-          base.warnings.push(
-            `${
-              describe(manifest)
-            }: output hash ${run.checkedHash} differs from the manifest's ${expectedHash} (stable_checksum: false, committed anyway)`,
-          );
-        }
-        if ((mismatch || expectedHash === undefined) && options.updateHash.has(node)) {
-          await updateManifestHash(manifest.path, run.checkedHash);
-          hashUpdated = true;
-        } else if (expectedHash === undefined) {
-          base.warnings.push(
-            `${
-              describe(manifest)
-            } has no expected hash; its output hash is ${run.checkedHash} (add it with \`2nex build --update-hash\`)`,
-          );
-        }
+        if (verdict.warning) base.warnings.push(verdict.warning);
+        if (verdict.writeHash) await updateManifestHash(manifest.path, run.checkedHash);
         const record = await commitRun(node, run, services, inputKey, deps);
         lastResults.set(node, record);
         return {
@@ -329,7 +315,7 @@ async function buildNode(
           inputKey,
           outputHash: run.outputHash,
           durationMs: performance.now() - started,
-          hashUpdated,
+          hashUpdated: verdict.writeHash,
         };
       } finally {
         if (!keepTree) await removeTree(run.buildDir);
@@ -344,6 +330,18 @@ async function buildNode(
     const status = error instanceof VerificationError ? "mismatch" : "failed";
     return { ...base, status, inputKey, error, durationMs: performance.now() - started };
   }
+}
+
+/** What the accept/refuse decision of `node` looks at, given the hash its result has. */
+function verdictInput(node: GraphNode, options: ScheduleOptions, actual: string): VerdictInput {
+  const { package: pkg } = node.manifest;
+  return {
+    subject: describe(node.manifest),
+    expected: pkg.checksum,
+    actual,
+    stableChecksum: pkg.stableChecksum,
+    updateHash: options.updateHash.has(node),
+  };
 }
 
 function mismatchReport(
