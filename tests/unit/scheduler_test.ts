@@ -1,0 +1,179 @@
+/**
+ * `schedule()` with a fake sandbox and an in-memory store
+ * (tests/helpers/fake_build.ts): what a failure stops, how many builds `-j`
+ * runs at once, `--rounds`, and the hash decision carried out.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { buildOrder, type GraphNode, resolveGraph } from "../../lib/graph/resolve.ts";
+import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
+import { defaultConfig } from "../../lib/workspace/config.ts";
+import { ResultIndex } from "../../lib/build/results.ts";
+import { type NodeReport, schedule, type ScheduleOptions } from "../../lib/build/scheduler.ts";
+import type { BuildServices } from "../../lib/build/types.ts";
+import { RoundRunner } from "../../lib/build/rounds.ts";
+import { refsOfPackage } from "../../lib/store/refs.ts";
+import { FakeSandbox, FakeStore } from "../helpers/fake_build.ts";
+
+interface Pkg {
+  script: string;
+  deps?: string[];
+  checksum?: string;
+}
+
+/** A workspace of host-mode packages without sources, each built by the fake sandbox. */
+async function workspace(packages: Record<string, Pkg>, sandbox = new FakeSandbox()) {
+  const root = await Deno.makeTempDir({ prefix: "2nex-scheduler-" });
+  await Deno.mkdir(join(root, "manifests"));
+  for (const [slug, pkg] of Object.entries(packages)) {
+    const deps = pkg.deps?.length
+      ? `dependencies:\n${pkg.deps.map((d) => `  - name: ${d}`).join("\n")}\n`
+      : "";
+    const checksum = pkg.checksum ? `  checksum: ${pkg.checksum}\n` : "";
+    await Deno.writeTextFile(
+      join(root, "manifests", `${slug}.yaml`),
+      `package:\n  schema: 1\n  slug: ${slug}\n  version: "1"\n${checksum}${deps}` +
+        `build: { sandbox: host, script: ${JSON.stringify(pkg.script)} }\n`,
+    );
+  }
+  const loaded = await loadManifests(discoverManifests([join(root, "manifests")]));
+  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === "error"), []);
+  const { graph, diagnostics } = resolveGraph(loaded.manifests);
+  assert.deepEqual(diagnostics, []);
+  const store = new FakeStore();
+  const config = defaultConfig(root);
+  const services: BuildServices = {
+    ws: { root, config },
+    store: store.asStore(),
+    sandbox: () => Promise.resolve(sandbox),
+    index: new ResultIndex(config.cache),
+    jobsPerBuild: 1,
+    keepFailed: false,
+    rebuild: false,
+  };
+  const order = buildOrder(graph);
+  const node = (slug: string) => order.find((n) => n.manifest.package.slug === slug)!;
+  return {
+    root,
+    store,
+    sandbox,
+    services,
+    order,
+    node,
+    run: (options: Partial<ScheduleOptions> = {}) =>
+      schedule(order, services, { jobs: 1, rebuild: new Set(), updateHash: new Set(), ...options }),
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
+}
+
+function statuses(reports: NodeReport[]): Record<string, string> {
+  return Object.fromEntries(reports.map((r) => [r.node.manifest.package.slug, r.status]));
+}
+
+Deno.test("schedule: a failure stops its dependents and nothing else", async () => {
+  await using ws = await workspace({
+    a: { script: "a" },
+    broken: { script: "fail" },
+    needs_broken: { script: "needs_broken", deps: ["broken"] },
+    after_that: { script: "after_that", deps: ["needs_broken"] },
+    needs_a: { script: "needs_a", deps: ["a"] },
+    alone: { script: "alone" },
+  });
+  const reports = await ws.run({ jobs: 2 });
+  assert.deepEqual(statuses(reports), {
+    a: "built",
+    broken: "failed",
+    needs_broken: "skipped",
+    after_that: "skipped",
+    needs_a: "built",
+    alone: "built",
+  });
+  assert.match(reports.find((r) => r.status === "failed")!.error!.message, /exited with code 1/);
+  const skipped = reports.filter((r) => r.status === "skipped").map((r) => r.error!.message);
+  assert.deepEqual(skipped, [
+    "not built: dependency broken@1 (main) failed",
+    "not built: dependency needs_broken@1 (main) was not built",
+  ]);
+  // The skipped never reached the sandbox; the others ran once each.
+  assert.deepEqual(
+    Object.fromEntries(ws.sandbox.runs),
+    { a: 1, fail: 1, needs_a: 1, alone: 1 },
+  );
+  // A dependent sees its dependency's result (host mode: its top-level entries mounted).
+  assert.deepEqual(ws.sandbox.mounts.get("needs_a"), ["/result", "/bootstrap"]);
+  assert.deepEqual(ws.sandbox.mounts.get("a"), ["/bootstrap"]);
+  assert.equal(ws.store.refs.has(refsOfPackage(ws.node("needs_a").manifest.package).tree), true);
+  assert.equal(ws.store.refs.has(refsOfPackage(ws.node("broken").manifest.package).tree), false);
+});
+
+for (const jobs of [1, 2, 3]) {
+  Deno.test(`schedule: -j ${jobs} runs at most ${jobs} package builds at once`, async () => {
+    const packages = Object.fromEntries(
+      [...Array(6).keys()].map((i) => [`p${i}`, { script: `p${i}` }]),
+    );
+    await using ws = await workspace(packages, new FakeSandbox(40));
+    const reports = await ws.run({ jobs });
+    assert.ok(reports.every((r) => r.status === "built"));
+    // At most `jobs`, and, with six independent packages, exactly as many.
+    assert.equal(ws.sandbox.mostAtOnce, jobs);
+  });
+}
+
+Deno.test("schedule: a second run takes every result from the cache", async () => {
+  await using ws = await workspace({ a: { script: "a" }, b: { script: "b", deps: ["a"] } });
+  assert.deepEqual(statuses(await ws.run()), { a: "built", b: "built" });
+  assert.deepEqual(statuses(await ws.run()), { a: "cached", b: "cached" });
+  assert.deepEqual(Object.fromEntries(ws.sandbox.runs), { a: 1, b: 1 });
+  // --rebuild of one package runs only that one again.
+  assert.deepEqual(statuses(await ws.run({ rebuild: new Set([ws.node("b")]) })), {
+    a: "cached",
+    b: "built",
+  });
+  assert.deepEqual(Object.fromEntries(ws.sandbox.runs), { a: 1, b: 2 });
+});
+
+Deno.test("schedule: a result whose hash differs from the manifest's is refused, refs unmoved", async () => {
+  const wrong = "0".repeat(64);
+  await using ws = await workspace({
+    a: { script: "a", checksum: wrong },
+    b: { script: "b", deps: ["a"] },
+  });
+  const reports = await ws.run();
+  assert.deepEqual(statuses(reports), { a: "mismatch", b: "skipped" });
+  assert.match(reports[0].error!.message, /differs from the manifest\n {2}expected: 0{64}/);
+  assert.equal(ws.store.refs.size, 0, "nothing is published");
+  // --update-hash writes the hash instead, and the result is committed.
+  const updated = await ws.run({ updateHash: new Set([ws.node("a")]) });
+  assert.deepEqual(statuses(updated), { a: "built", b: "built" });
+  assert.equal(updated[0].hashUpdated, true);
+  const text = await Deno.readTextFile(ws.node("a").manifest.path);
+  assert.ok(text.includes(`checksum: ${updated[0].outputHash}`), text);
+});
+
+Deno.test("schedule: --rounds 3 runs each package three times and refuses one that differs", async () => {
+  await using ws = await workspace({
+    steady: { script: "steady" },
+    flaky: { script: "flaky" },
+    needs_flaky: { script: "needs_flaky", deps: ["flaky"] },
+  });
+  const rounds = await RoundRunner.create(ws.services, {
+    check: false,
+    rounds: 3,
+    variations: new Set(),
+    info: () => {},
+  });
+  const reports = await ws.run({ roundsFor: (node: GraphNode) => rounds.hookFor(node) });
+  assert.deepEqual(statuses(reports), {
+    steady: "built",
+    flaky: "mismatch",
+    needs_flaky: "skipped",
+  });
+  assert.match(
+    reports.find((r) => r.status === "mismatch")!.error!.message,
+    /flaky@1 \(main\) is not reproducible: round 2 differs from round 1/,
+  );
+  // The steady package ran three times; the flaky one stopped at its first difference.
+  assert.deepEqual(Object.fromEntries(ws.sandbox.runs), { steady: 3, flaky: 2 });
+  assert.equal(ws.store.refs.has(refsOfPackage(ws.node("flaky").manifest.package).tree), false);
+  assert.equal(ws.store.refs.has(refsOfPackage(ws.node("steady").manifest.package).tree), true);
+});
