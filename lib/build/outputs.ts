@@ -35,7 +35,13 @@
  * ```
  * @module
  */
-import { InvalidInputError } from "../util/errors.ts";
+import {
+  type CompiledGlob,
+  compileMatcher,
+  type Matcher,
+  matchPath,
+  type PatternRef,
+} from "./output_match.ts";
 
 /** The name of the output whose files are dropped. */
 export const DISCARD = "discard";
@@ -58,158 +64,6 @@ export interface OutputPlan {
   unmatched: Array<{ output: string; pattern: string }>;
 }
 
-/** One segment of a compiled glob: `**`, or a segment with `*` and `?`. */
-type GlobSegment = { anyDepth: true } | { anyDepth: false; text: string; literal: boolean };
-
-interface CompiledGlob {
-  id: number;
-  segments: GlobSegment[];
-  /** The leading segments without wildcards: only paths under them can match. */
-  prefix: string[];
-  /** Most path segments a match can have (Infinity with `**`). */
-  maxDepth: number;
-}
-
-interface PatternRef {
-  id: number;
-  output: number;
-}
-
-/** Output order and compiled patterns, built once per plan. */
-interface Matcher {
-  outputs: string[];
-  discardIndex: number;
-  /** Literal relative path ("" for the root) → patterns naming it. */
-  literals: Map<string, PatternRef[]>;
-  globs: Array<CompiledGlob & PatternRef>;
-  /** Pattern id → [output, pattern text]; whether it matched. */
-  patterns: Array<{ output: string; pattern: string; literal: boolean; matched: boolean }>;
-}
-
-/** Throws InvalidInputError for a pattern that is not an absolute path. */
-function patternSegments(output: string, pattern: string): string[] {
-  if (!pattern.startsWith("/")) {
-    throw new InvalidInputError(
-      `output "${output}": "${pattern}" must be an absolute path inside the out dir`,
-      { hint: `write "/${pattern}"` },
-    );
-  }
-  const segments = pattern.split("/").filter((segment) => segment !== "");
-  if (segments.some((segment) => segment === "." || segment === "..")) {
-    throw new InvalidInputError(`output "${output}": "${pattern}" may not contain "." or ".."`);
-  }
-  return segments;
-}
-
-function isGlobText(text: string): boolean {
-  return text.includes("*") || text.includes("?");
-}
-
-function compileMatcher(outputs: Record<string, string[]>): Matcher {
-  const names = Object.keys(outputs);
-  const matcher: Matcher = {
-    outputs: names,
-    discardIndex: names.indexOf(DISCARD),
-    literals: new Map(),
-    globs: [],
-    patterns: [],
-  };
-  names.forEach((output, outputIndex) => {
-    for (const pattern of outputs[output]) {
-      const segments = patternSegments(output, pattern);
-      const id = matcher.patterns.length;
-      const literal = !segments.some(isGlobText);
-      matcher.patterns.push({ output, pattern, literal, matched: false });
-      if (literal) {
-        const key = segments.join("/");
-        const list = matcher.literals.get(key) ?? [];
-        list.push({ id, output: outputIndex });
-        matcher.literals.set(key, list);
-        continue;
-      }
-      const compiled: GlobSegment[] = segments.map((text) =>
-        text === "**"
-          ? { anyDepth: true }
-          : { anyDepth: false, text: text.replaceAll(/\*+/g, "*"), literal: !isGlobText(text) }
-      );
-      const firstWild = compiled.findIndex((s) => s.anyDepth || !s.literal);
-      matcher.globs.push({
-        id,
-        output: outputIndex,
-        segments: compiled,
-        prefix: segments.slice(0, firstWild),
-        maxDepth: compiled.some((s) => s.anyDepth) ? Infinity : compiled.length,
-      });
-    }
-  });
-  return matcher;
-}
-
-/** `*` and `?` within one segment; iterative with one backtrack point (linear-ish). */
-export function matchSegment(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === "*") {
-      starP = p++;
-      starT = t;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === "*") p++;
-  return p === pattern.length;
-}
-
-/** Whole-path match; `**` segments take any number of path segments. */
-function matchPath(segments: GlobSegment[], path: string[]): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < path.length) {
-    const segment = segments[p];
-    if (segment !== undefined && !segment.anyDepth && segmentMatches(segment, path[t])) {
-      p++;
-      t++;
-    } else if (segment !== undefined && segment.anyDepth) {
-      starP = p++;
-      starT = t;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (p < segments.length && segments[p].anyDepth) p++;
-  return p === segments.length;
-}
-
-function segmentMatches(segment: { text: string; literal: boolean }, name: string): boolean {
-  return segment.literal ? segment.text === name : matchSegment(segment.text, name);
-}
-
-/**
- * Compiles `patterns` once and returns a predicate over relative paths — the
- * same matching as planOutputs uses, for callers and tests.
- */
-export function compileGlob(pattern: string): (relativePath: string) => boolean {
-  const matcher = compileMatcher({ pattern: [pattern] });
-  const literal = [...matcher.literals.keys()][0];
-  if (literal !== undefined) return (path) => path === literal;
-  const glob = matcher.globs[0];
-  return (path) => matchPath(glob.segments, path === "" ? [] : path.split("/"));
-}
-
 interface WalkState {
   matcher: Matcher;
   leavesByOutput: string[][];
@@ -227,7 +81,7 @@ export async function planOutputs(
   outDir: string,
   outputs: Record<string, string[]>,
 ): Promise<OutputPlan> {
-  const matcher = compileMatcher(outputs);
+  const matcher = compileMatcher(outputs, DISCARD);
   const state: WalkState = {
     matcher,
     leavesByOutput: matcher.outputs.map(() => []),
