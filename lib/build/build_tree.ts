@@ -15,7 +15,7 @@ import { FailureError } from "../util/errors.ts";
 import { linkOrCopyNew } from "../util/fs.ts";
 import { fillInputsDir, prepareOriginalRoot } from "../original/root.ts";
 import type { OriginalMode } from "../original/semantics.ts";
-import { cacheLayout, DEPENDENCY_ROOT, latestLogPath } from "./layout.ts";
+import { DEPENDENCY_ROOT, latestLogPath, packageLogDir } from "./layout.ts";
 import { assembleDependencyRoot, HOST_MODE_WRITABLE } from "./dependency_root.ts";
 import { describe } from "./describe.ts";
 import type { BuildServices, DependencyResult } from "./types.ts";
@@ -102,13 +102,7 @@ export async function assembleBuildTree(
       warnings,
     );
   }
-  const logPath = join(
-    cacheLayout(ws.config.cache).logs,
-    manifest.package.slug,
-    manifest.package.version,
-    manifest.package.flavor.replaceAll("/", "_"),
-    logName,
-  );
+  const logPath = join(packageLogDir(ws.config.cache, manifest.package), logName);
   await Deno.mkdir(join(logPath, ".."), { recursive: true });
   await Deno.writeTextFile(logPath, "");
   await pointLatestLog(ws.config.cache, manifest, logPath);

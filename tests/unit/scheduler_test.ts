@@ -121,7 +121,12 @@ for (const jobs of [1, 2, 3]) {
 
 Deno.test("schedule: a second run takes every result from the cache", async () => {
   await using ws = await workspace({ a: { script: "a" }, b: { script: "b", deps: ["a"] } });
-  assert.deepEqual(statuses(await ws.run()), { a: "built", b: "built" });
+  const first = await ws.run();
+  assert.deepEqual(statuses(first), { a: "built", b: "built" });
+  // The log of the build, under its input key, is the package's latest.log too.
+  const logDir = join(ws.root, ".2nex/cache/logs/a/1/main");
+  assert.equal(await Deno.readTextFile(join(logDir, `${first[0].inputKey}.log`)), "a\n");
+  assert.equal(await Deno.readTextFile(join(logDir, "latest.log")), "a\n");
   assert.deepEqual(statuses(await ws.run()), { a: "cached", b: "cached" });
   assert.deepEqual(Object.fromEntries(ws.sandbox.runs), { a: 1, b: 1 });
   // --rebuild of one package runs only that one again.
