@@ -9,6 +9,7 @@ import { sourceSandboxPath } from "../manifest/validate.ts";
 import type { Workspace } from "../workspace/config.ts";
 import { hostTarget } from "../util/platform.ts";
 import type { SandboxMode } from "../sandbox/mod.ts";
+import type { BuildLimits } from "../sandbox/limits.ts";
 import { fixedEnvironment, HOST_SYSTEM_DIRS, SandboxPaths } from "../sandbox/mod.ts";
 import {
   describeOriginalMode,
@@ -73,4 +74,14 @@ export function originalModeOf(ws: Workspace, manifest: Manifest): OriginalMode 
 export function sandboxModeOf(manifest: Manifest, original: OriginalMode | undefined): SandboxMode {
   if (original) return original === "bootstrap" ? "host" : "hermetic";
   return manifest.build.sandbox;
+}
+
+/** The memory and process limits of a build: the manifest's, over the workspace's. */
+export function buildLimitsOf(ws: Workspace, manifest: Manifest): BuildLimits {
+  return { ...ws.config.limits, ...manifest.build.limits };
+}
+
+/** The time limit of a build in seconds: the manifest's, else the workspace's. */
+export function timeoutSecondsOf(ws: Workspace, manifest: Manifest): number {
+  return manifest.build.timeout ?? ws.config.timeout;
 }

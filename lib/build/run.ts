@@ -17,7 +17,7 @@ import {
 } from "../original/semantics.ts";
 import type { BuildTree } from "./build_tree.ts";
 import { describe } from "./describe.ts";
-import { buildEnvironment, sandboxModeOf } from "./mode.ts";
+import { buildEnvironment, buildLimitsOf, sandboxModeOf, timeoutSecondsOf } from "./mode.ts";
 import type { BuildServices, RunVariation } from "./types.ts";
 
 /** Runs the build script of `node` in the sandbox over `tree`; resolves once the sandbox is gone. */
@@ -36,7 +36,7 @@ export async function runScript(
   let env = buildEnvironment(ws, manifest, jobs);
   if (variation.reorderEnv) env = variation.reorderEnv(env);
   const sandbox = await services.sandbox();
-  const limits = { ...ws.config.limits, ...manifest.build.limits };
+  const limits = buildLimitsOf(ws, manifest);
   const work = variation.workDir
     ? await variation.workDir(dirs.work, buildDir)
     : { path: dirs.work, release: async () => {} };
@@ -58,7 +58,7 @@ export async function runScript(
     }),
     ...(original === "chroot" && { inputsDir: dirs.inputs, consoleDevice: true }),
     env,
-    timeoutMs: (manifest.build.timeout ?? ws.config.timeout) * 1000,
+    timeoutMs: timeoutSecondsOf(ws, manifest) * 1000,
     logPath,
     onOutput: services.onOutput
       ? (chunk: Uint8Array) => services.onOutput!(node, chunk)
@@ -87,13 +87,13 @@ export async function scriptFailure(
   keptTree: string | undefined,
 ): Promise<FailureError> {
   const { ws } = services;
-  const limits = { ...ws.config.limits, ...manifest.build.limits };
+  const limits = buildLimitsOf(ws, manifest);
   const tail = await logTail(logPath);
   // The kernel's count (cgroup) is certain; the log's messages (rlimits) are evidence.
   const counted = result.limitHit;
   const hit = result.timedOut || result.aborted ? undefined : counted ?? limitHitInLog(tail);
   const why = result.timedOut
-    ? `timed out after ${manifest.build.timeout ?? ws.config.timeout} s`
+    ? `timed out after ${timeoutSecondsOf(ws, manifest)} s`
     : hit
     ? `the script exited with code ${result.code}; ${
       counted ? "it ran into" : "its log says it ran into"
