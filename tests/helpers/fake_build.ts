@@ -1,10 +1,18 @@
 /**
- * An in-memory store and a scripted sandbox, for tests of the scheduler and
- * the build stages without ostree or namespaces. A tree is a map from relative
- * file path to content; the fake sandbox reads the build script as a line of
- * directives (see `FakeSandbox`).
+ * An in-memory store, a scripted sandbox and a workspace of packages built
+ * with them (`fakeWorkspace`), for tests of the scheduler and the build stages
+ * without ostree or namespaces. A tree is a map from relative file path to
+ * content; the fake sandbox reads the build script as a line of directives
+ * (see `FakeSandbox`).
  */
+import assert from "node:assert/strict";
 import { join } from "node:path";
+import { buildOrder, resolveGraph } from "../../lib/graph/resolve.ts";
+import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
+import { defaultConfig } from "../../lib/workspace/config.ts";
+import { ResultIndex } from "../../lib/build/results.ts";
+import { schedule, type ScheduleOptions } from "../../lib/build/scheduler.ts";
+import type { BuildServices } from "../../lib/build/types.ts";
 import type { Store } from "../../lib/store/mod.ts";
 import type { CommitResult, EntryType } from "../../lib/store/mod.ts";
 import type { Sandbox, SandboxRequest, SandboxResult } from "../../lib/sandbox/mod.ts";
@@ -131,8 +139,9 @@ export class FakeStore implements Pick<Store, BuildStoreMethods> {
 
 /**
  * A sandbox that does what the script's first line says instead of running it:
- * `fail` exits 1; `flaky` writes a different file each run; anything else
- * writes the line into `$OUT_DIR/result`. Each run takes `delayMs` and is
+ * `fail` exits 1; `flaky` writes a different file each run; `write P Q …`
+ * writes each relative path P, Q… under `$OUT_DIR`; anything else writes the
+ * line into `$OUT_DIR/result`. Each run takes `delayMs` and is
  * counted, per script, with the most runs seen at once.
  */
 export class FakeSandbox implements Sandbox {
@@ -160,11 +169,76 @@ export class FakeSandbox implements Sandbox {
       await Deno.writeTextFile(request.logPath, `${line}\n`, { append: true });
       const result = { timedOut: false, aborted: false, durationMs: this.delayMs };
       if (line === "fail") return { ...result, code: 1, limitsDescription: "" };
-      const content = line === "flaky" ? `run ${count}` : line;
-      await Deno.writeTextFile(join(request.outDir, "result"), content);
+      if (line.startsWith("write ")) {
+        for (const path of line.split(" ").slice(1)) {
+          await Deno.mkdir(join(request.outDir, path, ".."), { recursive: true });
+          await Deno.writeTextFile(join(request.outDir, path), path);
+        }
+      } else {
+        const content = line === "flaky" ? `run ${count}` : line;
+        await Deno.writeTextFile(join(request.outDir, "result"), content);
+      }
       return { ...result, code: 0, limitsDescription: "" };
     } finally {
       this.active--;
     }
   }
+}
+
+/** A package of a fake workspace. */
+export interface FakePackage {
+  script: string;
+  deps?: string[];
+  checksum?: string;
+  /** Output name → patterns (the manifest's `outputs`). */
+  outputs?: Record<string, string[]>;
+}
+
+/** A workspace of host-mode packages without sources, each built by the fake sandbox. */
+export async function fakeWorkspace(
+  packages: Record<string, FakePackage>,
+  sandbox: FakeSandbox = new FakeSandbox(),
+) {
+  const root = await Deno.makeTempDir({ prefix: "2nex-scheduler-" });
+  await Deno.mkdir(join(root, "manifests"));
+  for (const [slug, pkg] of Object.entries(packages)) {
+    const deps = pkg.deps?.length
+      ? `dependencies:\n${pkg.deps.map((d) => `  - name: ${d}`).join("\n")}\n`
+      : "";
+    const checksum = pkg.checksum ? `  checksum: ${pkg.checksum}\n` : "";
+    const outputs = pkg.outputs ? `outputs: ${JSON.stringify(pkg.outputs)}\n` : "";
+    await Deno.writeTextFile(
+      join(root, "manifests", `${slug}.yaml`),
+      `package:\n  schema: 1\n  slug: ${slug}\n  version: "1"\n${checksum}${deps}${outputs}` +
+        `build: { sandbox: host, script: ${JSON.stringify(pkg.script)} }\n`,
+    );
+  }
+  const loaded = await loadManifests(discoverManifests([join(root, "manifests")]));
+  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === "error"), []);
+  const { graph, diagnostics } = resolveGraph(loaded.manifests);
+  assert.deepEqual(diagnostics, []);
+  const store = new FakeStore();
+  const config = defaultConfig(root);
+  const services: BuildServices = {
+    ws: { root, config },
+    store: store.asStore(),
+    sandbox: () => Promise.resolve(sandbox),
+    index: new ResultIndex(config.cache),
+    jobsPerBuild: 1,
+    keepFailed: false,
+    rebuild: false,
+  };
+  const order = buildOrder(graph);
+  const node = (slug: string) => order.find((n) => n.manifest.package.slug === slug)!;
+  return {
+    root,
+    store,
+    sandbox,
+    services,
+    order,
+    node,
+    run: (options: Partial<ScheduleOptions> = {}) =>
+      schedule(order, services, { jobs: 1, rebuild: new Set(), updateHash: new Set(), ...options }),
+    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+  };
 }

@@ -5,66 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildOrder, type GraphNode, resolveGraph } from "../../lib/graph/resolve.ts";
-import { discoverManifests, loadManifests } from "../../lib/workspace/discover.ts";
-import { defaultConfig } from "../../lib/workspace/config.ts";
-import { ResultIndex } from "../../lib/build/results.ts";
-import { type NodeReport, schedule, type ScheduleOptions } from "../../lib/build/scheduler.ts";
-import type { BuildServices } from "../../lib/build/types.ts";
+import type { GraphNode } from "../../lib/graph/resolve.ts";
+import type { NodeReport } from "../../lib/build/scheduler.ts";
 import { RoundRunner } from "../../lib/build/rounds.ts";
 import { refsOfPackage } from "../../lib/store/refs.ts";
-import { FakeSandbox, FakeStore } from "../helpers/fake_build.ts";
-
-interface Pkg {
-  script: string;
-  deps?: string[];
-  checksum?: string;
-}
-
-/** A workspace of host-mode packages without sources, each built by the fake sandbox. */
-async function workspace(packages: Record<string, Pkg>, sandbox = new FakeSandbox()) {
-  const root = await Deno.makeTempDir({ prefix: "2nex-scheduler-" });
-  await Deno.mkdir(join(root, "manifests"));
-  for (const [slug, pkg] of Object.entries(packages)) {
-    const deps = pkg.deps?.length
-      ? `dependencies:\n${pkg.deps.map((d) => `  - name: ${d}`).join("\n")}\n`
-      : "";
-    const checksum = pkg.checksum ? `  checksum: ${pkg.checksum}\n` : "";
-    await Deno.writeTextFile(
-      join(root, "manifests", `${slug}.yaml`),
-      `package:\n  schema: 1\n  slug: ${slug}\n  version: "1"\n${checksum}${deps}` +
-        `build: { sandbox: host, script: ${JSON.stringify(pkg.script)} }\n`,
-    );
-  }
-  const loaded = await loadManifests(discoverManifests([join(root, "manifests")]));
-  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === "error"), []);
-  const { graph, diagnostics } = resolveGraph(loaded.manifests);
-  assert.deepEqual(diagnostics, []);
-  const store = new FakeStore();
-  const config = defaultConfig(root);
-  const services: BuildServices = {
-    ws: { root, config },
-    store: store.asStore(),
-    sandbox: () => Promise.resolve(sandbox),
-    index: new ResultIndex(config.cache),
-    jobsPerBuild: 1,
-    keepFailed: false,
-    rebuild: false,
-  };
-  const order = buildOrder(graph);
-  const node = (slug: string) => order.find((n) => n.manifest.package.slug === slug)!;
-  return {
-    root,
-    store,
-    sandbox,
-    services,
-    order,
-    node,
-    run: (options: Partial<ScheduleOptions> = {}) =>
-      schedule(order, services, { jobs: 1, rebuild: new Set(), updateHash: new Set(), ...options }),
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
-  };
-}
+import { FakeSandbox, fakeWorkspace as workspace } from "../helpers/fake_build.ts";
 
 function statuses(reports: NodeReport[]): Record<string, string> {
   return Object.fromEntries(reports.map((r) => [r.node.manifest.package.slug, r.status]));
