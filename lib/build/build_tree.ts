@@ -93,14 +93,10 @@ export async function assembleBuildTree(
       );
     }
   } else if (manifest.build.sandbox === "host") {
-    await mountHostModeDependencies(
-      dirs.root,
-      deps.length > 0,
-      readOnlyMounts,
-      writableMounts,
-      buildDir,
-      warnings,
-    );
+    const host = await mountHostModeDependencies(dirs.root, deps.length > 0, buildDir);
+    readOnlyMounts.push(...host.readOnlyMounts);
+    writableMounts.push(...host.writableMounts);
+    warnings.push(...host.warnings);
   }
   const logPath = join(packageLogDir(ws.config.cache, manifest.package), logName);
   await Deno.mkdir(join(logPath, ".."), { recursive: true });
@@ -161,23 +157,21 @@ async function collisionWarnings(
 async function mountHostModeDependencies(
   depsRoot: string,
   hasDeps: boolean,
-  readOnly: SandboxRequest["readOnlyMounts"],
-  writable: SandboxRequest["writableMounts"],
   buildDir: string,
-  warnings: string[],
-): Promise<void> {
+): Promise<Pick<BuildTree, "readOnlyMounts" | "writableMounts" | "warnings">> {
   const bootstrap = join(hasDeps ? depsRoot : buildDir, HOST_MODE_WRITABLE);
   await makeOwnDirectory(bootstrap);
   await makeOwnDirectory(join(bootstrap, "tools"));
-  writable.push({ hostPath: bootstrap, sandboxPath: HOST_MODE_WRITABLE });
-  if (!hasDeps) return;
+  const writableMounts = [{ hostPath: bootstrap, sandboxPath: HOST_MODE_WRITABLE }];
+  if (!hasDeps) return { readOnlyMounts: [], writableMounts, warnings: [] };
   const names: string[] = [];
   for await (const entry of Deno.readDir(depsRoot)) names.push(entry.name);
   const { mounts, hidden } = hostModeMounts(depsRoot, names, HOST_MODE_WRITABLE);
-  for (const name of hidden) {
-    warnings.push(`host mode: a dependency's /${name} is hidden by the host's`);
-  }
-  readOnly.push(...mounts);
+  return {
+    readOnlyMounts: mounts,
+    writableMounts,
+    warnings: hidden.map((name) => `host mode: a dependency's /${name} is hidden by the host's`),
+  };
 }
 
 /**
