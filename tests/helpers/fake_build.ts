@@ -22,6 +22,7 @@ type Tree = Map<string, string>;
 /** The methods of Store that building, caching and committing use. */
 type BuildStoreMethods =
   | "resolveRef"
+  | "resolveRefSync"
   | "setRefs"
   | "contentChecksum"
   | "hashDirectory"
@@ -72,6 +73,10 @@ export class FakeStore implements Pick<Store, BuildStoreMethods> {
 
   resolveRef(ref: string): Promise<string | undefined> {
     return Promise.resolve(this.refs.get(ref));
+  }
+
+  resolveRefSync(ref: string): string | undefined {
+    return this.refs.get(ref);
   }
 
   setRefs(refs: Record<string, string>): Promise<void> {
