@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runBuild } from "../../lib/build/package.ts";
+import { describeBuildMode } from "../../lib/build/mode.ts";
 import { KEEP_MARKER } from "../../lib/build/layout.ts";
 import { FailureError } from "../../lib/util/errors.ts";
 import { exists } from "../../lib/util/fs.ts";
@@ -99,4 +100,12 @@ Deno.test("assemble (host mode): a dependency's own dirs are mounted, its /usr h
     ["host mode: a dependency's /usr is hidden by the host's"],
   );
   assert.deepEqual(sandbox.mounts.get("user"), ["/opt", "/bootstrap"]);
+});
+
+Deno.test("mode: show names what a host-mode build sees", async () => {
+  await using ws = await fakeWorkspace({ a: { script: "a" } });
+  assert.equal(
+    describeBuildMode(ws.services.ws, ws.node("a").manifest),
+    "host mode: the host's /usr, /bin, /sbin, /lib, /lib64 read-only, a writable /bootstrap",
+  );
 });
