@@ -12,6 +12,7 @@ import { FailureError } from "../util/errors.ts";
 import { META, provenanceMetadata } from "./provenance.ts";
 import type { ResultRecord } from "./results.ts";
 import { describe } from "./describe.ts";
+import { sourceDateEpochOf } from "./mode.ts";
 import type { BuildRun, BuildServices, DependencyResult } from "./types.ts";
 
 /** Commits a verified run: the tree, each output, each bundle, then all refs at once. */
@@ -24,7 +25,7 @@ export async function commitRun(
 ): Promise<ResultRecord> {
   const manifest = node.manifest;
   const { store } = services;
-  const timestamp = manifest.build.sourceDateEpoch ?? services.ws.config.sourceDateEpoch;
+  const timestamp = sourceDateEpochOf(services.ws, manifest);
   const metadata = await provenanceMetadata(
     services.ws,
     manifest,

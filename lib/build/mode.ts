@@ -31,7 +31,7 @@ export function buildEnvironment(
     index,
     path: sourceSandboxPath(s),
   }));
-  const sourceDateEpoch = manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch;
+  const sourceDateEpoch = sourceDateEpochOf(ws, manifest);
   if (original) {
     return originalEnvironment({
       mode: original,
@@ -84,4 +84,9 @@ export function buildLimitsOf(ws: Workspace, manifest: Manifest): BuildLimits {
 /** The time limit of a build in seconds: the manifest's, else the workspace's. */
 export function timeoutSecondsOf(ws: Workspace, manifest: Manifest): number {
   return manifest.build.timeout ?? ws.config.timeout;
+}
+
+/** SOURCE_DATE_EPOCH of a build (also its commits' time): the manifest's, else the workspace's. */
+export function sourceDateEpochOf(ws: Workspace, manifest: Manifest): number {
+  return manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch;
 }

@@ -23,9 +23,10 @@ import { inputKeyRef } from "../store/refs.ts";
 import { assembleBuildTree } from "./build_tree.ts";
 import { runScript, scriptFailed, scriptFailure } from "./run.ts";
 import { discardAndHash, missingOutputsError, planResult, planWarnings } from "./collect.ts";
-import { originalModeOf } from "./mode.ts";
+import { originalModeOf, sourceDateEpochOf } from "./mode.ts";
 import type { BuildRun, BuildServices, DependencyResult, RunVariation } from "./types.ts";
 
+/** How a part of a result is named in `ResultRecord.parts` and the input key: "tree", "outputs/NAME", "bundles/NAME". */
 export function partKey(part: ResultPart): string {
   return part.kind === "tree" ? "tree" : `${part.kind}/${part.name}`;
 }
@@ -41,7 +42,7 @@ export function inputKeyOf(ws: Workspace, manifest: Manifest, deps: DependencyRe
     manifest,
     dependencies,
     workspaceEnv: ws.config.env,
-    sourceDateEpoch: manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch,
+    sourceDateEpoch: sourceDateEpochOf(ws, manifest),
     arch: hostArch(),
     target: hostTarget(),
     originalMode: originalModeOf(ws, manifest),

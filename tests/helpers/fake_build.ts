@@ -53,6 +53,8 @@ async function digest(tree: Tree): Promise<string> {
 export class FakeStore implements Pick<Store, BuildStoreMethods> {
   readonly refs = new Map<string, string>();
   readonly commits = new Map<string, Tree>();
+  /** The timestamp of each result committed (`commit`), in order. */
+  readonly timestamps: number[] = [];
 
   /** This fake where a Store is expected: building calls only the methods above. */
   asStore(): Store {
@@ -92,8 +94,9 @@ export class FakeStore implements Pick<Store, BuildStoreMethods> {
     return await digest(await readTree(dir));
   }
 
-  async commit(dir: string, opts: { consume?: boolean }): Promise<CommitResult> {
+  async commit(dir: string, opts: { consume?: boolean; timestamp: number }): Promise<CommitResult> {
     const tree = await readTree(dir);
+    this.timestamps.push(opts.timestamp);
     if (opts.consume) await Deno.remove(dir, { recursive: true });
     return { commit: await this.#add(tree), contentChecksum: await digest(tree) };
   }

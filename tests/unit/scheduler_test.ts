@@ -9,6 +9,7 @@ import type { GraphNode } from "../../lib/graph/resolve.ts";
 import type { NodeReport } from "../../lib/build/scheduler.ts";
 import { RoundRunner } from "../../lib/build/rounds.ts";
 import { refsOfPackage } from "../../lib/store/refs.ts";
+import { DEFAULT_SOURCE_DATE_EPOCH } from "../../lib/workspace/config.ts";
 import { FakeSandbox, fakeWorkspace as workspace } from "../helpers/fake_build.ts";
 
 function statuses(reports: NodeReport[]): Record<string, string> {
@@ -72,6 +73,8 @@ Deno.test("schedule: a second run takes every result from the cache", async () =
   const logDir = join(ws.root, ".2nex/cache/logs/a/1/main");
   assert.equal(await Deno.readTextFile(join(logDir, `${first[0].inputKey}.log`)), "a\n");
   assert.equal(await Deno.readTextFile(join(logDir, "latest.log")), "a\n");
+  // Committed at SOURCE_DATE_EPOCH (the workspace's default), not at the time of the build.
+  assert.deepEqual(ws.store.timestamps, [DEFAULT_SOURCE_DATE_EPOCH, DEFAULT_SOURCE_DATE_EPOCH]);
   assert.deepEqual(statuses(await ws.run()), { a: "cached", b: "cached" });
   assert.deepEqual(Object.fromEntries(ws.sandbox.runs), { a: 1, b: 1 });
   // --rebuild of one package runs only that one again.
