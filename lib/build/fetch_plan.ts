@@ -17,7 +17,7 @@ import {
 } from "../source/mod.ts";
 import type { BuildServices } from "./types.ts";
 import { describe } from "./describe.ts";
-import { hasCachedResult } from "./scheduler.ts";
+import { hasCachedResult } from "./node_results.ts";
 import { TwonexError } from "../util/errors.ts";
 
 export interface FetchPlanOptions {

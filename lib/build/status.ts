@@ -10,7 +10,7 @@ import { Store } from "../store/mod.ts";
 import { refsOfPackage } from "../store/refs.ts";
 import { ResultIndex } from "./results.ts";
 import { cachedResult, inputKeyOf } from "./package.ts";
-import { dependencyResults } from "./scheduler.ts";
+import { dependencyResults } from "./node_results.ts";
 import { TwonexError } from "../util/errors.ts";
 import { exists } from "../util/fs.ts";
 

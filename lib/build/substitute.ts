@@ -30,7 +30,7 @@ import { inputKeyOf } from "./package.ts";
 import { cacheLayout } from "./layout.ts";
 import type { ResultRecord } from "./results.ts";
 import { META } from "./provenance.ts";
-import { dependencyResults } from "./scheduler.ts";
+import { dependencyResults } from "./node_results.ts";
 
 /** Longest a pull of one package may take (ostree itself gives up on a stalled transfer). */
 const PULL_TIMEOUT_MS = 60 * 60 * 1000;

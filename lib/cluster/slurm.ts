@@ -16,12 +16,8 @@ import type { BuildServices } from "../build/types.ts";
 import { cachedResult, inputKeyOf } from "../build/package.ts";
 import { buildLimitsOf, timeoutSecondsOf } from "../build/mode.ts";
 import { describe } from "../build/describe.ts";
-import {
-  dependencyResults,
-  hasCachedResult,
-  type NodeReport,
-  type SchedulerEvent,
-} from "../build/scheduler.ts";
+import type { NodeReport, SchedulerEvent } from "../build/scheduler.ts";
+import { dependencyResults, hasCachedResult } from "../build/node_results.ts";
 import { substitutePlan } from "../build/substitute.ts";
 import { cacheLayout } from "../build/layout.ts";
 import { readSecretKeyFile } from "../store/sign.ts";
