@@ -15,8 +15,9 @@ import {
   fetchSources,
   parseMirrors,
 } from "../source/mod.ts";
-import { type BuildServices, describe } from "./package.ts";
-import { hasCachedResult } from "./scheduler.ts";
+import type { BuildServices } from "./types.ts";
+import { describe } from "./describe.ts";
+import { hasCachedResult } from "./node_results.ts";
 import { TwonexError } from "../util/mod.ts";
 
 export interface FetchPlanOptions {

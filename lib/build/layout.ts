@@ -28,6 +28,14 @@ export function cacheLayout(cacheDir: string): CacheLayout {
   };
 }
 
+/** The directory of a package's build logs: one per input key (and round), and `latest.log`. */
+export function packageLogDir(
+  cacheDir: string,
+  pkg: { slug: string; version: string; flavor: string },
+): string {
+  return join(cacheLayout(cacheDir).logs, pkg.slug, pkg.version, pkg.flavor.replaceAll("/", "_"));
+}
+
 /** The log of a package's latest build. */
 export function latestLogPath(
   cacheDir: string,
@@ -35,7 +43,7 @@ export function latestLogPath(
   version: string,
   flavor: string,
 ): string {
-  return join(cacheLayout(cacheDir).logs, slug, version, flavor.replaceAll("/", "_"), "latest.log");
+  return join(packageLogDir(cacheDir, { slug, version, flavor }), "latest.log");
 }
 
 /** A marker file in a build tree kept by --keep-failed; trees without it are leftovers of killed runs. */

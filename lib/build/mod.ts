@@ -7,22 +7,9 @@
  * Other folders use this surface; files of lib/build/ import each other directly.
  * @module
  */
-export {
-  buildEnvironment,
-  type BuildServices,
-  cachedResult,
-  describe,
-  describeBuildMode,
-  inputKeyOf,
-} from "./package.ts";
+export { cachedResult, inputKeyOf } from "./package.ts";
 export { type ClosureEntry, inTotoStatement, spdxDocument, type Subject } from "./attestation.ts";
-export {
-  dependencyResults,
-  hasCachedResult,
-  type NodeReport,
-  schedule,
-  type SchedulerEvent,
-} from "./scheduler.ts";
+export { type NodeReport, schedule, type SchedulerEvent } from "./scheduler.ts";
 export { describePackageStatus, type PackageStatus } from "./status.ts";
 export { ResultIndex } from "./results.ts";
 export { RoundRunner } from "./rounds.ts";
@@ -32,3 +19,7 @@ export { fetchItems, fetchManifestSources, fetchPlanSources } from "./fetch_plan
 export { openWorkspaceState } from "./state.ts";
 export { readProvenance } from "./provenance.ts";
 export { substitutePlan } from "./substitute.ts";
+export type { BuildServices } from "./types.ts";
+export { buildEnvironment, buildLimitsOf, describeBuildMode, timeoutSecondsOf } from "./mode.ts";
+export { dependencyResults, hasCachedResult } from "./node_results.ts";
+export { describe } from "./describe.ts";

@@ -22,6 +22,7 @@ import { relative } from "node:path";
 import type { Manifest } from "../manifest/mod.ts";
 import type { Workspace } from "../workspace/mod.ts";
 import { VERSION } from "../version.ts";
+import { sourceDateEpochOf } from "./mode.ts";
 
 /** Metadata keys of a 2nex commit: one definition for writer and readers. */
 export const META = {
@@ -112,7 +113,7 @@ export async function provenanceMetadata(
     [META.dependencies]: JSON.stringify(dependencies),
     [META.version]: VERSION,
     [META.sandbox]: manifest.build.sandbox,
-    [META.sourceDateEpoch]: String(manifest.build.sourceDateEpoch ?? ws.config.sourceDateEpoch),
+    [META.sourceDateEpoch]: String(sourceDateEpochOf(ws, manifest)),
   };
 }
 

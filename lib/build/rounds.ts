@@ -23,15 +23,9 @@ import {
   type Variation,
   writeReport,
 } from "../repro/mod.ts";
-import {
-  type BuildRun,
-  type BuildServices,
-  cachedResult,
-  type DependencyResult,
-  describe,
-  runBuild,
-  type RunVariation,
-} from "./package.ts";
+import type { BuildRun, BuildServices, DependencyResult, RunVariation } from "./types.ts";
+import { cachedResult, runBuild } from "./package.ts";
+import { describe } from "./describe.ts";
 import { cacheLayout, markKept } from "./layout.ts";
 import { FailureError, removeTree, VerificationError } from "../util/mod.ts";
 import type { Store } from "../store/mod.ts";

@@ -5,20 +5,12 @@
  * what depends on it.
  * @module
  */
-import type { GraphNode, ResultPart } from "../graph/mod.ts";
-import { type Manifest, updateManifestHash } from "../manifest/mod.ts";
-import {
-  type BuildServices,
-  cachedResult,
-  commitRun,
-  type DependencyResult,
-  describe,
-  inputKeyOf,
-  partKey,
-  restoreRefs,
-  runBuild,
-} from "./package.ts";
-import type { ResultRecord } from "./results.ts";
+import type { GraphNode } from "../graph/mod.ts";
+import type { BuildRun, BuildServices } from "./types.ts";
+import { cachedResult, runBuild } from "./package.ts";
+import { dependencyResults, nodeInputKey, rememberResult } from "./node_results.ts";
+import { commitRun, restoreRefs } from "./commit.ts";
+import { describe } from "./describe.ts";
 import {
   FailureError,
   ioErrorFromUnknown,
@@ -26,13 +18,11 @@ import {
   TwonexError,
   VerificationError,
 } from "../util/mod.ts";
+import { updateManifestHash } from "../manifest/mod.ts";
 import { markKept } from "./layout.ts";
 import { reportAgainstCommit, type RoundHook } from "./rounds.ts";
+import { builtVerdict, cachedVerdict, type VerdictInput } from "./verdict.ts";
 import { refsOfPackage } from "../store/mod.ts";
-import type { BuildRun } from "./package.ts";
-
-/** What looking up results needs: no sandbox. */
-export type ResultServices = Pick<BuildServices, "ws" | "store" | "index">;
 
 /** `checked`: rebuilt by --check and identical to the committed result (nothing committed). */
 /** `substituted`: taken from a substituter (verified) in this run instead of being built. */
@@ -128,108 +118,6 @@ export async function schedule(
   return await Promise.all(order.map((node) => results.get(node)!));
 }
 
-/** Results of the parts of each dependency that `node` sees. */
-export async function dependencyResults(
-  node: GraphNode,
-  services: ResultServices,
-): Promise<DependencyResult[]> {
-  const out: DependencyResult[] = [];
-  for (const dep of node.deps) {
-    if (dep.target) {
-      const record = await lastResult(dep.target, services);
-      if (!record) {
-        throw new FailureError(`dependency ${describe(dep.target.manifest)} is not built`);
-      }
-      const commit = record.parts[partKey(dep.part)];
-      if (!commit) {
-        throw new FailureError(
-          `dependency ${describe(dep.target.manifest)} has no ${partKey(dep.part)}`,
-        );
-      }
-      out.push({
-        part: dep.part,
-        name: dep.spec.name,
-        commit,
-        outputHash: record.outputHash,
-        ref: partRef(dep.target.manifest, dep.part),
-      });
-    } else {
-      const ref = dep.externalRef!;
-      const commit = await services.store.resolveRef(ref);
-      if (!commit) {
-        throw new FailureError(`dependency ${dep.spec.name}: ref ${ref} is not in the repository`, {
-          hint:
-            "no manifest of this workspace builds it; import it into the repository or add its manifest",
-        });
-      }
-      out.push({
-        part: dep.part,
-        name: dep.spec.name,
-        commit,
-        outputHash: await services.store.contentChecksum(commit),
-        ref,
-      });
-    }
-  }
-  return out;
-}
-
-/** True when the node's current input key already has a result (its dependencies too). */
-export async function hasCachedResult(node: GraphNode, services: ResultServices): Promise<boolean> {
-  try {
-    return await lastResult(node, services) !== undefined;
-  } catch (error) {
-    // A dependency that is not built yet: neither is this.
-    if (error instanceof TwonexError) return false;
-    throw error;
-  }
-}
-
-/** The ref of one part of a package's result. */
-function partRef(manifest: Manifest, part: ResultPart): string {
-  const refs = refsOfPackage(manifest.package);
-  if (part.kind === "tree") return refs.tree;
-  return part.kind === "outputs" ? refs.output(part.name) : refs.bundle(part.name);
-}
-
-/** The result of the last successful build of a node in this process, or its cached one. */
-const lastResults = new WeakMap<GraphNode, ResultRecord>();
-
-/** Input keys computed in this process: the fetch plan and the scheduler ask for each twice. */
-const inputKeys = new WeakMap<
-  GraphNode,
-  { ws: ResultServices["ws"]; dependencies: string; key: string }
->();
-
-/** The input key of `node` with these dependency results, computed once for the same ones. */
-function nodeInputKey(
-  node: GraphNode,
-  services: ResultServices,
-  deps: DependencyResult[],
-): string {
-  // What inputKeyOf reads of the dependencies; the workspace is compared by identity.
-  const dependencies = deps.map((d) => `${d.name}\0${partKey(d.part)}\0${d.outputHash}`)
-    .join("\n");
-  const known = inputKeys.get(node);
-  if (known && known.ws === services.ws && known.dependencies === dependencies) return known.key;
-  const key = inputKeyOf(services.ws, node.manifest, deps);
-  inputKeys.set(node, { ws: services.ws, dependencies, key });
-  return key;
-}
-
-async function lastResult(
-  node: GraphNode,
-  services: ResultServices,
-): Promise<ResultRecord | undefined> {
-  const known = lastResults.get(node);
-  if (known) return known;
-  // Not built in this run: valid only if its current input key is cached.
-  const deps = await dependencyResults(node, services);
-  const record = await cachedResult(services, nodeInputKey(node, services, deps));
-  if (record) lastResults.set(node, record);
-  return record;
-}
-
 async function buildNode(
   node: GraphNode,
   services: BuildServices,
@@ -256,17 +144,18 @@ async function buildNode(
           durationMs: 0,
         };
         const checked = cached.checkedHash ?? cached.outputHash;
-        const differs = expectedHash !== checked;
-        if (options.updateHash.has(node) && differs) {
-          await updateManifestHash(manifest.path, checked);
-          report.hashUpdated = true;
-        } else if (expectedHash && differs && manifest.package.stableChecksum) {
+        const verdict = cachedVerdict(verdictInput(node, options, checked));
+        if (verdict.kind === "refuse") {
           // The manifest's hash changed after this result was committed: refuse it again,
           // without pointing the package's refs at it.
-          return mismatchReport(report, checked, expectedHash);
+          return mismatchReport(report, checked, expectedHash!);
+        }
+        if (verdict.kind === "accept" && verdict.writeHash) {
+          await updateManifestHash(manifest.path, checked);
+          report.hashUpdated = true;
         }
         await restoreRefs(node, cached, services.store);
-        lastResults.set(node, cached);
+        rememberResult(node, cached);
         report.durationMs = performance.now() - started;
         return report;
       }
@@ -278,14 +167,15 @@ async function buildNode(
       let keepTree = false;
       try {
         base.warnings.push(...run.warnings);
-        const commit = rounds
+        const commitWanted = rounds
           ? await rounds.verify(run, deps, inputKey).catch((error) => {
             // The rounds marked the trees to keep; do not remove this one under them.
             keepTree = services.keepFailed;
             throw error;
           })
           : true;
-        if (!commit) {
+        const verdict = builtVerdict(verdictInput(node, options, run.checkedHash), commitWanted);
+        if (verdict.kind === "checked") {
           return {
             ...base,
             status: "checked",
@@ -294,9 +184,7 @@ async function buildNode(
             durationMs: performance.now() - started,
           };
         }
-        const mismatch = expectedHash !== undefined && expectedHash !== run.checkedHash;
-        let hashUpdated = false;
-        if (mismatch && manifest.package.stableChecksum && !options.updateHash.has(node)) {
+        if (verdict.kind === "refuse") {
           const report: NodeReport = {
             ...base,
             status: "mismatch",
@@ -315,32 +203,17 @@ async function buildNode(
             lastGood,
           );
         }
-        if (mismatch && !manifest.package.stableChecksum && !options.updateHash.has(node)) {
-          base.warnings.push(
-            `${
-              describe(manifest)
-            }: output hash ${run.checkedHash} differs from the manifest's ${expectedHash} (stable_checksum: false, committed anyway)`,
-          );
-        }
-        if ((mismatch || expectedHash === undefined) && options.updateHash.has(node)) {
-          await updateManifestHash(manifest.path, run.checkedHash);
-          hashUpdated = true;
-        } else if (expectedHash === undefined) {
-          base.warnings.push(
-            `${
-              describe(manifest)
-            } has no expected hash; its output hash is ${run.checkedHash} (add it with \`2nex build --update-hash\`)`,
-          );
-        }
+        if (verdict.warning) base.warnings.push(verdict.warning);
+        if (verdict.writeHash) await updateManifestHash(manifest.path, run.checkedHash);
         const record = await commitRun(node, run, services, inputKey, deps);
-        lastResults.set(node, record);
+        rememberResult(node, record);
         return {
           ...base,
           status: "built",
           inputKey,
           outputHash: run.outputHash,
           durationMs: performance.now() - started,
-          hashUpdated,
+          hashUpdated: verdict.writeHash,
         };
       } finally {
         if (!keepTree) await removeTree(run.buildDir);
@@ -355,6 +228,18 @@ async function buildNode(
     const status = error instanceof VerificationError ? "mismatch" : "failed";
     return { ...base, status, inputKey, error, durationMs: performance.now() - started };
   }
+}
+
+/** What the accept/refuse decision of `node` looks at, given the hash its result has. */
+function verdictInput(node: GraphNode, options: ScheduleOptions, actual: string): VerdictInput {
+  const { package: pkg } = node.manifest;
+  return {
+    subject: describe(node.manifest),
+    expected: pkg.checksum,
+    actual,
+    stableChecksum: pkg.stableChecksum,
+    updateHash: options.updateHash.has(node),
+  };
 }
 
 function mismatchReport(

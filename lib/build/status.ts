@@ -9,7 +9,7 @@ import type { Workspace } from "../workspace/mod.ts";
 import { refsOfPackage, Store } from "../store/mod.ts";
 import { ResultIndex } from "./results.ts";
 import { cachedResult, inputKeyOf } from "./package.ts";
-import { dependencyResults } from "./scheduler.ts";
+import { dependencyResults } from "./node_results.ts";
 import { exists, TwonexError } from "../util/mod.ts";
 
 export interface PackageStatus {

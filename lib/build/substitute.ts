@@ -26,11 +26,13 @@ import {
   refsOfPackage,
   trustedSigner,
 } from "../store/mod.ts";
-import { type BuildServices, describe, inputKeyOf } from "./package.ts";
+import type { BuildServices } from "./types.ts";
+import { describe } from "./describe.ts";
+import { inputKeyOf } from "./package.ts";
 import { cacheLayout } from "./layout.ts";
 import type { ResultRecord } from "./results.ts";
 import { META } from "./provenance.ts";
-import { dependencyResults } from "./scheduler.ts";
+import { dependencyResults } from "./node_results.ts";
 
 /** Longest a pull of one package may take (ostree itself gives up on a stalled transfer). */
 const PULL_TIMEOUT_MS = 60 * 60 * 1000;

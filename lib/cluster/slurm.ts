@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import type { GraphNode } from "../graph/mod.ts";
 import {
+  buildLimitsOf,
   type BuildServices,
   cachedResult,
   cacheLayout,
@@ -23,6 +24,7 @@ import {
   type NodeReport,
   type SchedulerEvent,
   substitutePlan,
+  timeoutSecondsOf,
 } from "../build/mod.ts";
 import { publishRefs, readSecretKeyFile } from "../store/mod.ts";
 import { errorMessage, FailureError, run, VerificationError } from "../util/mod.ts";
@@ -164,10 +166,10 @@ async function submit(
   try {
     for (const job of jobs) {
       await Deno.writeTextFile(job.scriptPath, job.script, { mode: 0o755 });
-      const { build } = job.node.manifest;
+      const { manifest } = job.node;
       const argv = sbatchArgv(job, job.after.map((i) => ids[i]), slurm, {
-        timeoutSeconds: build.timeout ?? services.ws.config.timeout,
-        memoryBytes: build.limits?.memory ?? services.ws.config.limits.memory,
+        timeoutSeconds: timeoutSecondsOf(services.ws, manifest),
+        memoryBytes: buildLimitsOf(services.ws, manifest).memory,
       });
       const result = await run(argv, { check: false, timeoutMs: SACCT_TIMEOUT_MS });
       const id = parseJobId(result.stdout);

@@ -31,7 +31,7 @@ export {
 } from "./cache.ts";
 export { loadManifestBytes, loadManifestFile, type LoadResult, type ResultStore } from "./load.ts";
 export { describeNode, isNullNode, NodeReader, offsetOf, parseYaml, scalarText } from "./yaml.ts";
-export { manifestScope, type ValidateOptions } from "./validate.ts";
+export { manifestScope, sourceSandboxPath, type ValidateOptions } from "./validate.ts";
 export { isScalar, loadYamlLibrary } from "./yaml_library.ts";
 export { readFileBytes, readTextFile } from "./read.ts";
 export { readLimits } from "./limits_field.ts";

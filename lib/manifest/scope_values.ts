@@ -6,6 +6,7 @@
 import type { DependencySpec, Manifest, PackageInfo, SourceSpec } from "./types.ts";
 import type { Scope, Value } from "../expr/mod.ts";
 import { sourceFileName } from "../source/mod.ts";
+import { SandboxPaths } from "../sandbox/mod.ts";
 
 /** What the expression scope's `deps` holds for one dependency. */
 export interface DependencyScopeEntry {
@@ -46,7 +47,7 @@ export function packageValue(pkg: PackageInfo): Value {
 
 /** Where the build sees a source: `/2nex/sources/<name>/<file name>`. */
 export function sourceSandboxPath(source: { name: string; url?: string; file?: string }): string {
-  return `/2nex/sources/${source.name}/${sourceFileName(source)}`;
+  return `${SandboxPaths.sources}/${source.name}/${sourceFileName(source)}`;
 }
 
 /** The expression scope of a loaded manifest, as its templates saw it (for `2nex eval --package`). */

@@ -7,7 +7,7 @@
  * ```ts
  * const env = fixedEnvironment({
  *   mode: "hermetic", sourceDateEpoch: 1704067200, jobs: 2,
- *   sources: [{ name: "m4", index: 0, path: "/2nex/sources/m4-1.4.19.tar.xz" }],
+ *   sources: [{ name: "m4", index: 0, path: "/2nex/sources/m4/m4-1.4.19.tar.xz" }],
  *   workspaceEnv: [["CFLAGS", "-O2"]], buildEnv: [],
  * });
  * ```
@@ -42,7 +42,7 @@ export interface SourceVariable {
   name: string;
   /** 0-based position in the manifest's `sources` list: becomes SOURCE<index>. */
   index: number;
-  /** Path of the source file inside the sandbox, e.g. /2nex/sources/m4-1.4.19.tar.xz. */
+  /** Path of the source file inside the sandbox, e.g. /2nex/sources/m4/m4-1.4.19.tar.xz (see sourceSandboxPath). */
   path: string;
 }
 

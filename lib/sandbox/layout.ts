@@ -42,6 +42,40 @@ const SANDBOX_OWNED = new Set(["2nex", "tmp", "dev", "proc"]);
  */
 export const WRITABLE_ROOT_RESERVED = [...SANDBOX_OWNED, INPUTS_PATH.slice(1)] as const;
 
+/** What a host-mode build sees of its dependency root: `mounts`, and the entries the host's hide. */
+export interface HostModeMounts {
+  /** Read-only, each top-level entry at its own path. */
+  mounts: Mount[];
+  /** Top-level names the host's system directories hide (each worth a warning). */
+  hidden: string[];
+}
+
+/**
+ * Host mode: which top-level entries (`names`, in the order given) of the
+ * dependency root `depsRoot` the sandbox shows at their own paths, read-only.
+ * The host's system directories (HOST_SYSTEM_DIRS) stay the host's, so a
+ * dependency's are hidden; names the sandbox provides itself are left out,
+ * and so is `writable` (e.g. /bootstrap), which the caller mounts writable.
+ */
+export function hostModeMounts(
+  depsRoot: string,
+  names: readonly string[],
+  writable: string,
+): HostModeMounts {
+  const result: HostModeMounts = { mounts: [], hidden: [] };
+  const root = depsRoot.replace(/\/+$/, "");
+  for (const name of names) {
+    if (`/${name}` === writable) continue;
+    if ((HOST_SYSTEM_DIRS as readonly string[]).includes(name)) {
+      result.hidden.push(name);
+      continue;
+    }
+    if (SANDBOX_OWNED.has(name)) continue;
+    result.mounts.push({ hostPath: `${root}/${name}`, sandboxPath: `/${name}` });
+  }
+  return result;
+}
+
 /**
  * Lists the top-level entries of `dir` (only `names` when given, skipping missing
  * ones), sorted by name. Sockets, fifos and devices are left out.
@@ -167,19 +201,10 @@ function requireRootDir(rootDir: string | undefined): string {
   return rootDir.replace(/\/+$/, "");
 }
 
-/** Paths a dependency mount may neither be nor lie under. */
-const RESERVED = [
-  "/usr",
-  "/bin",
-  "/sbin",
-  "/lib",
-  "/lib64",
-  "/2nex",
-  "/tmp",
-  "/dev",
-  "/proc",
-  INPUTS_PATH,
-];
+/** Paths a dependency mount may neither be nor lie under: the host's system directories and what the sandbox owns. */
+const RESERVED = [...HOST_SYSTEM_DIRS, ...SANDBOX_OWNED, INPUTS_PATH.slice(1)].map((name) =>
+  `/${name}`
+);
 
 function checkExtraMount(mount: Mount): void {
   const path = mount.sandboxPath;

@@ -37,4 +37,9 @@ export {
   parseSize,
   SIZE_PATTERN,
 } from "./limits.ts";
-export { HOST_SYSTEM_DIRS, WRITABLE_ROOT_RESERVED } from "./layout.ts";
+export {
+  HOST_SYSTEM_DIRS,
+  type HostModeMounts,
+  hostModeMounts,
+  WRITABLE_ROOT_RESERVED,
+} from "./layout.ts";

@@ -14,7 +14,7 @@
  */
 import { errorMessage, FailureError } from "../util/mod.ts";
 import { BwrapSandbox } from "./bwrap.ts";
-import { BASE_PATH } from "./env.ts";
+import { BASE_PATH, SandboxPaths } from "./env.ts";
 import type { Sandbox } from "./types.ts";
 import { UnshareSandbox } from "./unshare.ts";
 
@@ -82,7 +82,7 @@ export async function probe(sandbox: Sandbox): Promise<ProbeOutcome> {
       outDir: `${dir}/out`,
       scriptPath: `${dir}/script`,
       shell: "/bin/bash",
-      env: [["PATH", BASE_PATH], ["OUT_DIR", "/2nex/out"]],
+      env: [["PATH", BASE_PATH], ["OUT_DIR", SandboxPaths.out]],
       timeoutMs: 30_000,
       logPath: `${dir}/log`,
     });

@@ -1,10 +1,10 @@
 /**
- * The wildcard matching of output patterns (lib/build/outputs.ts matchSegment)
+ * The wildcard matching of output patterns (lib/build/output_match.ts matchSegment)
  * against a regular expression made from the same pattern, on every short
  * pattern and name over a small alphabet, names with a literal "*" included.
  */
 import assert from "node:assert/strict";
-import { matchSegment } from "../../lib/build/outputs.ts";
+import { matchSegment } from "../../lib/build/output_match.ts";
 
 /** What a segment pattern means: `*` any run of characters, `?` one, the rest itself. */
 function referenceMatch(pattern: string, text: string): boolean {

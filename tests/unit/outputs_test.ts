@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  compileGlob,
-  matchSegment,
-  materializeOutputs,
-  planOutputs,
-  removeDiscarded,
-} from "../../lib/build/outputs.ts";
+import { materializeOutputs, planOutputs, removeDiscarded } from "../../lib/build/outputs.ts";
+import { compileGlob, matchSegment } from "../../lib/build/output_match.ts";
 import { InvalidInputError } from "../../lib/util/errors.ts";
 
 /** Makes a tree: paths ending in "/" are directories, "->" makes a symlink. */

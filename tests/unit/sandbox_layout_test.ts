@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { bwrapArgv } from "../../lib/sandbox/bwrap.ts";
 import { innerCommand, parseCpuList, variationPrefix } from "../../lib/sandbox/command.ts";
-import { sandboxLayout, type TopLevelEntry } from "../../lib/sandbox/layout.ts";
+import { hostModeMounts, sandboxLayout, type TopLevelEntry } from "../../lib/sandbox/layout.ts";
 import { HelperStderr, readInitPid } from "../../lib/sandbox/runner.ts";
 import { unshareArgv } from "../../lib/sandbox/unshare.ts";
 import { FailureError } from "../../lib/util/errors.ts";
@@ -109,7 +109,22 @@ Deno.test("hermetic layout: every root entry read-only, sandbox-owned names hidd
 
 Deno.test("layout refuses mounts over what the sandbox provides, and hermetic extras", () => {
   const host = { mode: "host" as const, writableMounts: [], ...dirs };
-  for (const sandboxPath of ["/usr", "/usr/local", "/lib64", "/2nex/x", "/tmp", "/proc", "/dev"]) {
+  for (
+    const sandboxPath of [
+      "/usr",
+      "/usr/local",
+      "/bin",
+      "/sbin",
+      "/lib",
+      "/lib64",
+      "/2nex/x",
+      "/tmp",
+      "/proc",
+      "/dev",
+      "/inputs",
+      "/inputs/a",
+    ]
+  ) {
     assert.throws(
       () => sandboxLayout({ ...host, readOnlyMounts: [{ hostPath: "/x", sandboxPath }] }, []),
       FailureError,
@@ -123,6 +138,11 @@ Deno.test("layout refuses mounts over what the sandbox provides, and hermetic ex
       sandboxPath,
     );
   }
+  // Next to the reserved names, not under them: allowed.
+  for (const sandboxPath of ["/opt/x", "/bootstrap", "/usrx", "/library", "/2nexx"]) {
+    const steps = sandboxLayout({ ...host, readOnlyMounts: [{ hostPath: "/x", sandboxPath }] }, []);
+    assert.ok(steps.some((s) => s.kind === "ro-bind" && s.path === sandboxPath), sandboxPath);
+  }
   assert.throws(() =>
     sandboxLayout({
       mode: "hermetic",
@@ -135,6 +155,22 @@ Deno.test("layout refuses mounts over what the sandbox provides, and hermetic ex
   assert.throws(() =>
     sandboxLayout({ mode: "hermetic", readOnlyMounts: [], writableMounts: [], ...dirs }, [])
   );
+});
+
+Deno.test("host-mode mounts: a dependency's own dirs, in order; the host's hide its system dirs", () => {
+  const names = ["opt", "usr", "bootstrap", "2nex", "lib", "etc", "tmp", "dev", "proc", "lib64"];
+  assert.deepEqual(hostModeMounts("/b/root/", names, "/bootstrap"), {
+    mounts: [
+      { hostPath: "/b/root/opt", sandboxPath: "/opt" },
+      { hostPath: "/b/root/etc", sandboxPath: "/etc" },
+    ],
+    hidden: ["usr", "lib", "lib64"],
+  });
+  // The writable directory is left to the caller whatever its name.
+  assert.deepEqual(hostModeMounts("/r", ["sysroot", "opt"], "/sysroot").mounts, [
+    { hostPath: "/r/opt", sandboxPath: "/opt" },
+  ]);
+  assert.deepEqual(hostModeMounts("/r", [], "/bootstrap"), { mounts: [], hidden: [] });
 });
 
 Deno.test("bwrap argv: namespaces, no capabilities, env in order, layout, script launcher", () => {
