@@ -15,6 +15,10 @@
  * With `offline: true` no candidate that needs the network is tried, so no
  * connection is ever opened (and no net permission is needed).
  *
+ * Why this file is over 400 lines (barely): the order of candidates above and
+ * the checks on each (containment, hash, size) are one policy, kept readable in
+ * one place.
+ *
  * @example
  * ```ts
  * import { dropNetworkPermission } from "./permissions.ts";

@@ -10,6 +10,11 @@
  * checksum.ts), equal to what `ostree show` prints as `ContentChecksum:`.
  * The `ostree` program is still used off the build path: `fsck` and `gc`.
  *
+ * Why this file is over 400 lines: `Store` is the one door to the repository
+ * (commit, refs, checkout, lookups, fsck, gc) so that callers never learn its
+ * layout; each method is short and the larger work lives in the modules named
+ * above.
+ *
  * Every write is a temporary file plus rename, so a killed 2nex leaves the
  * repository consistent (`ostree fsck` clean).
  *
