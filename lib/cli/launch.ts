@@ -125,7 +125,7 @@ async function workspacePaths(
     root,
     repo,
     cache: config.cache,
-    mirrorDirs: config.mirrors.filter((mirror) => mirror.startsWith("/")),
+    mirrorDirs: withRealPaths(config.mirrors.filter((mirror) => mirror.startsWith("/"))),
     sharedPaths: [
       ...config.substituters.map((s) => s.url).filter((url) => url.startsWith("/")),
       ...slurmPaths,
@@ -135,6 +135,23 @@ async function workspacePaths(
     manifestDirs: config.manifests,
     repoMissing,
   };
+}
+
+/**
+ * The paths and, for those that go through a symlink, where they lead: a mirror
+ * such as `vendor/` linked to a shared directory is read at its resolved path
+ * (the fetcher checks containment there), which the command must be allowed to read.
+ */
+function withRealPaths(paths: string[]): string[] {
+  const all = new Set(paths);
+  for (const path of paths) {
+    try {
+      all.add(Deno.realPathSync(path));
+    } catch {
+      // Missing: nothing to read there; the fetcher reports it if it matters.
+    }
+  }
+  return [...all];
 }
 
 /** The outermost directory on the way to `path` that does not exist yet (or `path`). */

@@ -175,3 +175,28 @@ await e2eTest(
     }
   },
 );
+
+await e2eTest(
+  "sources: a mirror directory that is a symlink to a directory outside the workspace is read",
+  ["ostree", "bwrap"],
+  async () => {
+    await using ws = await TestWorkspace.create(
+      "manifests: [manifests]\nsource_date_epoch: 1704067200\nmirrors: [vendor/]\n",
+    );
+    // The shared vendor directory lies outside the workspace; vendor/ links to it.
+    const shared = await Deno.makeTempDir({ prefix: "2nex-shared-vendor-" });
+    try {
+      await Deno.writeFile(join(shared, "payload-1.0.txt"), PAYLOAD);
+      await Deno.symlink(shared, ws.path("vendor"));
+      await ws.write(
+        "manifests/linked.yaml",
+        fetching("linked", "http://127.0.0.1:9/payload-1.0.txt", PAYLOAD_SHA),
+      );
+      const built = await ws.run(["build", "--offline", "linked", "--json"]);
+      assert.equal(built.code, 0, built.stderr);
+      assert.deepEqual(statuses(buildSummary(built)), { linked: "built" });
+    } finally {
+      await Deno.remove(shared, { recursive: true });
+    }
+  },
+);
