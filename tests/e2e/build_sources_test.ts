@@ -195,6 +195,27 @@ await e2eTest(
       const built = await ws.run(["build", "--offline", "linked", "--json"]);
       assert.equal(built.code, 0, built.stderr);
       assert.deepEqual(statuses(buildSummary(built)), { linked: "built" });
+
+      // Reading through the linked mirror grants no more: a file in it that links
+      // out of the shared directory is still refused, and nothing of it is cached.
+      const outside = await Deno.makeTempDir({ prefix: "2nex-outside-" });
+      try {
+        const secret = new TextEncoder().encode("a host file outside every mirror\n");
+        await Deno.writeFile(join(outside, "secret"), secret);
+        await Deno.symlink(join(outside, "secret"), join(shared, "leak-1.0.txt"));
+        const secretSha = createHash("sha256").update(secret).digest("hex");
+        await ws.write(
+          "manifests/leak.yaml",
+          fetching("leak", "http://127.0.0.1:9/leak-1.0.txt", secretSha),
+        );
+        const leaked = await ws.run(["build", "--offline", "leak"]);
+        assert.equal(leaked.code, 1, leaked.stderr);
+        assert.match(leaked.stderr, /not read: outside the workspace and its mirror directories/);
+        assertNoStackTrace(leaked.stderr);
+        assert.ok(!(await ws.list(".2nex/cache/sources/sha256")).includes(secretSha));
+      } finally {
+        await Deno.remove(outside, { recursive: true });
+      }
     } finally {
       await Deno.remove(shared, { recursive: true });
     }
