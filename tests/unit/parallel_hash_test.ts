@@ -50,6 +50,12 @@ async function warmUpWorker(): Promise<void> {
   worker.terminate();
 }
 
+/** This thread hashes slowly (50 ms a file), so the worker must take files meanwhile. */
+function slowHash(job: { path: string; mode: number }): Uint8Array {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  return regularFileChecksum(job.path, job.mode);
+}
+
 Deno.test("hashTree gives the same hash on one thread and on several", async () => {
   await warmUpWorker();
   const root = await makeTree();
@@ -84,13 +90,12 @@ Deno.test("hashFileJobs: workers take files while this thread is busy, results i
       jobs.push({ path: `${root}/small/f${i}`, mode: 0o100644, size: i * 97 });
     }
     const expected = jobs.map((job) => toHex(regularFileChecksum(job.path, job.mode)));
-    const pause = new Int32Array(new SharedArrayBuffer(4));
     const stats = { workers: 0, hashedByWorkers: 0 };
-    const checksums = await hashFileJobs(jobs, (job) => {
-      // A slow thread: the worker must take files meanwhile.
-      Atomics.wait(pause, 0, 0, 50);
-      return regularFileChecksum(job.path, job.mode);
-    }, { threads: 2, minWorkPerThread: 0, stats });
+    const checksums = await hashFileJobs(jobs, slowHash, {
+      threads: 2,
+      minWorkPerThread: 0,
+      stats,
+    });
     assert.equal(stats.workers, 1);
     assert.ok(stats.hashedByWorkers > 0, "the worker hashed nothing");
     const got = jobs.map((_, i) => toHex(checksums.subarray(i * 32, i * 32 + 32)));
@@ -216,13 +221,13 @@ Deno.test("hashFileJobs: hash workers lent by the launcher take files, tree afte
       jobs.push({ path: `${root}/small/f${i}`, mode: 0o100644, size: i * 97 });
     }
     const expected = jobs.map((job) => toHex(regularFileChecksum(job.path, job.mode)));
-    const pause = new Int32Array(new SharedArrayBuffer(4));
     for (let tree = 0; tree < 2; tree++) {
       const stats = { workers: 0, hashedByWorkers: 0 };
-      const checksums = await hashFileJobs(jobs, (job) => {
-        Atomics.wait(pause, 0, 0, 50);
-        return regularFileChecksum(job.path, job.mode);
-      }, { threads: 2, minWorkPerThread: 0, stats });
+      const checksums = await hashFileJobs(jobs, slowHash, {
+        threads: 2,
+        minWorkPerThread: 0,
+        stats,
+      });
       assert.equal(stats.workers, 1);
       assert.ok(stats.hashedByWorkers > 0, `the lent worker hashed nothing of tree ${tree}`);
       const got = jobs.map((_, i) => toHex(checksums.subarray(i * 32, i * 32 + 32)));
