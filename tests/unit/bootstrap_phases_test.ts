@@ -64,3 +64,54 @@ Deno.test("manifests/bootstrap: phaseN depends only on phaseN and phase(N-1)", a
   assert.ok(count > 0, "no bootstrap manifests found");
   assert.deepEqual(problems, []);
 });
+
+/**
+ * "FILE: …" for a manifest whose recorded hash contradicts its place in the
+ * chain: phase0 results depend on the host compiler, so they record none and say
+ * so (`stable_checksum: false`); every later phase and every real package must
+ * record the hash that the proof checks on every host.
+ */
+function hashProblems(file: string, doc: unknown): string[] {
+  const pkg =
+    (doc as { package?: { flavor?: string; checksum?: string; stable_checksum?: boolean } })
+      .package ?? {};
+  if (pkg.flavor === "bootstrap/phase0") {
+    if (pkg.checksum !== undefined) return [`${file}: phase0 records a hash`];
+    if (pkg.stable_checksum !== false) return [`${file}: phase0 without stable_checksum: false`];
+    return [];
+  }
+  if (!/^[0-9a-f]{64}$/.test(pkg.checksum ?? "")) return [`${file}: no recorded hash`];
+  return [];
+}
+
+Deno.test("hashProblems: phase0 records none, every other manifest one", () => {
+  const hash = "a".repeat(64);
+  const doc = (flavor: string, extra: Record<string, unknown>) => ({
+    package: { flavor, ...extra },
+  });
+  assert.deepEqual(hashProblems("f", doc("bootstrap/phase0", { stable_checksum: false })), []);
+  assert.deepEqual(hashProblems("f", doc("bootstrap/phase0", { checksum: hash })), [
+    "f: phase0 records a hash",
+  ]);
+  assert.deepEqual(hashProblems("f", doc("bootstrap/phase0", {})), [
+    "f: phase0 without stable_checksum: false",
+  ]);
+  assert.deepEqual(hashProblems("f", doc("bootstrap/phase2", { checksum: hash })), []);
+  assert.deepEqual(hashProblems("f", doc("main", {})), ["f: no recorded hash"]);
+  assert.deepEqual(hashProblems("f", doc("tcc", { checksum: "abc" })), ["f: no recorded hash"]);
+});
+
+Deno.test("manifests/bootstrap and manifests/packages: a recorded hash after phase0", async () => {
+  const problems: string[] = [];
+  let count = 0;
+  for (const dir of ["bootstrap", "packages"]) {
+    for await (const file of manifestFiles(join(repoRoot, "manifests", dir))) {
+      count++;
+      problems.push(
+        ...hashProblems(relative(repoRoot, file), parse(await Deno.readTextFile(file))),
+      );
+    }
+  }
+  assert.ok(count > 0, "no manifests found");
+  assert.deepEqual(problems, []);
+});
