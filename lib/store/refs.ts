@@ -148,12 +148,27 @@ export function inputKeyRef(key: string): string {
   return INPUT_KEY_PREFIX + key;
 }
 
+/**
+ * The refs of packages asked for in this process: a no-op build asks for each
+ * package's refs several times, and checking the names each time showed in
+ * its profile.
+ */
+const knownPackageRefs = new Map<string, PackageRefs>();
+
 /** The refs of a manifest's package on this host's architecture. */
 export function refsOfPackage(pkg: Pick<PackageId, "slug" | "version" | "flavor">): PackageRefs {
-  return packageRefs({
-    arch: hostArch(),
-    slug: pkg.slug,
-    version: pkg.version,
-    flavor: pkg.flavor,
-  });
+  const arch = hostArch();
+  const id = `${arch}\0${pkg.slug}\0${pkg.version}\0${pkg.flavor}`;
+  const known = knownPackageRefs.get(id);
+  if (known) return known;
+  const refs = packageRefs({ arch, slug: pkg.slug, version: pkg.version, flavor: pkg.flavor });
+  const outputs = new Map<string, string>();
+  const bundles = new Map<string, string>();
+  const remembered: PackageRefs = {
+    tree: refs.tree,
+    output: (name) => outputs.get(name) ?? outputs.set(name, refs.output(name)).get(name)!,
+    bundle: (name) => bundles.get(name) ?? bundles.set(name, refs.bundle(name)).get(name)!,
+  };
+  knownPackageRefs.set(id, remembered);
+  return remembered;
 }
