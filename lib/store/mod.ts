@@ -41,6 +41,7 @@ export {
   RACY_MARGIN_MS,
   REF_WRITE_MARKER_PREFIX,
   RefSnapshot,
+  removeDeadRefWriteMarkers,
   withRefWriteMarker,
 } from "./ref_snapshot.ts";
 export { hashThreads, lendHashWorkers, startHashWorkers } from "./parallel_hash.ts";

@@ -10,8 +10,9 @@
  *   ostree 2022.7), which also changes its ctime;
  * - 2nex creates a marker file in the repository directory before it renames
  *   ref files and removes it afterwards ({@link withRefWriteMarker}); both
- *   change the directory's times. A 2nex killed in between leaves the marker,
- *   and no snapshot is saved while one exists.
+ *   change the directory's times. A 2nex killed in between leaves the marker;
+ *   no snapshot is saved while one exists, and the next run that finds it
+ *   removes it once no process holds its lock.
  *
  * Timestamps are coarse (a clock tick, a second on some file systems), so a
  * ref written in the same tick as the directory was stat'ed would go unseen:
@@ -23,6 +24,7 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
+import { TEMP_PREFIX } from "./objects.ts";
 
 /** Markers of 2nex ref writes in progress, in the repository directory. */
 export const REF_WRITE_MARKER_PREFIX = ".2nex-ref-write-";
@@ -107,16 +109,66 @@ function refWriteMarked(repo: string): boolean {
 /**
  * Runs `write` (renames of ref files) between the creation and the removal of
  * a marker in the repository directory, so that both change the directory's
- * times and a run that reads refs meanwhile does not save what it read.
+ * times and a run that reads refs meanwhile does not save what it read. The
+ * writer holds an exclusive flock on its marker until it has removed it: the
+ * kernel drops the lock when the process dies, which is how
+ * {@link removeDeadRefWriteMarkers} tells a killed writer's marker from a
+ * live one.
  */
 export async function withRefWriteMarker<T>(repo: string, write: () => Promise<T>): Promise<T> {
-  const marker = join(repo, `${REF_WRITE_MARKER_PREFIX}${crypto.randomUUID()}`);
-  await Deno.writeFile(marker, new Uint8Array(), { createNew: true });
+  const name = `${REF_WRITE_MARKER_PREFIX}${crypto.randomUUID()}`;
+  // Locked before it is visible: a marker in the repository directory that
+  // nobody holds locked is always a dead writer's.
+  const staged = join(repo, "tmp", `${TEMP_PREFIX}${name}`);
+  const marker = join(repo, name);
+  const file = await Deno.open(staged, { write: true, createNew: true });
   try {
-    return await write();
+    file.lockSync(true);
+    try {
+      await Deno.rename(staged, marker);
+    } catch (error) {
+      await Deno.remove(staged).catch(() => {});
+      throw error;
+    }
+    try {
+      return await write();
+    } finally {
+      await Deno.remove(marker);
+    }
   } finally {
-    await Deno.remove(marker);
+    file.close();
   }
+}
+
+/**
+ * Removes the markers of ref writes whose process is gone (nobody holds their
+ * lock); returns how many. A live writer's marker is left alone.
+ */
+export function removeDeadRefWriteMarkers(repo: string): number {
+  let removed = 0;
+  for (const entry of Deno.readDirSync(repo)) {
+    if (!entry.name.startsWith(REF_WRITE_MARKER_PREFIX)) continue;
+    const path = join(repo, entry.name);
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue; // Its writer just finished.
+      throw error;
+    }
+    try {
+      if (!file.tryLockSync(true)) continue;
+      try {
+        Deno.removeSync(path);
+        removed++;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    } finally {
+      file.close();
+    }
+  }
+  return removed;
 }
 
 /** The refs and notes of the last run, and what this run reads. */
@@ -218,7 +270,13 @@ export class RefSnapshot {
       if (this.statedAt - Math.max(this.token.mtimeMs, this.token.ctimeMs) < this.racyMarginMs) {
         return false;
       }
-      if (refWriteMarked(this.repo) || !sameToken(repoToken(this.repo), this.token)) return false;
+      if (refWriteMarked(this.repo)) {
+        // A killed writer's marker would stop every later run from saving: remove it now
+        // (which changes the token, so this run does not save either).
+        removeDeadRefWriteMarkers(this.repo);
+        return false;
+      }
+      if (!sameToken(repoToken(this.repo), this.token)) return false;
       const body = JSON.stringify(
         {
           format: FORMAT,

@@ -65,7 +65,7 @@ import {
   writeTemp,
 } from "./objects.ts";
 import { INPUT_KEY_PREFIX, refProblem, validateRef } from "./refs.ts";
-import { REF_WRITE_MARKER_PREFIX, type RefSnapshot, withRefWriteMarker } from "./ref_snapshot.ts";
+import { type RefSnapshot, removeDeadRefWriteMarkers, withRefWriteMarker } from "./ref_snapshot.ts";
 
 /** What a new commit carries besides its tree. */
 export interface CommitOptions {
@@ -489,29 +489,8 @@ export class Store {
         throw asToolIoError(error, "pruning the repository", this.path);
       });
     const staleTemporaries = await this.#removeStaleTemporaries() +
-      await this.#removeStaleRefWriteMarkers();
+      removeDeadRefWriteMarkers(this.path);
     return { ...parsePrune(stdout), staleTemporaries };
-  }
-
-  /**
-   * Removes markers of ref writes killed over an hour ago: while one exists no
-   * run saves a ref snapshot (ref_snapshot.ts), so every no-op reads each ref.
-   */
-  async #removeStaleRefWriteMarkers(): Promise<number> {
-    let removed = 0;
-    for await (const entry of Deno.readDir(this.path)) {
-      if (!entry.name.startsWith(REF_WRITE_MARKER_PREFIX)) continue;
-      const path = `${this.path}/${entry.name}`;
-      try {
-        const info = await Deno.lstat(path);
-        if (Date.now() - (info.mtime?.getTime() ?? Date.now()) < STALE_TEMP_MS) continue;
-        await Deno.remove(path);
-        removed++;
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
-    return removed;
   }
 
   /** Removes our temporary files and ostree staging dirs nobody touched for an hour. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   REF_WRITE_MARKER_PREFIX,
   RefSnapshot,
+  removeDeadRefWriteMarkers,
   Store,
   withRefWriteMarker,
 } from "../../lib/store/mod.ts";
@@ -163,16 +164,44 @@ Deno.test("a run that overlaps a ref write does not save what it read", async ()
   }
 });
 
-Deno.test("a killed writer's marker stops saving until it is removed", async () => {
+Deno.test("a killed writer's marker stops saving once, then the run that found it removes it", async () => {
   const f = await fixture();
   try {
+    // What a writer killed between its marker and its removal leaves: a marker nobody locks.
     const marker = join(f.store.path, `${REF_WRITE_MARKER_PREFIX}killed`);
     await Deno.writeFile(marker, new Uint8Array());
     await tick();
     assert.equal((await readingRun(f, [REF])).saved, false);
-    await Deno.remove(marker);
+    assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "removed");
     await tick();
     assert.equal((await readingRun(f, [REF])).saved, true);
+  } finally {
+    await removeTree(f.dir);
+  }
+});
+
+Deno.test("a live writer's marker is never removed, by a run or by removeDeadRefWriteMarkers", async () => {
+  const f = await fixture();
+  try {
+    await withRefWriteMarker(f.store.path, async () => {
+      await tick();
+      assert.equal((await readingRun(f, [REF])).saved, false);
+      assert.equal(removeDeadRefWriteMarkers(f.store.path), 0);
+      const markers = [...Deno.readDirSync(f.store.path)].filter((e) =>
+        e.name.startsWith(REF_WRITE_MARKER_PREFIX)
+      );
+      assert.equal(markers.length, 1, "the writer's marker is still there");
+    });
+    assert.deepEqual(
+      [...Deno.readDirSync(f.store.path)].filter((e) => e.name.startsWith(REF_WRITE_MARKER_PREFIX)),
+      [],
+      "the writer removed it",
+    );
+    assert.deepEqual(
+      [...Deno.readDirSync(join(f.store.path, "tmp"))].map((e) => e.name),
+      [],
+      "nothing staged is left",
+    );
   } finally {
     await removeTree(f.dir);
   }
