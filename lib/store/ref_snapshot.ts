@@ -6,8 +6,8 @@
  * The snapshot is trusted only while the repository directory's change time
  * and modification time are what they were when its refs were read:
  * - stock ostree sets the repository directory's mtime after every ref write
- *   (`commit -b`, `reset`, `refs --create`, `refs --delete`; checked with
- *   ostree 2022.7), which also changes its ctime;
+ *   (`commit -b`, `reset`, `refs --create`, `refs --delete`, `pull-local`;
+ *   checked with ostree 2022.7), which also changes its ctime;
  * - 2nex creates a marker file in the repository directory before it renames
  *   ref files and removes it afterwards ({@link withRefWriteMarker}); both
  *   change the directory's times. A 2nex killed in between leaves the marker;
