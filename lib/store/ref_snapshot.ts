@@ -282,8 +282,9 @@ export class RefSnapshot {
           format: FORMAT,
           repo: this.repo,
           token: this.token,
-          refs: Object.fromEntries(this.#refs),
-          notes: Object.fromEntries(this.#notes),
+          // The saved entries hold under the same token (or there are none): keep them.
+          refs: { ...this.#savedRefs, ...Object.fromEntries(this.#refs) },
+          notes: { ...this.#savedNotes, ...Object.fromEntries(this.#notes) },
         } satisfies SnapshotFile,
       );
       const temp = join(dirname(this.file), `.tmp-${crypto.randomUUID()}`);

@@ -83,6 +83,22 @@ Deno.test("a saved snapshot is trusted by the next run and answers without the r
   }
 });
 
+Deno.test("a trusted run that reads a ref more saves it beside the ones it had", async () => {
+  const f = await fixture();
+  try {
+    assert.ok((await readingRun(f, [REF])).saved);
+    const grown = await readingRun(f, [OTHER]);
+    assert.equal(grown.snapshot.trusted, true);
+    assert.ok(grown.saved, "the new ref is saved");
+    const next = RefSnapshot.open(f.file, f.store.path, 0);
+    assert.equal(next.trusted, true);
+    assert.equal(next.ref(REF), f.first, "the earlier entry is kept");
+    assert.equal(next.ref(OTHER), f.first);
+  } finally {
+    await removeTree(f.dir);
+  }
+});
+
 Deno.test("a ref written or deleted by 2nex (another workspace's Store) makes the snapshot untrusted", async () => {
   const f = await fixture();
   try {
