@@ -103,7 +103,8 @@ export async function restoreRefs(
       : part.startsWith("outputs/")
       ? refs.output(part.slice(8))
       : refs.bundle(part.slice(8));
-    if (await store.resolveRef(ref) !== commit) wanted[ref] = commit;
+    // Synchronous: a no-op asks this for every part of every package.
+    if (store.resolveRefSync(ref) !== commit) wanted[ref] = commit;
   }
   if (Object.keys(wanted).length > 0) await store.setRefs(wanted);
 }

@@ -15,6 +15,8 @@ export interface CacheLayout {
   childrenLock: string;
   /** Loaded manifests, keyed by path and content (lib/manifest/cache.ts). */
   manifests: string;
+  /** The refs and result records the last build read (lib/store/ref_snapshot.ts). */
+  refSnapshot: string;
 }
 
 export function cacheLayout(cacheDir: string): CacheLayout {
@@ -25,6 +27,7 @@ export function cacheLayout(cacheDir: string): CacheLayout {
     lock: join(cacheDir, "lock"),
     childrenLock: join(cacheDir, "children.lock"),
     manifests: join(cacheDir, "manifests.json"),
+    refSnapshot: join(cacheDir, "ref-snapshot"),
   };
 }
 

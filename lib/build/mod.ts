@@ -16,7 +16,7 @@ export { RoundRunner } from "./rounds.ts";
 export { cacheLayout, latestLogPath } from "./layout.ts";
 export { collectGarbage } from "./gc.ts";
 export { fetchItems, fetchManifestSources, fetchPlanSources } from "./fetch_plan.ts";
-export { openWorkspaceState } from "./state.ts";
+export { openWorkspaceState, type WorkspaceState } from "./state.ts";
 export { readProvenance } from "./provenance.ts";
 export { substitutePlan } from "./substitute.ts";
 export type { BuildServices } from "./types.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import type { RefSnapshot } from "../store/mod.ts";
 import { writeFileAtomic } from "../util/mod.ts";
 
 export interface ResultRecord {
@@ -36,7 +37,12 @@ export class ResultIndex {
    */
   readonly #confirmed = new Map<string, ResultRecord | undefined>();
 
-  constructor(readonly cacheDir: string) {}
+  /**
+   * `snapshot`: the last run's records, trusted while the repository's refs are
+   * unchanged (every record is written right after a ref write, under the
+   * workspace lock); this run's reads are noted in it.
+   */
+  constructor(readonly cacheDir: string, private readonly snapshot?: RefSnapshot) {}
 
   private path(key: string): string {
     return join(this.cacheDir, "results", key.slice(0, 2), `${key}.json`);
@@ -61,6 +67,17 @@ export class ResultIndex {
 
   /** Synchronous on purpose: a read of a few hundred bytes costs less than an async op's round trip. */
   private getSync(key: string): ResultRecord | undefined {
+    const note = `record:${key}`;
+    if (this.snapshot?.hasNote(note)) {
+      const known = this.snapshot.note(note) as ResultRecord | null;
+      if (known === null || known.inputKey === key) return known ?? undefined;
+    }
+    const record = this.readSync(key);
+    this.snapshot?.setNote(note, record ?? null);
+    return record;
+  }
+
+  private readSync(key: string): ResultRecord | undefined {
     try {
       const record = JSON.parse(Deno.readTextFileSync(this.path(key))) as ResultRecord;
       return record.inputKey === key ? record : undefined;
@@ -73,11 +90,13 @@ export class ResultIndex {
   async put(record: ResultRecord): Promise<void> {
     this.#confirmed.delete(record.inputKey);
     await writeFileAtomic(this.path(record.inputKey), JSON.stringify(record, null, 2) + "\n");
+    this.snapshot?.setNote(`record:${record.inputKey}`, record);
     this.#confirmed.set(record.inputKey, record);
   }
 
   async remove(key: string): Promise<void> {
     this.#confirmed.set(key, undefined);
+    this.snapshot?.setNote(`record:${key}`, null);
     await Deno.remove(this.path(key)).catch(() => {});
   }
 }

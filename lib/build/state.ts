@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { Workspace } from "../workspace/mod.ts";
-import { Store } from "../store/mod.ts";
+import { RefSnapshot, Store } from "../store/mod.ts";
 import {
   acquireLock,
   guardChildrenWith,
@@ -17,6 +17,8 @@ import { cleanTemp } from "../source/mod.ts";
 
 export interface WorkspaceState {
   store: Store;
+  /** What this run reads of the refs and result records; saved by release for the next run. */
+  snapshot: RefSnapshot;
   release(): void;
 }
 
@@ -30,7 +32,9 @@ export async function openWorkspaceState(
     layout.lock,
     () => out.info(`waiting for another 2nex process (lock ${layout.lock})`),
   );
+  let snapshot: RefSnapshot | undefined;
   const release = () => {
+    snapshot?.save();
     guardChildrenWith(undefined);
     lock.release();
   };
@@ -42,9 +46,11 @@ export async function openWorkspaceState(
     );
     guardChildrenWith(layout.childrenLock);
     const store = await Store.open(ws.config.repo, { create: true });
+    snapshot = RefSnapshot.open(layout.refSnapshot, store.path);
+    store.useSnapshot(snapshot);
     await removeLeftoverBuilds(layout.builds);
     await cleanTemp(ws.config.cache, { minAgeMs: 0 });
-    return { store, release };
+    return { store, snapshot, release };
   } catch (error) {
     release();
     throw error;

@@ -4,7 +4,6 @@ import { integerOption } from "./command.ts";
 import { loadSelected } from "./packages.ts";
 import { buildOrder, type GraphNode } from "../graph/mod.ts";
 import { ExitCode, InvalidInputError } from "../util/mod.ts";
-import type { Store } from "../store/mod.ts";
 import {
   type BuildServices,
   describe,
@@ -15,6 +14,7 @@ import {
   RoundRunner,
   schedule,
   substitutePlan,
+  type WorkspaceState,
 } from "../build/mod.ts";
 import { buildOnSlurm, type ExecutorConfig } from "../cluster/mod.ts";
 import type { Workspace } from "../workspace/mod.ts";
@@ -122,7 +122,7 @@ export async function buildPackages(
   }
   const state = await openWorkspaceState(loaded.ws, context.out);
   try {
-    const services = buildServices(context, state.store, loaded.ws, options);
+    const services = buildServices(context, state, loaded.ws, options);
     if (executor.kind === "slurm") {
       const progress = new BuildProgress(context.out, order.length);
       const reports = await buildOnSlurm(order, services, executor.slurm, {
@@ -196,7 +196,7 @@ function executorOf(ws: Workspace, options: OptionValues): ExecutorConfig {
 /** The services of a build run, from the command line and the workspace. */
 export function buildServices(
   context: CommandContext,
-  store: Store,
+  state: Pick<WorkspaceState, "store" | "snapshot">,
   ws: BuildServices["ws"],
   options: OptionValues,
 ): BuildServices {
@@ -204,8 +204,8 @@ export function buildServices(
   const verbose = context.out.options.verbose;
   return {
     ws,
-    store,
-    index: new ResultIndex(ws.config.cache),
+    store: state.store,
+    index: new ResultIndex(ws.config.cache, state.snapshot),
     sandbox: () => sandbox ??= selectSandbox(ws.config.sandbox),
     jobsPerBuild: Math.max(1, navigator.hardwareConcurrency || 1),
     keepFailed: Boolean(options["keep-failed"]),

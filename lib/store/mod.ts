@@ -37,4 +37,11 @@ export { TreeClashError } from "./compose.ts";
 export { hashTree, type TreeHash } from "./checksum.ts";
 export { generateSigningKey, isPublicKey, readSecretKeyFile, trustedSigner } from "./sign.ts";
 export { publishRefs } from "./publish.ts";
+export {
+  RACY_MARGIN_MS,
+  REF_WRITE_MARKER_PREFIX,
+  RefSnapshot,
+  removeDeadRefWriteMarkers,
+  withRefWriteMarker,
+} from "./ref_snapshot.ts";
 export { hashThreads, lendHashWorkers, startHashWorkers } from "./parallel_hash.ts";

@@ -148,12 +148,36 @@ export function inputKeyRef(key: string): string {
   return INPUT_KEY_PREFIX + key;
 }
 
+type PackageNames = Pick<PackageId, "slug" | "version" | "flavor">;
+
+/**
+ * The refs of each package object asked for in this process: a no-op build
+ * asks for every package's refs several times, and building and checking the
+ * names each time showed in its profile. Keyed by the object (a loaded
+ * manifest's package), and checked against its names in case they changed.
+ */
+const knownPackageRefs = new WeakMap<PackageNames, PackageRefs & PackageId>();
+
 /** The refs of a manifest's package on this host's architecture. */
-export function refsOfPackage(pkg: Pick<PackageId, "slug" | "version" | "flavor">): PackageRefs {
-  return packageRefs({
-    arch: hostArch(),
-    slug: pkg.slug,
-    version: pkg.version,
-    flavor: pkg.flavor,
-  });
+export function refsOfPackage(pkg: PackageNames): PackageRefs {
+  const arch = hostArch();
+  const known = knownPackageRefs.get(pkg);
+  if (
+    known && known.arch === arch && known.slug === pkg.slug && known.version === pkg.version &&
+    known.flavor === pkg.flavor
+  ) {
+    return known;
+  }
+  const id = { arch, slug: pkg.slug, version: pkg.version, flavor: pkg.flavor };
+  const refs = packageRefs(id);
+  const outputs = new Map<string, string>();
+  const bundles = new Map<string, string>();
+  const remembered = {
+    ...id,
+    tree: refs.tree,
+    output: (name: string) => outputs.get(name) ?? outputs.set(name, refs.output(name)).get(name)!,
+    bundle: (name: string) => bundles.get(name) ?? bundles.set(name, refs.bundle(name)).get(name)!,
+  };
+  knownPackageRefs.set(pkg, remembered);
+  return remembered;
 }

@@ -65,6 +65,7 @@ import {
   writeTemp,
 } from "./objects.ts";
 import { INPUT_KEY_PREFIX, refProblem, validateRef } from "./refs.ts";
+import { type RefSnapshot, removeDeadRefWriteMarkers, withRefWriteMarker } from "./ref_snapshot.ts";
 
 /** What a new commit carries besides its tree. */
 export interface CommitOptions {
@@ -132,6 +133,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 export class Store {
   /** Objects written natively and not yet flushed; setRefs flushes them first. */
   readonly #unsynced = new Set<string>();
+  /** What the last run read of the refs, when the caller attached it (a build run). */
+  #snapshot: RefSnapshot | undefined;
 
   private constructor(
     /** The repository directory. */
@@ -302,6 +305,14 @@ export class Store {
     return (await hashTree(dir)).contentChecksum;
   }
 
+  /**
+   * Answers ref lookups from `snapshot` while it is trusted, and records in it
+   * the refs read and written from now on; the caller saves it.
+   */
+  useSnapshot(snapshot: RefSnapshot): void {
+    this.#snapshot = snapshot;
+  }
+
   /** The commit `ref` points at, or undefined. Reads the ref file; no process. */
   resolveRef(ref: string): Promise<string | undefined> {
     try {
@@ -317,7 +328,16 @@ export class Store {
    * hundreds of packages).
    */
   resolveRefSync(ref: string): string | undefined {
+    // The snapshot holds only names that passed refProblem when they were read.
+    const known = this.#snapshot?.ref(ref);
+    if (known !== undefined) return known ?? undefined;
     if (refProblem(ref) !== undefined) return undefined;
+    const commit = this.#readRef(ref);
+    this.#snapshot?.noteRef(ref, commit ?? null);
+    return commit;
+  }
+
+  #readRef(ref: string): string | undefined {
     let text: string;
     try {
       text = Deno.readTextFileSync(`${this.path}/refs/heads/${ref}`);
@@ -363,12 +383,15 @@ export class Store {
       });
       return await writeTemp(this.path, encoder.encode(`${commit}\n`), this.fsync);
     }));
-    for (let i = 0; i < ordered.length; i++) {
-      const ref = ordered[i][0];
-      await renameInto(temps[i], `${heads}/${ref}`).catch((error) => {
-        throw refWriteError(ref, error);
-      });
-    }
+    await withRefWriteMarker(this.path, async () => {
+      for (let i = 0; i < ordered.length; i++) {
+        const [ref, commit] = ordered[i];
+        await renameInto(temps[i], `${heads}/${ref}`).catch((error) => {
+          throw refWriteError(ref, error);
+        });
+        this.#snapshot?.wroteRef(ref, commit);
+      }
+    });
     if (this.fsync) await syncPaths(new Set(ordered.map(([ref]) => dirname(`${heads}/${ref}`))));
   }
 
@@ -376,12 +399,17 @@ export class Store {
   async deleteRef(ref: string): Promise<void> {
     validateRef(ref);
     const heads = `${this.path}/refs/heads`;
-    try {
-      await Deno.remove(`${heads}/${ref}`);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
-      throw error;
-    }
+    const removed = await withRefWriteMarker(this.path, async () => {
+      try {
+        await Deno.remove(`${heads}/${ref}`);
+        this.#snapshot?.wroteRef(ref, null);
+        return true;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return false;
+        throw error;
+      }
+    });
+    if (!removed) return;
     let dir = dirname(ref);
     while (dir !== "." && dir !== "/") {
       try {
@@ -460,7 +488,9 @@ export class Store {
       .catch((error) => {
         throw asToolIoError(error, "pruning the repository", this.path);
       });
-    return { ...parsePrune(stdout), staleTemporaries: await this.#removeStaleTemporaries() };
+    const staleTemporaries = await this.#removeStaleTemporaries() +
+      removeDeadRefWriteMarkers(this.path);
+    return { ...parsePrune(stdout), staleTemporaries };
   }
 
   /** Removes our temporary files and ostree staging dirs nobody touched for an hour. */

@@ -78,6 +78,9 @@ deno run --quiet --allow-read --allow-write "$REPO/scripts/bench/gen-workspace.t
 echo "1. building the $CHAIN-chain once with 2nex and with Nix…"
 "${TWONEX_ARGV[@]}" -C "$ws" build -q "$last" >/dev/null
 nix-build --no-out-link "$WORK/chain.nix" --arg n "$CHAIN" >/dev/null 2>&1
+# A no-op saves its ref snapshot only once the repository's last ref write is 2 s old
+# (lib/store/ref_snapshot.ts); the warm-up run saves it, the measured runs use it.
+sleep 2
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$RESULTS/compare-noop.json" --style none \
   -n "noop-2nex" "$TWONEX -C '$ws' build -q $last" \
   -n "noop-graph" "$TWONEX -C '$ws' graph" \

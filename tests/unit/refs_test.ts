@@ -1,6 +1,7 @@
 /** The quick ref check (one pattern) against the segment-by-segment rule that explains refusals. */
 import assert from "node:assert/strict";
-import { isValidRef, parsePackageRef, refProblem } from "../../lib/store/refs.ts";
+import { isValidRef, parsePackageRef, refProblem, refsOfPackage } from "../../lib/store/refs.ts";
+import { hostArch, InvalidInputError } from "../../lib/util/mod.ts";
 import { parsePrune } from "../../lib/store/repo.ts";
 
 Deno.test("refs: isValidRef agrees with refProblem", () => {
@@ -43,4 +44,17 @@ Deno.test("parsePrune reads ostree prune's report", () => {
     deletedObjects: 0,
     freed: null,
   });
+});
+
+Deno.test("refsOfPackage remembers a package's refs, and not past a change of its names", () => {
+  const pkg = { slug: "m4", version: "1.4.19", flavor: "main" };
+  const first = refsOfPackage(pkg);
+  assert.equal(refsOfPackage(pkg), first);
+  assert.equal(first.output("bin"), `${hostArch()}/m4/1.4.19/main/outputs/bin`);
+  assert.equal(first.output("bin"), first.output("bin"));
+  assert.throws(() => first.bundle("a/b"), InvalidInputError);
+  pkg.version = "1.4.20";
+  assert.equal(refsOfPackage(pkg).tree, `${hostArch()}/m4/1.4.20/main/tree`);
+  // Another object with the same names gets the same names.
+  assert.equal(refsOfPackage({ ...pkg }).bundle("dev"), `${hostArch()}/m4/1.4.20/main/bundles/dev`);
 });
