@@ -2,8 +2,8 @@
 import { resolve } from "node:path";
 import type { Command } from "./command.ts";
 import { jsonDiagnostic } from "./output.ts";
-import { loadPackages } from "./packages.ts";
-import { type Manifest, sortDiagnostics } from "../manifest/mod.ts";
+import { loadPackageSummaries } from "./packages.ts";
+import { type ManifestSummary, sortDiagnostics } from "../manifest/mod.ts";
 import { discoverManifests, loadManifests } from "../workspace/mod.ts";
 import { ExitCode } from "../util/mod.ts";
 import { localSourceDiagnostics, parseMirrors } from "../source/mod.ts";
@@ -26,9 +26,9 @@ Example:
   options: {},
   maxPositionals: Infinity,
   async run(context, positionals) {
-    const loaded = await loadPackages(context);
+    const loaded = await loadPackageSummaries(context);
     const mirrors = parseMirrors(loaded.ws.config.mirrors, loaded.ws.root);
-    const local = (manifests: Manifest[]) =>
+    const local = (manifests: ManifestSummary[]) =>
       localSourceDiagnostics(manifests, loaded.ws.root, mirrors);
     let diagnostics = [
       ...loaded.diagnostics,

@@ -10,11 +10,15 @@ import {
   displayPath,
   type Manifest,
   ManifestCache,
+  type ManifestSummary,
   sortDiagnostics,
 } from "../manifest/mod.ts";
 import {
   discoverManifests,
+  type LoadedManifests,
   loadManifestsInParallel,
+  loadSummariesInParallel,
+  type PlainValidateOptions,
   selectPackage,
   type Workspace,
 } from "../workspace/mod.ts";
@@ -22,22 +26,45 @@ import { type Graph, type GraphNode, resolveGraph } from "../graph/mod.ts";
 import { InvalidInputError } from "../util/mod.ts";
 import { cacheLayout } from "../build/mod.ts";
 
-export interface LoadedPackages {
+/** The workspace's packages: whole manifests, or (for lint) their summaries. */
+export interface LoadedPackages<M extends ManifestSummary = Manifest> {
   ws: Workspace;
-  manifests: Manifest[];
+  manifests: M[];
   failed: string[];
   /** Manifest diagnostics (errors and warnings). */
   diagnostics: Diagnostic[];
-  graph: Graph;
+  graph: Graph<M>;
   graphDiagnostics: Diagnostic[];
 }
 
 /** Loads every manifest of the workspace and resolves the graph. */
-export async function loadPackages(context: CommandContext): Promise<LoadedPackages> {
+export function loadPackages(context: CommandContext): Promise<LoadedPackages> {
+  return loadWorkspace(context, loadManifestsInParallel);
+}
+
+/**
+ * Loads and validates every manifest of the workspace like loadPackages, but
+ * keeps only the summary of each: for lint, which checks the graph and builds
+ * nothing (and keeps a third of the memory for a large workspace).
+ */
+export function loadPackageSummaries(
+  context: CommandContext,
+): Promise<LoadedPackages<ManifestSummary>> {
+  return loadWorkspace(context, loadSummariesInParallel);
+}
+
+async function loadWorkspace<M extends ManifestSummary>(
+  context: CommandContext,
+  load: (
+    paths: string[],
+    options: PlainValidateOptions,
+    cache?: ManifestCache,
+  ) => Promise<LoadedManifests<M>>,
+): Promise<LoadedPackages<M>> {
   const ws = await context.workspace();
   const paths = discoverManifests(ws.config.manifests);
   const cache = openManifestCache(ws);
-  const { manifests, diagnostics, failed } = await loadManifestsInParallel(paths, {}, cache);
+  const { manifests, diagnostics, failed } = await load(paths, {}, cache);
   // The cache file is written while the graph is resolved.
   const saved = cache?.save();
   const { graph, diagnostics: graphDiagnostics } = resolveGraph(manifests);

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import type { DependencySpec, Diagnostic, Manifest } from "../manifest/mod.ts";
+import type { DependencySpec, Diagnostic, Manifest, ManifestSummary } from "../manifest/mod.ts";
 import { closestNames } from "../expr/mod.ts";
 import { parsePackageRef } from "../store/mod.ts";
 
@@ -22,25 +22,29 @@ export type ResultPart =
   | { kind: "bundles"; name: string }
   | { kind: "outputs"; name: string };
 
-export interface ResolvedDependency {
+export interface ResolvedDependency<M extends ManifestSummary = Manifest> {
   spec: DependencySpec;
   /** The workspace manifest this dependency is; absent for a ref that must already be in the repository. */
-  target?: GraphNode;
+  target?: GraphNode<M>;
   part: ResultPart;
   /** For `commit:` dependencies that no manifest matches. */
   externalRef?: string;
 }
 
-export interface GraphNode {
-  manifest: Manifest;
+/**
+ * A package of the graph. Resolving reads only a manifest's summary, so a
+ * command that builds nothing (lint) resolves the summaries it kept.
+ */
+export interface GraphNode<M extends ManifestSummary = Manifest> {
+  manifest: M;
   /** Stable identity: the manifest path. */
   id: string;
-  deps: ResolvedDependency[];
+  deps: ResolvedDependency<M>[];
 }
 
-export interface Graph {
-  nodes: GraphNode[];
-  byPath: Map<string, GraphNode>;
+export interface Graph<M extends ManifestSummary = Manifest> {
+  nodes: GraphNode<M>[];
+  byPath: Map<string, GraphNode<M>>;
 }
 
 export interface ResolveOptions {
@@ -48,15 +52,19 @@ export interface ResolveOptions {
 }
 
 /** Resolves every dependency of every manifest. */
-export function resolveGraph(
-  manifests: Manifest[],
+export function resolveGraph<M extends ManifestSummary = Manifest>(
+  manifests: M[],
   options: ResolveOptions = {},
-): { graph: Graph; diagnostics: Diagnostic[] } {
+): { graph: Graph<M>; diagnostics: Diagnostic[] } {
   const arch = options.arch ?? "x86_64";
   const sorted = [...manifests].sort(compareManifests);
-  const nodes: GraphNode[] = sorted.map((manifest) => ({ manifest, id: manifest.path, deps: [] }));
-  const byPath = new Map<string, GraphNode>();
-  const bySlug = new Map<string, GraphNode[]>();
+  const nodes: GraphNode<M>[] = sorted.map((manifest) => ({
+    manifest,
+    id: manifest.path,
+    deps: [],
+  }));
+  const byPath = new Map<string, GraphNode<M>>();
+  const bySlug = new Map<string, GraphNode<M>[]>();
   for (const node of nodes) {
     byPath.set(node.id, node);
     const slug = node.manifest.package.slug;
@@ -85,12 +93,12 @@ export function resolveGraph(
 
 type ErrorSink = (spec: DependencySpec, message: string, hint?: string) => void;
 
-function resolveBySlug(
+function resolveBySlug<M extends ManifestSummary>(
   spec: DependencySpec,
-  bySlug: Map<string, GraphNode[]>,
+  bySlug: Map<string, GraphNode<M>[]>,
   defaults: DefaultParts,
   error: ErrorSink,
-): ResolvedDependency | undefined {
+): ResolvedDependency<M> | undefined {
   const sameSlug = bySlug.get(spec.name) ?? [];
   if (sameSlug.length === 0) {
     const close = closestNames(spec.name, [...bySlug.keys()]);
@@ -107,7 +115,7 @@ function resolveBySlug(
       (spec.version === undefined || n.manifest.package.version === spec.version) &&
       (spec.flavor === undefined || n.manifest.package.flavor === spec.flavor)
     );
-  const list = (nodes: GraphNode[]) =>
+  const list = (nodes: GraphNode<M>[]) =>
     nodes.map((n) => `${describe(n.manifest)} (${n.id})`).join(", ");
   if (candidates.length === 0) {
     error(
@@ -149,7 +157,7 @@ function resolveBySlug(
 }
 
 /** The named bundle of `manifest`, or undefined when it has none of that name. */
-function bundlePart(manifest: Manifest, bundle: string): ResultPart | undefined {
+function bundlePart(manifest: ManifestSummary, bundle: string): ResultPart | undefined {
   return Object.hasOwn(manifest.bundles, bundle) ? { kind: "bundles", name: bundle } : undefined;
 }
 
@@ -159,9 +167,9 @@ function bundlePart(manifest: Manifest, bundle: string): ResultPart | undefined 
  * packages are depended on many times; dependents share the (read-only) object.
  */
 class DefaultParts {
-  readonly #parts = new Map<GraphNode, ResultPart>();
+  readonly #parts = new Map<GraphNode<ManifestSummary>, ResultPart>();
 
-  of(node: GraphNode): ResultPart {
+  of(node: GraphNode<ManifestSummary>): ResultPart {
     let part = this.#parts.get(node);
     if (part === undefined) {
       const bundles = Object.keys(node.manifest.bundles);
@@ -176,13 +184,13 @@ class DefaultParts {
   }
 }
 
-function resolveCommit(
+function resolveCommit<M extends ManifestSummary>(
   spec: DependencySpec,
   ref: string,
-  bySlug: Map<string, GraphNode[]>,
+  bySlug: Map<string, GraphNode<M>[]>,
   arch: string,
   error: ErrorSink,
-): ResolvedDependency | undefined {
+): ResolvedDependency<M> | undefined {
   const parsed = parsePackageRef(ref);
   if (!parsed) {
     // Not in the package layout: an arbitrary ref that must exist in the repository.
@@ -218,14 +226,14 @@ function resolveCommit(
 }
 
 /** Every cycle as one diagnostic naming its members in order with their positions. */
-function findCycles(graph: Graph): Diagnostic[] {
+function findCycles<M extends ManifestSummary>(graph: Graph<M>): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const state = new Map<GraphNode, "active" | "done">();
-  const reported = new Set<GraphNode>();
+  const state = new Map<GraphNode<M>, "active" | "done">();
+  const reported = new Set<GraphNode<M>>();
   for (const root of graph.nodes) {
     if (state.has(root)) continue;
     // Iterative DFS: a stack of [node, next dependency index].
-    const stack: Array<[GraphNode, number]> = [[root, 0]];
+    const stack: Array<[GraphNode<M>, number]> = [[root, 0]];
     state.set(root, "active");
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
@@ -314,7 +322,7 @@ export function dependenciesFirst(
 }
 
 /** Orders by slug, version, flavor, then path. */
-function compareManifests(a: Manifest, b: Manifest): number {
+function compareManifests(a: ManifestSummary, b: ManifestSummary): number {
   return compareText(a.package.slug, b.package.slug) ||
     compareText(a.package.version, b.package.version) ||
     compareText(a.package.flavor, b.package.flavor) ||
@@ -325,6 +333,6 @@ function compareText(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-function describe(m: Manifest): string {
+function describe(m: ManifestSummary): string {
   return `${m.package.slug}@${m.package.version} (${m.package.flavor})`;
 }

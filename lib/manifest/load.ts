@@ -15,12 +15,13 @@ import { decodeUtf8, readFileBytes } from "./read.ts";
 import { digestBytes } from "./cache.ts";
 import { NodeReader, parseYaml } from "./yaml.ts";
 import type { Manifest } from "./types.ts";
+import type { ManifestSummary } from "./summary.ts";
 import { validateManifest, type ValidateOptions } from "./validate.ts";
 import { errorMessage } from "../util/mod.ts";
 
-export interface LoadResult {
+export interface LoadResult<M extends ManifestSummary = Manifest> {
   /** Present when the manifest has no errors (it may have warnings). */
-  manifest?: Manifest;
+  manifest?: M;
   diagnostics: Diagnostic[];
 }
 

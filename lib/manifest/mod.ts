@@ -29,6 +29,7 @@ export {
   ManifestCache,
   type SerializedEntries,
 } from "./cache.ts";
+export { type ManifestSummary, summarizeManifest, summaryJson } from "./summary.ts";
 export { loadManifestBytes, loadManifestFile, type LoadResult, type ResultStore } from "./load.ts";
 export { describeNode, isNullNode, NodeReader, offsetOf, parseYaml, scalarText } from "./yaml.ts";
 export { manifestScope, sourceSandboxPath, type ValidateOptions } from "./validate.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import type { Diagnostic, Manifest } from "../manifest/mod.ts";
+import type { Diagnostic, ManifestSummary } from "../manifest/mod.ts";
 import { localFileName } from "./file_name.ts";
 import type { Mirror } from "./mirrors.ts";
 
@@ -102,7 +102,7 @@ export function fileCandidates(
  * them; this reports them before any build.
  */
 export async function localSourceDiagnostics(
-  manifests: Manifest[],
+  manifests: ManifestSummary[],
   workspaceDir: string,
   mirrors: Mirror[],
 ): Promise<Diagnostic[]> {

@@ -9,6 +9,7 @@ import {
   type LoadResult,
   type Manifest,
   type ManifestCache,
+  type ManifestSummary,
   type ValidateOptions,
 } from "../manifest/mod.ts";
 import { CONFIG_FILE } from "./config.ts";
@@ -52,8 +53,8 @@ export function discoverManifests(dirs: string[]): string[] {
   return found.filter((path, index) => index === 0 || path !== found[index - 1]);
 }
 
-export interface LoadedManifests {
-  manifests: Manifest[];
+export interface LoadedManifests<M extends ManifestSummary = Manifest> {
+  manifests: M[];
   /** Every diagnostic of every file, in path order. */
   diagnostics: Diagnostic[];
   /** Paths that failed to load. */
@@ -74,8 +75,11 @@ export async function loadManifests(
 }
 
 /** Splits the results of loading `paths` (same order) into manifests, diagnostics and failures. */
-export function gatherResults(paths: string[], results: LoadResult[]): LoadedManifests {
-  const manifests: Manifest[] = [];
+export function gatherResults<M extends ManifestSummary>(
+  paths: string[],
+  results: LoadResult<M>[],
+): LoadedManifests<M> {
+  const manifests: M[] = [];
   const diagnostics: Diagnostic[] = [];
   const failed: string[] = [];
   results.forEach((result, index) => {

@@ -10,6 +10,7 @@ import {
   loadManifestFile,
   type LoadResult,
   type SerializedEntries,
+  summaryJson,
   type ValidateOptions,
 } from "../manifest/mod.ts";
 
@@ -19,13 +20,16 @@ export interface WorkerTask {
   counter: Int32Array;
   chunk: number;
   options: Omit<ValidateOptions, "dependencyInfo">;
+  /** Send back the summary of each manifest (ManifestSummary), not the whole of it. */
+  summaries?: boolean;
 }
 
 /** The worker's messages: batches of results, the last one `done`. */
 export interface WorkerReply {
   /**
    * A result comes as JSON text when JSON carries it exactly (its copy is far
-   * cheaper to receive than a structured clone), else as itself.
+   * cheaper to receive than a structured clone), else as itself. With
+   * `summaries`, always as JSON text, of the result with its manifest summarised.
    */
   results: Array<{ position: number; json?: string; result?: LoadResult }>;
   /** The cache entries of these results (of the files that could be read), for ManifestCache.storeSerialized. */
@@ -44,7 +48,7 @@ const BATCH = 32;
 /** Loads one file; its cache entry goes to `entries`. */
 async function load(
   path: string,
-  options: WorkerTask["options"],
+  { options, summaries }: Pick<WorkerTask, "options" | "summaries">,
   entries: EntriesPart,
 ): Promise<Omit<WorkerReply["results"][number], "position">> {
   // The loader reports the digest of the bytes it validated through store();
@@ -54,10 +58,11 @@ async function load(
     lookup: () => undefined,
     store: (_path, validated) => digest = validated,
   });
-  if (!isCacheable(result)) return { result };
-  const json = JSON.stringify(result);
-  if (digest !== undefined) entries.addJson(path, digest, json);
-  return { json };
+  const cacheable = isCacheable(result);
+  const json = cacheable ? JSON.stringify(result) : undefined;
+  if (json !== undefined && digest !== undefined) entries.addJson(path, digest, json);
+  if (summaries) return { json: summaryJson(result) };
+  return json === undefined ? { result } : { json };
 }
 
 const scope = self as unknown as {
@@ -66,7 +71,7 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = async (event) => {
-  const { paths, counter, chunk, options } = event.data;
+  const { paths, counter, chunk, options, summaries } = event.data;
   let results: WorkerReply["results"] = [];
   const entries = new EntriesPart();
   const send = (done: boolean) => {
@@ -79,7 +84,7 @@ scope.onmessage = async (event) => {
     if (start >= paths.length) break;
     const end = Math.min(start + chunk, paths.length);
     for (let position = start; position < end; position++) {
-      const loaded = await load(paths[position], options, entries);
+      const loaded = await load(paths[position], { options, summaries }, entries);
       results.push({ position, ...loaded });
     }
     if (results.length >= BATCH) send(false);

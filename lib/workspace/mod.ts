@@ -20,8 +20,12 @@ export {
   type Workspace,
   WorkspaceConfigError,
 } from "./config.ts";
-export { discoverManifests, loadManifests } from "./discover.ts";
-export { loadManifestsInParallel } from "./parallel_load.ts";
+export { discoverManifests, type LoadedManifests, loadManifests } from "./discover.ts";
+export {
+  loadManifestsInParallel,
+  loadSummariesInParallel,
+  type PlainValidateOptions,
+} from "./parallel_load.ts";
 export { selectPackage } from "./select.ts";
 export {
   EDITOR_SCHEMAS,

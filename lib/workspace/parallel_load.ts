@@ -16,11 +16,14 @@ import {
   loadManifestBytes,
   loadManifestFile,
   type LoadResult,
+  type Manifest,
   type ManifestCache,
+  type ManifestSummary,
   readFileBytes,
+  summaryJson,
   type ValidateOptions,
 } from "../manifest/mod.ts";
-import { gatherResults, type LoadedManifests, loadManifests } from "./discover.ts";
+import { gatherResults, type LoadedManifests } from "./discover.ts";
 import type { WorkerReply, WorkerTask } from "./load_worker.ts";
 import { EventLoopTurns } from "../util/mod.ts";
 
@@ -52,18 +55,69 @@ interface Pending {
   read?: { bytes: Uint8Array; digest: string };
 }
 
+/** What a load keeps of each valid manifest: all of it, or its summary. */
+interface Keep<M extends ManifestSummary> {
+  summaries: boolean;
+  /** What is kept of `result`; `json` is its JSON text when that was made already. */
+  result(result: LoadResult, json?: string): LoadResult<M>;
+}
+
+const KEEP_MANIFESTS: Keep<Manifest> = {
+  summaries: false,
+  // The copy parsed from the text made for the cache entry anyway, rather than
+  // the objects the validator built (which hold the pieces their text was put
+  // together from): a third smaller, for 80,000 manifests kept until the
+  // graph is resolved.
+  result: (result, json) => json === undefined ? result : JSON.parse(json),
+};
+
+const KEEP_SUMMARIES: Keep<ManifestSummary> = {
+  summaries: true,
+  result: (result) => JSON.parse(summaryJson(result)),
+};
+
 /** Loads `paths` like loadManifests, validating on several threads when there are many to validate. */
-export async function loadManifestsInParallel(
+export function loadManifestsInParallel(
   paths: string[],
   options: PlainValidateOptions = {},
   cache?: ManifestCache,
   parallel: ParallelOptions = {},
 ): Promise<LoadedManifests> {
+  return loadInParallel(paths, options, cache, parallel, KEEP_MANIFESTS);
+}
+
+/**
+ * Loads `paths` like loadManifestsInParallel, every manifest validated whole
+ * and cached whole, but keeps only the summary of each: for a command that
+ * checks the workspace and builds nothing.
+ */
+export function loadSummariesInParallel(
+  paths: string[],
+  options: PlainValidateOptions = {},
+  cache?: ManifestCache,
+  parallel: ParallelOptions = {},
+): Promise<LoadedManifests<ManifestSummary>> {
+  return loadInParallel(paths, options, cache, parallel, KEEP_SUMMARIES);
+}
+
+async function loadInParallel<M extends ManifestSummary>(
+  paths: string[],
+  options: PlainValidateOptions,
+  cache: ManifestCache | undefined,
+  parallel: ParallelOptions,
+  keep: Keep<M>,
+): Promise<LoadedManifests<M>> {
   const threads = parallel.threads ?? defaultThreads();
   const minimum = parallel.minFilesPerThread ?? MIN_FILES_PER_THREAD;
   const workerUrl = parallel.workerUrl ?? new URL("./load_worker.ts", import.meta.url);
   const workersFor = (files: number) => Math.min(threads, Math.floor(files / minimum)) - 1;
-  if (workersFor(paths.length) < 1) return loadManifests(paths, options, cache);
+  if (workersFor(paths.length) < 1) {
+    const results: LoadResult<M>[] = [];
+    for (const path of paths) {
+      results.push(keep.result(await loadManifestFile(path, options, cache)));
+    }
+    return gatherResults(paths, results);
+  }
 
   // Files the cache does not know will be validated: their workers start now,
   // so that their modules load while this thread reads the known ones.
@@ -71,7 +125,7 @@ export async function loadManifestsInParallel(
   const unknown = known.filter((isKnown) => !isKnown).length;
   const workers = startWorkers(workersFor(unknown), workerUrl);
 
-  const results: Array<LoadResult | undefined> = new Array(paths.length);
+  const results: Array<LoadResult<M> | undefined> = new Array(paths.length);
   const pending: Pending[] = [];
   paths.forEach((path, index) => {
     if (!cache || !known[index]) {
@@ -85,7 +139,7 @@ export async function loadManifestsInParallel(
     }
     const digest = digestBytes(read.bytes);
     const cached = cache.lookup(path, digest);
-    if (cached) results[index] = cached;
+    if (cached) results[index] = keep.result(cached);
     else pending.push({ index, read: { bytes: read.bytes, digest } });
   });
   // Many known files changed: workers after all.
@@ -107,8 +161,8 @@ export async function loadManifestsInParallel(
         cache && { lookup: () => undefined, store: (_path, read) => digest = read },
       );
     results[item.index] = cache && digest !== undefined
-      ? cacheAndCompact(entries, path, digest, result)
-      : result;
+      ? cacheAndCompact(entries, path, digest, result, keep)
+      : keep.result(result);
   };
   let loadedByWorkers = 0;
   const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -117,11 +171,14 @@ export async function loadManifestsInParallel(
     counter,
     chunk: CHUNK,
     options,
+    summaries: keep.summaries,
   };
   const finished = workers.map((worker) =>
     runWorker(worker, task, (reply) => {
       for (const { position, json, result } of reply.results) {
-        results[pending[position].index] = json === undefined ? result! : JSON.parse(json);
+        results[pending[position].index] = json === undefined
+          ? keep.result(result!)
+          : JSON.parse(json);
       }
       loadedByWorkers += reply.results.length;
       cache?.storeSerialized(reply.entries);
@@ -145,26 +202,21 @@ export async function loadManifestsInParallel(
   for (const item of pending) if (results[item.index] === undefined) await loadHere(item);
   flushEntries();
   if (parallel.stats) Object.assign(parallel.stats, { workers: workers.length, loadedByWorkers });
-  return gatherResults(paths, results as LoadResult[]);
+  return gatherResults(paths, results as LoadResult<M>[]);
 }
 
-/**
- * Adds the cache entry of `result` and returns the result the entry reads back
- * as. That copy, parsed from the text made for the entry anyway, is what the
- * caller keeps, as it keeps the workers' results: a third smaller than the
- * objects the validator built (which hold the pieces their text was put
- * together from), for 80,000 manifests kept until the graph is resolved.
- */
-function cacheAndCompact(
+/** Adds the cache entry of `result` and returns what `keep` keeps of it, as the workers do. */
+function cacheAndCompact<M extends ManifestSummary>(
   entries: EntriesPart,
   path: string,
   digest: string,
   result: LoadResult,
-): LoadResult {
-  if (!isCacheable(result)) return result;
+  keep: Keep<M>,
+): LoadResult<M> {
+  if (!isCacheable(result)) return keep.result(result);
   const json = JSON.stringify(result);
   entries.addJson(path, digest, json);
-  return JSON.parse(json);
+  return keep.result(result, json);
 }
 
 /** TWONEX_LOAD_THREADS when it is a whole number from 1, else the cores (at most 8). */
