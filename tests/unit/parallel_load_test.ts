@@ -6,7 +6,11 @@ import {
   type LoadedManifests,
   loadManifests,
 } from "../../lib/workspace/discover.ts";
-import { loadManifestsInParallel } from "../../lib/workspace/parallel_load.ts";
+import {
+  loadManifestsInParallel,
+  loadSummariesInParallel,
+} from "../../lib/workspace/parallel_load.ts";
+import { type Manifest, type ManifestSummary, summarizeManifest } from "../../lib/manifest/mod.ts";
 import type { WorkerTask } from "../../lib/workspace/load_worker.ts";
 import { repoRoot, twonex } from "../helpers/cli.ts";
 import { withoutUndefined } from "../helpers/data.ts";
@@ -54,7 +58,7 @@ async function warmUpWorker(): Promise<void> {
  * Asserts that two loads are equal, item by item: one deepEqual of thousands
  * of manifests would, on failure, spend gigabytes on its diff.
  */
-function assertSameLoad(actual: LoadedManifests, expected: unknown): void {
+function assertSameLoad(actual: LoadedManifests<ManifestSummary>, expected: unknown): void {
   const want = expected as Record<keyof LoadedManifests, unknown[]>;
   const got = withoutUndefined(actual) as Record<keyof LoadedManifests, unknown[]>;
   for (const key of ["manifests", "diagnostics", "failed"] as const) {
@@ -106,6 +110,39 @@ Deno.test("parallel load: what a worker fills the cache with is read back as the
     const loaded = await loadManifestsInParallel(paths, {}, second, { ...options, stats: again });
     assert.equal(again.workers, 0);
     assertSameLoad(loaded, await sequential(paths));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parallel load of summaries: the summary of each manifest is kept, the whole one cached", async () => {
+  await warmUpWorker();
+  const paths = manyPaths(3000);
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "manifests.json");
+    const options = { threads: 2, minFilesPerThread: 1 };
+    const stats = { workers: 0, loadedByWorkers: 0 };
+    const cache = ManifestCache.open(file, "test");
+    const summaries = await loadSummariesInParallel(paths, {}, cache, { ...options, stats });
+    await cache.save();
+    assert.ok(stats.loadedByWorkers > 0, "the worker loaded nothing");
+    assert.ok(stats.loadedByWorkers < paths.length, "this thread loaded nothing");
+    const whole = (await sequential(paths)) as LoadedManifests;
+    assertSameLoad(summaries, {
+      ...whole,
+      manifests: whole.manifests.map((m: Manifest) =>
+        withoutUndefined(JSON.parse(JSON.stringify(summarizeManifest(m))))
+      ),
+    });
+    // What was cached is the whole result: a full load reads it back unchanged.
+    const again = { workers: 0, loadedByWorkers: 0 };
+    const reloaded = await loadManifestsInParallel(paths, {}, ManifestCache.open(file, "test"), {
+      ...options,
+      stats: again,
+    });
+    assert.equal(again.workers, 0);
+    assertSameLoad(reloaded, whole);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
