@@ -20,6 +20,7 @@ import {
   type ManifestCache,
   type ManifestSummary,
   readFileBytes,
+  summarizeManifest,
   summaryJson,
   type ValidateOptions,
 } from "../manifest/mod.ts";
@@ -60,6 +61,8 @@ interface Keep<M extends ManifestSummary> {
   summaries: boolean;
   /** What is kept of `result`; `json` is its JSON text when that was made already. */
   result(result: LoadResult, json?: string): LoadResult<M>;
+  /** What is kept of a result the cache read back from JSON (and keeps itself). */
+  cached(result: LoadResult): LoadResult<M>;
 }
 
 const KEEP_MANIFESTS: Keep<Manifest> = {
@@ -69,11 +72,15 @@ const KEEP_MANIFESTS: Keep<Manifest> = {
   // together from): a third smaller, for 80,000 manifests kept until the
   // graph is resolved.
   result: (result, json) => json === undefined ? result : JSON.parse(json),
+  cached: (result) => result,
 };
 
 const KEEP_SUMMARIES: Keep<ManifestSummary> = {
   summaries: true,
   result: (result) => JSON.parse(summaryJson(result)),
+  // Shares the parts it keeps with the cache's own copy, which holds no file's text.
+  cached: ({ manifest, diagnostics }) =>
+    manifest ? { manifest: summarizeManifest(manifest), diagnostics } : { diagnostics },
 };
 
 /** Loads `paths` like loadManifests, validating on several threads when there are many to validate. */
@@ -139,7 +146,7 @@ async function loadInParallel<M extends ManifestSummary>(
     }
     const digest = digestBytes(read.bytes);
     const cached = cache.lookup(path, digest);
-    if (cached) results[index] = keep.result(cached);
+    if (cached) results[index] = keep.cached(cached);
     else pending.push({ index, read: { bytes: read.bytes, digest } });
   });
   // Many known files changed: workers after all.
