@@ -151,8 +151,7 @@ class CacheWriter {
       Deno.mkdirSync(dirname(file), { recursive: true });
       const handle = Deno.openSync(temporary, { write: true, create: true, truncate: true });
       const writer = new CacheWriter(temporary, handle);
-      const header = `{"format":${FORMAT},"fingerprint":${JSON.stringify(fingerprint)},"entries":{`;
-      return writer.#bytes(new TextEncoder().encode(header)) ? writer : null;
+      return writer.#bytes(new TextEncoder().encode(headerText(fingerprint))) ? writer : null;
     } catch {
       return null;
     }
@@ -198,6 +197,37 @@ class CacheWriter {
 }
 
 const COMMA = ",".charCodeAt(0);
+
+/** How every cache file 2nex writes begins: the CacheFile's fields up to its entries. */
+function headerText(fingerprint: string): string {
+  return `{"format":${FORMAT},"fingerprint":${JSON.stringify(fingerprint)},"entries":{`;
+}
+
+/**
+ * True when the file at `file` begins as a cache file of `fingerprint` would.
+ * A cache of another format or fingerprint (after every upgrade of 2nex) is
+ * then left unread: parsing the 150 MB of 80,000 entries only to drop them
+ * took more memory than all the rest of a cold lint.
+ */
+function hasHeader(file: string, fingerprint: string): boolean {
+  const expected = new TextEncoder().encode(headerText(fingerprint));
+  const start = new Uint8Array(expected.length);
+  let handle: Deno.FsFile | undefined;
+  try {
+    handle = Deno.openSync(file, { read: true });
+    let filled = 0;
+    while (filled < start.length) {
+      const read = handle.readSync(start.subarray(filled));
+      if (read === null || read === 0) return false;
+      filled += read;
+    }
+  } catch {
+    return false;
+  } finally {
+    handle?.close();
+  }
+  return start.every((byte, index) => byte === expected[index]);
+}
 
 /** One entry of the cache file's `entries` object: `"PATH":{"digest":…,"result":RESULT_JSON}`. */
 function entryText(path: string, digest: string, resultJson: string): string {
@@ -260,6 +290,7 @@ export function isCacheable(result: LoadResult): boolean {
 }
 
 function readEntries(file: string, fingerprint: string): Map<string, Entry> {
+  if (!hasHeader(file, fingerprint)) return new Map();
   let content: unknown;
   try {
     content = JSON.parse(Deno.readTextFileSync(file));

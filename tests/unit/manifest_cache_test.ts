@@ -86,6 +86,14 @@ Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an emp
     await loadThrough(file, [manifest], "one");
     assert.equal((await loadThrough(file, [manifest], "one")).misses, 0);
     assert.equal((await loadThrough(file, [manifest], "two")).misses, 1);
+    // Only a file that begins as 2nex writes it is parsed: another fingerprint
+    // is seen from the first bytes, without reading the whole file. A file of
+    // the right fingerprint laid out otherwise is left unread too.
+    await loadThrough(file, [manifest], "one");
+    const written = await Deno.readTextFile(file);
+    await Deno.writeTextFile(file, written.replace('{"format":', '{ "format":'));
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), JSON.parse(written));
+    assert.equal((await loadThrough(file, [manifest], "one")).misses, 1);
     for (
       const content of [
         "{not json",
