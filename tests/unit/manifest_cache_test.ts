@@ -91,8 +91,9 @@ Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an emp
     // the right fingerprint laid out otherwise is left unread too.
     await loadThrough(file, [manifest], "one");
     const written = await Deno.readTextFile(file);
+    const header = (text: string) => JSON.parse(text.slice(0, text.indexOf("\n")));
     await Deno.writeTextFile(file, written.replace('{"format":', '{ "format":'));
-    assert.deepEqual(JSON.parse(await Deno.readTextFile(file)), JSON.parse(written));
+    assert.deepEqual(header(await Deno.readTextFile(file)), header(written));
     assert.equal((await loadThrough(file, [manifest], "one")).misses, 1);
     for (
       const content of [
@@ -107,6 +108,55 @@ Deno.test("cache: another fingerprint, a corrupt file or a wrong shape is an emp
       await Deno.writeTextFile(file, content);
       assert.equal((await loadThrough(file, [manifest], "one")).misses, 1, content);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: a line cut short or garbled is a miss, the other entries are still found", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const manifests = ["hello-c", "greeting", "toolbox"].map((name) =>
+      join(repoRoot, "manifests/examples", `${name}.yaml`)
+    );
+    const file = join(dir, "cache.json");
+    await loadThrough(file, manifests);
+    assert.equal((await loadThrough(file, manifests)).misses, 0);
+    // Two runs writing at once can leave such lines: a result garbled in the
+    // middle of the file, and a last line without its end.
+    const lines = (await Deno.readTextFile(file)).split("\n");
+    assert.equal(lines.length, 5, "a header, three entries and the end");
+    lines[1] = lines[1].replace('"manifest":', '"manifest"');
+    lines[3] = lines[3].slice(0, -20);
+    await Deno.writeTextFile(file, lines.slice(0, 4).join("\n"));
+    const again = await loadThrough(file, manifests);
+    assert.equal(again.misses, 2);
+    const fresh = await loadEach(manifests, (path) => loadManifestFile(path));
+    assert.deepEqual(again.results.map(withoutUndefined), fresh.map(withoutUndefined));
+    assert.equal((await loadThrough(file, manifests)).misses, 0, "the new file is whole again");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cache: text outside ASCII, in a path or a manifest, is written escaped and read back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "gr\u00fc\u00dfe"));
+    const manifest = join(dir, "gr\u00fc\u00dfe", "\u{1f600}.yaml");
+    const good = await Deno.readTextFile(join(repoRoot, "manifests/examples/hello-c.yaml"));
+    await Deno.writeTextFile(
+      manifest,
+      good.replace("vars:\n", "vars:\n  who: Zo\u00eb \u{1f600}\n"),
+    );
+    const file = join(dir, "cache.json");
+    const first = await loadThrough(file, [manifest]);
+    assert.equal(first.results[0].manifest?.vars.who, "Zo\u00eb \u{1f600}");
+    const bytes = await Deno.readFile(file);
+    assert.ok(bytes.every((byte) => byte < 0x80), "the cache file is ASCII");
+    const second = await loadThrough(file, [manifest]);
+    assert.equal(second.misses, 0);
+    assert.deepEqual(withoutUndefined(second.results), withoutUndefined(first.results));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
