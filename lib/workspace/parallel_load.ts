@@ -61,7 +61,7 @@ interface Keep<M extends ManifestSummary> {
   summaries: boolean;
   /** What is kept of `result`; `json` is its JSON text when that was made already. */
   result(result: LoadResult, json?: string): LoadResult<M>;
-  /** What is kept of a result the cache read back from JSON (and keeps itself). */
+  /** What is kept of a result the cache parsed from its file (a copy of its own, made by lookup). */
   cached(result: LoadResult): LoadResult<M>;
 }
 
@@ -78,7 +78,8 @@ const KEEP_MANIFESTS: Keep<Manifest> = {
 const KEEP_SUMMARIES: Keep<ManifestSummary> = {
   summaries: true,
   result: (result) => JSON.parse(summaryJson(result)),
-  // Shares the parts it keeps with the cache's own copy, which holds no file's text.
+  // Shares the parts it keeps with the copy the cache parsed, which holds no
+  // file's text; the rest of that copy is dropped.
   cached: ({ manifest, diagnostics }) =>
     manifest ? { manifest: summarizeManifest(manifest), diagnostics } : { diagnostics },
 };
