@@ -27,7 +27,12 @@ die() {
 }
 note() { echo "ostree-ed25519: $*" >&2; }
 
-has_ed25519() { [ -x "$1" ] && "$1" --version 2>/dev/null | grep -qx -- ' *- sign-ed25519'; }
+# The output is read whole before grep looks at it: `grep -q` stops at the first
+# match, and under pipefail the SIGPIPE that ostree may then get would fail the test.
+has_ed25519() {
+  local features
+  [ -x "$1" ] && features=$("$1" --version 2>/dev/null) && grep -qx -- ' *- sign-ed25519' <<<"$features"
+}
 
 if has_ed25519 "$binary"; then
   echo "$binary"
