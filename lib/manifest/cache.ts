@@ -16,6 +16,10 @@
  * bytes, until it is looked up: for 80,000 entries the parsed results took
  * 225 MB besides the file's 150 MB, although lint keeps only their summaries.
  * An entry found is written to the new file as it was read.
+ *
+ * Why this file is over 400 lines: the file format (header, entry lines, the
+ * lazy reading of results) and the class that reads and writes it change
+ * together; split apart, each half would have to know the other's byte layout.
  * @module
  */
 import { createHash } from "node:crypto";
