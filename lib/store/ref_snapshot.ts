@@ -25,6 +25,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { TEMP_PREFIX } from "./objects.ts";
+import { refProblem } from "./refs.ts";
 
 /** Markers of 2nex ref writes in progress, in the repository directory. */
 export const REF_WRITE_MARKER_PREFIX = ".2nex-ref-write-";
@@ -92,8 +93,11 @@ function parseSnapshot(text: string, repo: string): SnapshotFile | undefined {
   }
   if (typeof parsed.refs !== "object" || parsed.refs === null) return undefined;
   if (typeof parsed.notes !== "object" || parsed.notes === null) return undefined;
-  for (const commit of Object.values(parsed.refs)) {
+  // Lookups trust a saved name without checking it again: a file holding one
+  // that 2nex would refuse (`..`, an absolute path) was not written by 2nex.
+  for (const [ref, commit] of Object.entries(parsed.refs)) {
     if (commit !== null && (typeof commit !== "string" || !HEX64.test(commit))) return undefined;
+    if (refProblem(ref) !== undefined) return undefined;
   }
   return parsed;
 }

@@ -4,6 +4,7 @@
  * tests/e2e/ref_snapshot_test.ts changes refs with stock ostree instead.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   REF_WRITE_MARKER_PREFIX,
@@ -138,6 +139,14 @@ Deno.test("a corrupt, truncated or foreign snapshot is ignored", async () => {
       assert.equal(run.snapshot.trusted, false, what);
       assert.deepEqual(run.found, [f.first], what);
     }
+    // A forged snapshot with a valid digest that names a ref 2nex would refuse is not used:
+    // lookups answer from it without checking names again.
+    const body = JSON.parse(good.slice(65));
+    body.refs["../../../etc/x"] = f.first;
+    const forged = JSON.stringify(body);
+    const digest = createHash("sha256").update(forged).digest("hex");
+    await Deno.writeTextFile(f.file, `${digest}\n${forged}`);
+    assert.equal(RefSnapshot.open(f.file, f.store.path, 0).trusted, false, "forged ref name");
     // A whole snapshot of another repository (same token fields aside) is not used either.
     await Deno.writeTextFile(f.file, good);
     const other = await Store.open(join(f.dir, "other"), { create: true });
