@@ -16,7 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
-import { FailureError } from "../util/mod.ts";
+import { asIoError, FailureError } from "../util/mod.ts";
 import { type FileJob, hashFileJobs, type HashThreadOptions, Pauses } from "./parallel_hash.ts";
 
 /** File type bits of a mode, and the three types ostree stores. */
@@ -139,6 +139,8 @@ export interface TreeHash {
   rootMeta: RawChecksum;
   /** Present when `collect` was set. */
   objects?: MetadataObjects;
+  /** Regular files read: each file once, however many hard links name it. */
+  filesRead: number;
 }
 
 const textEncoder = new TextEncoder();
@@ -173,18 +175,26 @@ export async function hashTree(
   const rootInfo = await Deno.stat(dir);
   if (!rootInfo.isDirectory) throw new FailureError(`${dir} is not a directory`);
   const jobs: FileJob[] = [];
-  const root = await walkDir(dir, rootInfo.mode ?? 0o40755, jobs, new Pauses());
-  const checksums = await hashFileJobs(
-    jobs,
-    (job) => regularFileChecksum(job.path, job.mode),
-    threads,
+  const root = await walkDir(
+    dir,
+    rootInfo.mode ?? 0o40755,
+    { jobs, links: new Map() },
+    new Pauses(),
   );
+  const checksums = await hashFileJobs(jobs, (job) => {
+    try {
+      return regularFileChecksum(job.path, job.mode, job.size);
+    } catch (error) {
+      throw hashingError(error, job.path);
+    }
+  }, threads);
   const { tree, meta } = assemble(root, checksums, objects);
   return {
     contentChecksum: contentChecksumOf(tree, meta),
     rootTree: tree,
     rootMeta: meta,
     objects,
+    filesRead: jobs.length,
   };
 }
 
@@ -196,10 +206,22 @@ interface WalkedDir {
   dirs: Array<TreeEntry & { dir: WalkedDir }>;
 }
 
+/** The regular files a walk found to hash, each file once however many names it has. */
+interface FileJobs {
+  jobs: FileJob[];
+  /**
+   * Job positions of the files with more than one hard link, by device and
+   * inode: every name of a file has its bytes and its mode, so its object
+   * checksum is computed once (a tree of hard-linked drivers or tools is read
+   * once per file, not once per name).
+   */
+  links: Map<string, number>;
+}
+
 async function walkDir(
   path: string,
   mode: number,
-  jobs: FileJob[],
+  found: FileJobs,
   pauses: Pauses,
 ): Promise<WalkedDir> {
   const walked: WalkedDir = { mode, files: [], dirs: [] };
@@ -209,19 +231,51 @@ async function walkDir(
     }
     await pauses.now();
     const child = `${path}/${name}`;
-    const info = Deno.lstatSync(child);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(child);
+    } catch (error) {
+      throw hashingError(error, child);
+    }
     const nameBytes = textEncoder.encode(name);
     if (info.isDirectory) {
-      const dir = await walkDir(child, info.mode ?? 0o40755, jobs, pauses);
+      const dir = await walkDir(child, info.mode ?? 0o40755, found, pauses);
       walked.dirs.push({ name, nameBytes, dir });
     } else if (info.isFile) {
-      walked.files.push({ name, nameBytes, job: jobs.length });
-      jobs.push({ path: child, mode: regularMode(info.mode ?? 0), size: info.size });
+      walked.files.push({ name, nameBytes, job: fileJob(found, child, info) });
     } else {
       walked.files.push({ name, nameBytes, checksum: await hashFile(child, info) });
     }
   }
   return walked;
+}
+
+/**
+ * What a failure to read `path` while hashing means, as an error the CLI
+ * prints in one line: an entry removed since the tree was listed, or a fault
+ * of the machine; anything else is left as it is.
+ */
+function hashingError(error: unknown, path: string): unknown {
+  if (error instanceof Deno.errors.NotFound) {
+    return new FailureError(`cannot hash ${path}: it was removed while the tree was hashed`, {
+      hint: "hash a tree that nothing else is changing",
+      cause: error,
+    });
+  }
+  return asIoError(error, "hashing", path);
+}
+
+/** The job position of the regular file at `path`: a new job unless it is a hard link to one. */
+function fileJob(found: FileJobs, path: string, info: Deno.FileInfo): number {
+  const linked = (info.nlink ?? 1) > 1 && info.ino !== null;
+  const key = linked ? `${info.dev}:${info.ino}` : undefined;
+  if (key !== undefined) {
+    const known = found.links.get(key);
+    if (known !== undefined) return known;
+    found.links.set(key, found.jobs.length);
+  }
+  found.jobs.push({ path, mode: regularMode(info.mode ?? 0), size: info.size });
+  return found.jobs.length - 1;
 }
 
 /** The dirtree and dirmeta checksums of a walked directory, its files' checksums known. */
@@ -274,29 +328,48 @@ function regularHeader(canonical: number): Uint8Array {
 /** Read buffer of this thread, reused for every file. */
 let readBuffer: Uint8Array | undefined;
 
+/** A regular file whose size changed between listing it and reading it. */
+export class FileChangedError extends FailureError {
+  constructor(path: string, listed: number, read: number) {
+    super(
+      `cannot hash ${path}: it changed while the tree was hashed ` +
+        `(${listed} bytes when listed, ${read} bytes read)`,
+      { hint: "hash a tree that nothing else is changing" },
+    );
+  }
+}
+
 /**
  * The checksum of a regular file's object with this canonical mode, read
  * synchronously in chunks into one buffer per thread: never whole into memory,
  * and no new buffer per file (allocating one cost more than the read itself
  * for a tree of small headers). Used on this thread and in the hash workers.
+ * With `size` (what the walk saw), a file that grew or shrank since is a
+ * FileChangedError rather than a checksum of bytes from two moments.
  */
-export function regularFileChecksum(path: string, canonical: number): RawChecksum {
+export function regularFileChecksum(path: string, canonical: number, size?: number): RawChecksum {
   const hash = createHash("sha256");
   hash.update(regularHeader(canonical));
   readBuffer ??= new Uint8Array(READ_CHUNK);
   using file = Deno.openSync(path);
+  let total = 0;
   for (;;) {
     const n = file.readSync(readBuffer);
     if (n === null) break;
     hash.update(readBuffer.subarray(0, n));
+    total += n;
     // A regular file reads short only at its end: no second read to learn that
     // (a tenth of the time of a tree of small files).
     if (n < readBuffer.length) break;
   }
+  if (size !== undefined && total !== size) throw new FileChangedError(path, size, total);
   return new Uint8Array(hash.digest());
 }
 
-/** The checksum of one non-directory entry, as its ostree file object. */
+/**
+ * The checksum of one non-directory entry, as its ostree file object. An entry
+ * removed or changed since `info` was read is a FailureError naming it.
+ */
 export function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum> {
   try {
     if (info.isSymlink) {
@@ -305,8 +378,8 @@ export function hashFile(path: string, info: Deno.FileInfo): Promise<RawChecksum
     if (!info.isFile) {
       throw new FailureError(`cannot store ${path}: only files, directories and symlinks can be`);
     }
-    return Promise.resolve(regularFileChecksum(path, regularMode(info.mode ?? 0)));
+    return Promise.resolve(regularFileChecksum(path, regularMode(info.mode ?? 0), info.size));
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(hashingError(error, path));
   }
 }

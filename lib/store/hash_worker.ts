@@ -11,6 +11,8 @@ export interface HashWorkerTask {
   paths: string[];
   /** Canonical modes, by file. */
   modes: number[];
+  /** Sizes when the tree was walked, by file: a file whose size changed since is left to the parent. */
+  sizes: number[];
   /** File positions, largest first: the counter walks this. */
   order: Int32Array;
   /** The next position in `order` that no thread has taken. */
@@ -54,7 +56,7 @@ scope.onmessage = (event) => {
 };
 
 function run(task: HashWorkerTask): HashWorkerReply {
-  const { paths, modes, order, counter, checksums, done, states, slot } = task;
+  const { paths, modes, sizes, order, counter, checksums, done, states, slot } = task;
   let hashed = 0;
   if (
     Atomics.compareExchange(states, slot, WorkerState.starting, WorkerState.working) !==
@@ -67,7 +69,7 @@ function run(task: HashWorkerTask): HashWorkerReply {
     if (next >= order.length) break;
     const i = order[next];
     try {
-      checksums.set(regularFileChecksum(paths[i], modes[i]), i * 32);
+      checksums.set(regularFileChecksum(paths[i], modes[i], sizes[i]), i * 32);
     } catch {
       continue;
     }

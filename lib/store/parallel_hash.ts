@@ -177,6 +177,7 @@ async function hashShared(
   const task: HashWorkerTask = {
     paths: jobs.map((job) => job.path),
     modes: jobs.map((job) => job.mode),
+    sizes: jobs.map((job) => job.size),
     order,
     counter: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
     checksums: new Uint8Array(new SharedArrayBuffer(n * CHECKSUM_BYTES)),
