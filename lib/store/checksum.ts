@@ -213,7 +213,9 @@ interface FileJobs {
    * Job positions of the files with more than one hard link, by device and
    * inode: every name of a file has its bytes and its mode, so its object
    * checksum is computed once (a tree of hard-linked drivers or tools is read
-   * once per file, not once per name).
+   * once per file, not once per name). The key also holds what every name of
+   * one file shares (size, mode, times), so that a file system with colliding
+   * inode numbers (some FUSE and network ones) cannot make two files one.
    */
   links: Map<string, number>;
 }
@@ -268,7 +270,10 @@ function hashingError(error: unknown, path: string): unknown {
 /** The job position of the regular file at `path`: a new job unless it is a hard link to one. */
 function fileJob(found: FileJobs, path: string, info: Deno.FileInfo): number {
   const linked = (info.nlink ?? 1) > 1 && info.ino !== null;
-  const key = linked ? `${info.dev}:${info.ino}` : undefined;
+  const key = linked
+    ? [info.dev, info.ino, info.size, info.mode, info.mtime?.getTime(), info.ctime?.getTime()]
+      .join(":")
+    : undefined;
   if (key !== undefined) {
     const known = found.links.get(key);
     if (known !== undefined) return known;
