@@ -114,6 +114,8 @@ export const hashCommand: Command = {
   help: `Prints the ostree content checksum of DIR as committed with
 --canonical-permissions --no-xattrs: the output hash a build result with exactly
 these files gets, and what \`ostree show\` prints on its ContentChecksum line.
+A hard-linked file is read once for all its names. DIR must not change while
+it is hashed: a file removed, grown or shrunk meanwhile is an error (exit 1).
 
   --algorithm original   the original builder's checksum instead: sha256 over
                          every regular file in sorted path order (its relative
