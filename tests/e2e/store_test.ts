@@ -96,6 +96,11 @@ function makeCorpus(root: string): string[] {
     Deno.linkSync(`${d}/target`, `${d}/hardlink`);
     Deno.mkdirSync(`${d}/dir`);
     Deno.symlinkSync("../dir", `${d}/dir/up`);
+    // Hashed once for all its names (checksum.ts): a third name in another directory,
+    // and an executable file linked across directories.
+    Deno.linkSync(`${d}/target`, `${d}/dir/hardlink-elsewhere`);
+    write(`${d}/tool`, "#!/bin/sh\necho tool\n", 0o755);
+    Deno.linkSync(`${d}/tool`, `${d}/dir/tool-alias`);
   });
   tree("names", (d) => {
     for (const name of ["é", "日本語", "emoji-🙂", "a b", "-dash", "Z", "a", "\uE000", "😀z"]) {
