@@ -335,12 +335,14 @@ let readBuffer: Uint8Array | undefined;
 
 /** A regular file whose size changed between listing it and reading it. */
 export class FileChangedError extends FailureError {
+  /** `read`: the bytes read before the change showed (past `listed` if it grew). */
   constructor(path: string, listed: number, read: number) {
-    super(
-      `cannot hash ${path}: it changed while the tree was hashed ` +
-        `(${listed} bytes when listed, ${read} bytes read)`,
-      { hint: "hash a tree that nothing else is changing" },
-    );
+    const change = read > listed
+      ? `it grew past its ${listed} bytes`
+      : `it shrank from ${listed} to ${read} bytes`;
+    super(`cannot hash ${path}: ${change} while the tree was hashed`, {
+      hint: "hash a tree that nothing else is changing",
+    });
   }
 }
 
@@ -363,6 +365,8 @@ export function regularFileChecksum(path: string, canonical: number, size?: numb
     if (n === null) break;
     hash.update(readBuffer.subarray(0, n));
     total += n;
+    // Past its listed size it has changed: stop, rather than chase a file that keeps growing.
+    if (size !== undefined && total > size) break;
     // A regular file reads short only at its end: no second read to learn that
     // (a tenth of the time of a tree of small files).
     if (n < readBuffer.length) break;
