@@ -17,6 +17,8 @@ export interface CacheLayout {
   manifests: string;
   /** The refs and result records the last build read (lib/store/ref_snapshot.ts). */
   refSnapshot: string;
+  /** The sandbox helpers that passed their probe on this host (lib/sandbox/probe_memo.ts). */
+  sandboxProbe: string;
 }
 
 export function cacheLayout(cacheDir: string): CacheLayout {
@@ -28,6 +30,7 @@ export function cacheLayout(cacheDir: string): CacheLayout {
     childrenLock: join(cacheDir, "children.lock"),
     manifests: join(cacheDir, "manifests.json"),
     refSnapshot: join(cacheDir, "ref-snapshot"),
+    sandboxProbe: join(cacheDir, "sandbox-probe.json"),
   };
 }
 

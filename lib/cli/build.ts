@@ -6,6 +6,7 @@ import { buildOrder, type GraphNode } from "../graph/mod.ts";
 import { ExitCode, InvalidInputError } from "../util/mod.ts";
 import {
   type BuildServices,
+  cacheLayout,
   describe,
   fetchPlanSources,
   type NodeReport,
@@ -19,7 +20,7 @@ import {
 import { buildOnSlurm, type ExecutorConfig } from "../cluster/mod.ts";
 import type { Workspace } from "../workspace/mod.ts";
 import { selfCommand } from "./self.ts";
-import { type Sandbox, selectSandbox } from "../sandbox/mod.ts";
+import { ProbeMemo, type Sandbox, selectSandbox } from "../sandbox/mod.ts";
 import { BuildProgress } from "./progress.ts";
 import { parseVariationFlags } from "../repro/mod.ts";
 
@@ -206,7 +207,10 @@ export function buildServices(
     ws,
     store: state.store,
     index: new ResultIndex(ws.config.cache, state.snapshot),
-    sandbox: () => sandbox ??= selectSandbox(ws.config.sandbox),
+    sandbox: () =>
+      sandbox ??= selectSandbox(ws.config.sandbox, {
+        memo: new ProbeMemo(cacheLayout(ws.config.cache).sandboxProbe),
+      }),
     jobsPerBuild: Math.max(1, navigator.hardwareConcurrency || 1),
     keepFailed: Boolean(options["keep-failed"]),
     rebuild: Boolean(options.rebuild),

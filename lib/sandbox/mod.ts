@@ -23,7 +23,15 @@ export {
   SandboxPaths,
   type SourceVariable,
 } from "./env.ts";
-export { createSandbox, probe, type SandboxPreference, selectSandbox } from "./select.ts";
+export {
+  createSandbox,
+  probe,
+  type SandboxFactory,
+  type SandboxPreference,
+  type SelectOptions,
+  selectSandbox,
+} from "./select.ts";
+export { ProbeMemo } from "./probe_memo.ts";
 export { BuildCgroup } from "./cgroup.ts";
 export {
   type BuildLimits,

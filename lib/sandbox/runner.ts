@@ -37,7 +37,7 @@ const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
  * 2nex's PATH when it starts, and a spawn on the child's PATH: a helper found
  * elsewhere than the system directories must be found the same way both times.
  */
-const HELPER_PATH = [
+export const HELPER_PATH = [
   ...(Deno.env.get("PATH") ?? "").split(":").filter((dir) => dir.startsWith("/")),
   SYSTEM_PATH,
 ].join(":");

@@ -31,6 +31,12 @@ export interface RunOptions {
    * is, not behind the children lock, which the daemon would hold for its lifetime.
    */
   detaches?: boolean;
+  /**
+   * The program only reads (a few files, a version): were it to outlive a
+   * killed 2nex it could change nothing, so it runs as it is, without the three
+   * programs the children lock's guard adds.
+   */
+  readsOnly?: boolean;
 }
 
 export interface RunResult {
@@ -43,7 +49,7 @@ export interface RunResult {
 /** Runs argv to completion and returns its output. Throws FailureError on a non-zero exit unless `check: false`. */
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const program = argv[0];
-  const guarded = options.detaches ? argv : guardedArgv(argv);
+  const guarded = options.detaches || options.readsOnly ? argv : guardedArgv(argv);
   let child: Deno.ChildProcess;
   try {
     child = spawn(guarded, options);
