@@ -22,21 +22,26 @@ import { run } from "../util/mod.ts";
 export const CGROUP_ROOT = "/sys/fs/cgroup";
 
 /**
- * `create ROOT PID SERIAL MAX`: for each cgroup of this process
+ * `create ROOT PID SERIAL MAX [NS]`: for each cgroup of this process
  * (/proc/self/cgroup, `ID:CONTROLLERS:PATH`) that can hold a pids limit (v2
  * with `pids` in its subtree_control, or the v1 `pids` hierarchy), tries to
  * make child `2nex-build-PIDNS-PID-SERIAL` with pids.max MAX; prints the first
- * one made, or nothing. First it removes the build cgroups that 2nex processes
+ * one made, or nothing. NS is the id of this process's pid namespace when the
+ * caller knows it (the name of its last cgroup says it), else it is read from
+ * /proc with readlink. First it removes the build cgroups that 2nex processes
  * of this pid namespace which no longer exist (killed ones) left there: nobody
  * can join those any more, and rmdir leaves any that still hold a process.
  * `finish DIR`: prints how often the limit refused a fork, removes DIR (a
  * cgroup left behind costs an empty directory, so failing to is no error).
+ * The last processes of a build may still be leaving the cgroup when its
+ * helper has exited (rmdir then fails with EBUSY): then it tries again for up
+ * to half a second.
  */
 const CGROUP_SCRIPT = `set -eu
 case $1 in
 create)
-  root=$2 pid=$3 serial=$4 max=$5
-  ns=$(readlink /proc/self/ns/pid) ns=\${ns#*[} ns=\${ns%]}
+  root=$2 pid=$3 serial=$4 max=$5 ns=\${6:-}
+  if [ -z "$ns" ]; then ns=$(readlink /proc/self/ns/pid) ns=\${ns#*[} ns=\${ns%]}; fi
   while IFS=: read -r id controllers path; do
     if [ "$id" = 0 ] && [ -z "$controllers" ]; then
       dir=$root$path
@@ -62,15 +67,34 @@ finish)
     if [ "$key" = max ]; then refused=$value; fi
   done < "$2/pids.events"
   printf '%s\\n' "$refused"
-  rmdir "$2" 2>/dev/null || true ;;
+  tries=0
+  until err=$(LC_ALL=C rmdir "$2" 2>&1); do
+    case $err in *busy*) ;; *) break ;; esac
+    tries=$((tries + 1))
+    if [ "$tries" -gt 50 ]; then break; fi
+    sleep 0.01
+  done ;;
 esac
 `;
 
 let created = 0;
 
+/** This process's pid namespace id, from the name of the first cgroup it made (it never changes). */
+let pidNamespace: string | undefined;
+
+/** `2nex-build-NS-PID-SERIAL`: the pid namespace id in a cgroup's name. */
+const BUILD_CGROUP_NAME = /\/2nex-build-(\d+)-\d+-\d+$/;
+
+/**
+ * Runs the script without the children lock's guard: making or removing a
+ * build cgroup is harmless should it outlive a killed 2nex (the next build
+ * removes the cgroups of dead 2nex processes), and the guard would add three
+ * programs to the five or six each build runs for its cgroup.
+ */
 function cgroupScript(args: string[]): Promise<string | undefined> {
   return run(["setpriv", "--", "/bin/sh", "-c", CGROUP_SCRIPT, "2nex-cgroup", ...args], {
     check: false,
+    unguarded: true,
   }).then((result) => result.code === 0 ? result.stdout.trim() : undefined, () => undefined);
 }
 
@@ -81,8 +105,10 @@ export class BuildCgroup {
   /** A new cgroup limited to `processes`, or undefined where none can be made. */
   static async create(processes: number, root = CGROUP_ROOT): Promise<BuildCgroup | undefined> {
     const args = [root, String(Deno.pid), String(++created), String(processes)];
-    const dir = await cgroupScript(["create", ...args]);
-    return dir ? new BuildCgroup(dir) : undefined;
+    const dir = await cgroupScript(["create", ...args, ...(pidNamespace ? [pidNamespace] : [])]);
+    if (!dir) return undefined;
+    pidNamespace ??= BUILD_CGROUP_NAME.exec(dir)?.[1];
+    return new BuildCgroup(dir);
   }
 
   /** The file the helper writes 0 to, to join. */

@@ -79,7 +79,7 @@ async function kernelFacts(): Promise<string | undefined> {
     "2nex-host-facts",
     ...USERNS_SYSCTLS,
   ];
-  const result = await run(argv, { check: false, readsOnly: true }).catch(() => undefined);
+  const result = await run(argv, { check: false, unguarded: true }).catch(() => undefined);
   if (result === undefined || result.code !== 0 || !/^uid=\d+$/m.test(result.stdout)) {
     return undefined;
   }

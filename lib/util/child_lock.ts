@@ -6,7 +6,8 @@
  * file close-on-exec, so children cannot inherit it, and the kernel frees it the
  * moment 2nex dies. A child such as `ostree commit` would then go on writing the
  * repository for seconds while the next 2nex already holds the lock. So, while
- * a workspace is locked, each child is started as
+ * a workspace is locked, each child (except the short ones `run` is told are
+ * harmless to outlive 2nex: `unguarded` in process.ts) is started as
  *
  *     setpriv --pdeathsig KILL -- flock --shared CHILDREN_LOCK \
  *       setpriv --pdeathsig KILL -- PROGRAM ARGS…

@@ -32,11 +32,12 @@ export interface RunOptions {
    */
   detaches?: boolean;
   /**
-   * The program only reads (a few files, a version): were it to outlive a
-   * killed 2nex it could change nothing, so it runs as it is, without the three
-   * programs the children lock's guard adds.
+   * Runs the program as it is, without the three programs the children lock's
+   * guard adds, for a short program that can leave nothing behind that a later
+   * 2nex would trip over were it to outlive a killed 2nex: one that only reads,
+   * or makes or removes a build cgroup (the next build removes a stray one).
    */
-  readsOnly?: boolean;
+  unguarded?: boolean;
 }
 
 export interface RunResult {
@@ -49,7 +50,7 @@ export interface RunResult {
 /** Runs argv to completion and returns its output. Throws FailureError on a non-zero exit unless `check: false`. */
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const program = argv[0];
-  const guarded = options.detaches || options.readsOnly ? argv : guardedArgv(argv);
+  const guarded = options.detaches || options.unguarded ? argv : guardedArgv(argv);
   let child: Deno.ChildProcess;
   try {
     child = spawn(guarded, options);
