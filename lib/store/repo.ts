@@ -357,8 +357,9 @@ export class Store {
    * Points each ref at its commit (which must exist). Each ref file is replaced
    * atomically; refs under `2nex/inputs/` are written last, so a cache index entry
    * never exists without the package refs it stands for. With fsync, the objects
-   * the refs reach and the refs themselves are flushed in a few batched rounds
-   * (objects before refs), not one flush per file.
+   * the refs reach and the refs themselves are flushed in two batched rounds,
+   * not one flush per file: the objects with the new ref files (still under
+   * temporary names), then, after the renames, the ref directories.
    */
   async setRefs(refs: Record<string, string>): Promise<void> {
     const entries = Object.entries(refs);
@@ -368,21 +369,33 @@ export class Store {
         throw new FailureError(`cannot point ${ref} at ${commit}: no such commit`);
       }
     }
-    if (this.fsync && this.#unsynced.size > 0) {
-      const objects = [...this.#unsynced];
-      await syncPaths([...objects, ...new Set(objects.map((path) => dirname(path)))]);
-      for (const path of objects) this.#unsynced.delete(path);
-    }
+    const objects = this.fsync ? [...this.#unsynced] : [];
     const isIndex = ([ref]: [string, string]) => ref.startsWith(INPUT_KEY_PREFIX);
     const ordered = [...entries.filter((e) => !isIndex(e)), ...entries.filter(isIndex)];
     const heads = `${this.path}/refs/heads`;
     const encoder = new TextEncoder();
-    const temps = await Promise.all(ordered.map(async ([ref, commit]) => {
-      await Deno.mkdir(dirname(`${heads}/${ref}`), { recursive: true }).catch((error) => {
-        throw refWriteError(ref, error);
-      });
-      return await writeTemp(this.path, encoder.encode(`${commit}\n`), this.fsync);
-    }));
+    // The new ref files stay invisible under temporary names until the renames
+    // below, so they are written and flushed in the same round as the objects.
+    const [written, flushed] = await Promise.allSettled([
+      Promise.all(ordered.map(async ([ref, commit]) => {
+        await Deno.mkdir(dirname(`${heads}/${ref}`), { recursive: true }).catch((error) => {
+          throw refWriteError(ref, error);
+        });
+        return await writeTemp(this.path, encoder.encode(`${commit}\n`), this.fsync);
+      })),
+      objects.length > 0
+        ? syncPaths([...objects, ...new Set(objects.map((path) => dirname(path)))])
+        : undefined,
+    ]);
+    if (flushed.status === "rejected") {
+      if (written.status === "fulfilled") {
+        await Promise.all(written.value.map((temp) => Deno.remove(temp).catch(() => {})));
+      }
+      throw flushed.reason;
+    }
+    if (written.status === "rejected") throw written.reason;
+    const temps = written.value;
+    for (const path of objects) this.#unsynced.delete(path);
     await withRefWriteMarker(this.path, async () => {
       for (let i = 0; i < ordered.length; i++) {
         const [ref, commit] = ordered[i];

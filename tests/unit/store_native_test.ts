@@ -135,6 +135,34 @@ Deno.test("a consumed tree's files move into the repository; new files get copie
   }
 });
 
+Deno.test("setRefs renames no ref before the objects it reaches are flushed", async () => {
+  const root = await Deno.makeTempDir({ prefix: "2nex-native-store-" });
+  try {
+    const store = await Store.open(`${root}/repo`, { create: true, fsync: true });
+    makeTree(`${root}/src`);
+    const { commit } = await store.commit(`${root}/src`, {
+      subject: "s",
+      metadata: {},
+      timestamp: 0,
+    });
+    // A dirtree the commit reaches vanishes before its flush: the flush fails.
+    const dirtrees = [...Deno.readDirSync(`${store.path}/objects`)].flatMap((dir) =>
+      [...Deno.readDirSync(`${store.path}/objects/${dir.name}`)]
+        .filter((entry) => entry.name.endsWith(".dirtree"))
+        .map((entry) => `${store.path}/objects/${dir.name}/${entry.name}`)
+    );
+    assert.ok(dirtrees.length > 0);
+    Deno.removeSync(dirtrees[0]);
+    await assert.rejects(() => store.setRefs({ "test/a": commit, "test/b": commit }));
+    assert.equal(await store.resolveRef("test/a"), undefined);
+    assert.equal(await store.resolveRef("test/b"), undefined);
+    // The new ref files, written beside the flush, are gone too.
+    assert.deepEqual([...Deno.readDirSync(`${store.path}/tmp`)].map((e) => e.name), []);
+  } finally {
+    await removeTree(root);
+  }
+});
+
 Deno.test("a commit that meets an entry ostree cannot store fails and leaves no temporaries", async () => {
   const root = await Deno.makeTempDir({ prefix: "2nex-native-store-" });
   try {
