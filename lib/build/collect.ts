@@ -6,7 +6,7 @@
  * @module
  */
 import type { Manifest } from "../manifest/mod.ts";
-import type { Store } from "../store/mod.ts";
+import { FileChecksums, type Store } from "../store/mod.ts";
 import { FailureError } from "../util/mod.ts";
 import { originalChecksum, type OriginalMode } from "../original/mod.ts";
 import { type OutputPlan, planOutputs, removeDiscarded } from "./outputs.ts";
@@ -60,12 +60,16 @@ export function planWarnings(manifest: Manifest, plan: OutputPlan): string[] {
   return warnings;
 }
 
-/** Removes the discarded paths from `outDir` and returns the output hash of what is left. */
+/**
+ * Removes the discarded paths from `outDir` and returns the output hash of what
+ * is left, and its files' checksums for the commit.
+ */
 export async function discardAndHash(
   outDir: string,
   plan: OutputPlan,
   store: Pick<Store, "hashDirectory">,
-): Promise<string> {
+): Promise<{ outputHash: string; files: FileChecksums }> {
   await removeDiscarded(outDir, plan);
-  return await store.hashDirectory(outDir);
+  const files = new FileChecksums();
+  return { outputHash: await store.hashDirectory(outDir, files), files };
 }

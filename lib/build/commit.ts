@@ -44,6 +44,7 @@ export async function commitRun(
     metadata: { ...metadata, [META.contentChecksum]: run.outputHash },
     timestamp,
     consume: true,
+    files: run.files,
   });
   if (tree.contentChecksum !== run.outputHash) {
     throw new FailureError(

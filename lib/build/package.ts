@@ -107,13 +107,14 @@ export async function runBuild(
       throw missingOutputsError(manifest, plan, keep ? dirs.out : logPath);
     }
     warnings.push(...planWarnings(manifest, plan));
-    const outputHash = await discardAndHash(dirs.out, plan, store);
+    const { outputHash, files } = await discardAndHash(dirs.out, plan, store);
     return {
       buildDir,
       outDir: dirs.out,
       plan,
       outputHash,
       checkedHash: originalHash ?? outputHash,
+      files,
       logPath,
       durationMs: performance.now() - started,
       warnings,

@@ -7,7 +7,7 @@
 import type { GraphNode, ResultPart } from "../graph/mod.ts";
 import type { Workspace } from "../workspace/mod.ts";
 import type { Sandbox } from "../sandbox/mod.ts";
-import type { Store } from "../store/mod.ts";
+import type { FileChecksums, Store } from "../store/mod.ts";
 import type { ResultIndex } from "./results.ts";
 import type { OutputPlan } from "./outputs.ts";
 
@@ -47,6 +47,8 @@ export interface BuildRun {
    * `semantics: original` the original builder's checksum of the result.
    */
   checkedHash: string;
+  /** The checksums of the output's files, noted while hashing, for the commit. */
+  files: FileChecksums;
   logPath: string;
   durationMs: number;
   warnings: string[];

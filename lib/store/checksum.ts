@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { encodeVariant } from "./gvariant.ts";
 import { asIoError, FailureError } from "../util/mod.ts";
 import { type FileJob, hashFileJobs, type HashThreadOptions, Pauses } from "./parallel_hash.ts";
+import type { FileChecksums } from "./file_checksums.ts";
 
 /** File type bits of a mode, and the three types ostree stores. */
 export const S_IFMT = 0o170000;
@@ -165,22 +166,21 @@ export class Yielder {
  *
  * The tree is walked first; its regular files, nearly all of the work, are then
  * hashed on as many cores as they are worth (parallel_hash.ts, `threads`).
+ * With `files`, each regular file's checksum is noted there, under each of its
+ * names, for a commit of the same tree (file_checksums.ts).
  */
 export async function hashTree(
   dir: string,
   collect = false,
   threads: HashThreadOptions = {},
+  files?: FileChecksums,
 ): Promise<TreeHash> {
   const objects = collect ? { dirtree: new Map(), dirmeta: new Map() } : undefined;
   const rootInfo = await Deno.stat(dir);
   if (!rootInfo.isDirectory) throw new FailureError(`${dir} is not a directory`);
   const jobs: FileJob[] = [];
-  const root = await walkDir(
-    dir,
-    rootInfo.mode ?? 0o40755,
-    { jobs, links: new Map() },
-    new Pauses(),
-  );
+  const found: FileJobs = { jobs, links: new Map(), names: files ? [] : undefined };
+  const root = await walkDir(dir, rootInfo.mode ?? 0o40755, found, new Pauses());
   const checksums = await hashFileJobs(jobs, (job) => {
     try {
       return regularFileChecksum(job.path, job.mode, job.size);
@@ -188,6 +188,9 @@ export async function hashTree(
       throw hashingError(error, job.path);
     }
   }, threads);
+  for (const { path, info, job } of found.names ?? []) {
+    files?.note(path, info, checksums.subarray(job * 32, job * 32 + 32));
+  }
   const { tree, meta } = assemble(root, checksums, objects);
   return {
     contentChecksum: contentChecksumOf(tree, meta),
@@ -218,6 +221,8 @@ interface FileJobs {
    * inode numbers (some FUSE and network ones) cannot make two files one.
    */
   links: Map<string, number>;
+  /** When asked for: every name of a regular file, as lstat saw it, with its job position. */
+  names?: { path: string; info: Deno.FileInfo; job: number }[];
 }
 
 async function walkDir(
@@ -244,7 +249,9 @@ async function walkDir(
       const dir = await walkDir(child, info.mode ?? 0o40755, found, pauses);
       walked.dirs.push({ name, nameBytes, dir });
     } else if (info.isFile) {
-      walked.files.push({ name, nameBytes, job: fileJob(found, child, info) });
+      const job = fileJob(found, child, info);
+      walked.files.push({ name, nameBytes, job });
+      found.names?.push({ path: child, info, job });
     } else {
       walked.files.push({ name, nameBytes, checksum: await hashFile(child, info) });
     }

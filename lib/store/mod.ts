@@ -35,6 +35,7 @@ export {
 export { type CommitObject, decodeCommit, objectPath } from "./objects.ts";
 export { TreeClashError } from "./compose.ts";
 export { hashTree, type TreeHash } from "./checksum.ts";
+export { FileChecksums } from "./file_checksums.ts";
 export { generateSigningKey, isPublicKey, readSecretKeyFile, trustedSigner } from "./sign.ts";
 export { publishRefs } from "./publish.ts";
 export {

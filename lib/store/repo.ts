@@ -43,6 +43,7 @@ import {
 import { contentChecksumOf, hashTree } from "./checksum.ts";
 import { checkoutTree } from "./checkout.ts";
 import { writeTree } from "./write_tree.ts";
+import type { FileChecksums } from "./file_checksums.ts";
 import {
   type Collision,
   findCollisions,
@@ -92,6 +93,11 @@ export interface DirectoryCommitOptions extends CommitOptions {
    * the content, but `dir` is gone afterwards.
    */
   consume?: boolean;
+  /**
+   * Checksums a {@link Store.hashDirectory} of `dir` noted: the files it saw,
+   * unchanged since, are stored without being read again.
+   */
+  files?: FileChecksums;
 }
 
 /** A commit and its content checksum (the output hash of its tree). */
@@ -176,6 +182,7 @@ export class Store {
       consume: opts.consume ?? false,
       fsync: this.fsync,
       unsynced: this.#unsynced,
+      files: opts.files,
     }).catch((error) => {
       throw asIoError(error, "committing to the repository", this.path);
     });
@@ -300,9 +307,11 @@ export class Store {
    * The output hash `dir` would get as a build result: the content checksum of a
    * commit of it with `--canonical-permissions --no-xattrs`, computed without
    * writing anything. Note that the mode of `dir` itself is part of the hash.
+   * With `files`, notes each file's checksum there for a commit of `dir` (`files`
+   * of {@link DirectoryCommitOptions}).
    */
-  async hashDirectory(dir: string): Promise<string> {
-    return (await hashTree(dir)).contentChecksum;
+  async hashDirectory(dir: string, files?: FileChecksums): Promise<string> {
+    return (await hashTree(dir, false, {}, files)).contentChecksum;
   }
 
   /**

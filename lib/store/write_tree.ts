@@ -41,6 +41,7 @@ import {
   Yielder,
 } from "./checksum.ts";
 import type { TreeRoot } from "./compose.ts";
+import type { FileChecksums } from "./file_checksums.ts";
 import { objectPath, tempPath, writeObject } from "./objects.ts";
 import { FailureError, makeSymlink } from "../util/mod.ts";
 
@@ -56,6 +57,8 @@ export interface WriteTreeOptions {
   fsync: boolean;
   /** Paths (objects, directories) written but not flushed; the caller flushes them. */
   unsynced: Set<string>;
+  /** Checksums of files as a hashTree of `dir` found them: such files are not read again. */
+  files?: FileChecksums;
 }
 
 /**
@@ -250,7 +253,7 @@ async function writeDir(path: string, mode: number, context: WalkContext): Promi
       const { tree, meta } = await writeDir(child, info.mode ?? 0o40755, context);
       dirs.push({ name, nameBytes, tree, meta });
     } else {
-      const checksum = await hashFile(child, info);
+      const checksum = context.opts.files?.get(child, info) ?? await hashFile(child, info);
       await context.files.add(child, info, checksum);
       files.push({ name, nameBytes, checksum });
     }

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Store } from "../../lib/store/mod.ts";
+import { FileChecksums, Store } from "../../lib/store/mod.ts";
 import { FailureError } from "../../lib/util/errors.ts";
 import { removeTree } from "../../lib/util/fs.ts";
 
@@ -130,6 +130,51 @@ Deno.test("a consumed tree's files move into the repository; new files get copie
     assert.equal((Deno.statSync(object).mode ?? 0) & 0o7777, 0o640);
     await store.setRefs({ "test/moved": commit });
     assert.equal(await store.resolveRef("test/moved"), commit);
+  } finally {
+    await removeTree(root);
+  }
+});
+
+Deno.test("a commit stores the files its hashDirectory noted without reading them again, unless they changed", async () => {
+  const root = await Deno.makeTempDir({ prefix: "2nex-native-store-" });
+  try {
+    const store = await Store.open(`${root}/repo`, { create: true, fsync: false });
+    const commitOf = (dir: string, files?: FileChecksums) =>
+      store.commit(dir, { subject: "s", metadata: {}, timestamp: 0, files });
+
+    // The same commit with noted checksums as without.
+    makeTree(`${root}/plain`);
+    makeTree(`${root}/noted`);
+    const plain = await commitOf(`${root}/plain`);
+    const files = new FileChecksums();
+    const hash = await store.hashDirectory(`${root}/noted`, files);
+    assert.equal(files.size, 5);
+    const noted = await commitOf(`${root}/noted`, files);
+    assert.equal(noted.contentChecksum, hash);
+    assert.equal(noted.commit, plain.commit);
+
+    // A noted checksum is taken as it is: the file is not read (a false one shows it).
+    write(`${root}/taken/x`, "content of x");
+    const taken = new FileChecksums();
+    await store.hashDirectory(`${root}/taken`, taken);
+    const forged = new FileChecksums();
+    const fake = new Uint8Array(32).fill(0xab);
+    forged.note(`${root}/taken/x`, Deno.lstatSync(`${root}/taken/x`), fake);
+    const before = new Set(fileObjects(store.path));
+    await commitOf(`${root}/taken`, forged);
+    const added = fileObjects(store.path).filter((path) => !before.has(path));
+    assert.deepEqual(added, [`${store.path}/objects/ab/${"ab".repeat(31)}.file`]);
+
+    // A file changed after hashing (size, or content and mtime) is hashed again.
+    write(`${root}/changed/grows`, "short");
+    write(`${root}/changed/rewritten`, "one");
+    const stale = new FileChecksums();
+    await store.hashDirectory(`${root}/changed`, stale);
+    write(`${root}/changed/grows`, "much longer now");
+    write(`${root}/changed/rewritten`, "two");
+    Deno.utimeSync(`${root}/changed/rewritten`, 1, 1);
+    const expected = await store.hashDirectory(`${root}/changed`);
+    assert.equal((await commitOf(`${root}/changed`, stale)).contentChecksum, expected);
   } finally {
     await removeTree(root);
   }
