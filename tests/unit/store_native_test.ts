@@ -153,6 +153,19 @@ Deno.test("a commit stores the files its hashDirectory noted without reading the
     assert.equal(noted.contentChecksum, hash);
     assert.equal(noted.commit, plain.commit);
 
+    // Every name of a hard-linked file is noted, though hashing read it once.
+    write(`${root}/linked/one`, "shared");
+    Deno.linkSync(`${root}/linked/one`, `${root}/linked/two`);
+    write(`${root}/plain-linked/one`, "shared");
+    write(`${root}/plain-linked/two`, "shared");
+    const linked = new FileChecksums();
+    await store.hashDirectory(`${root}/linked`, linked);
+    assert.equal(linked.size, 2);
+    assert.equal(
+      (await commitOf(`${root}/linked`, linked)).commit,
+      (await commitOf(`${root}/plain-linked`)).commit,
+    );
+
     // A noted checksum is taken as it is: the file is not read (a false one shows it).
     write(`${root}/taken/x`, "content of x");
     const taken = new FileChecksums();
