@@ -33,6 +33,23 @@ TWONEX="${TWONEX:-$(twonex_from_task)}"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 read -r -a TWONEX_ARGV <<<"$TWONEX"
 
+# twonex_of DIR: the 2nex task's command line of another checkout DIR (for BASE=DIR runs).
+twonex_of() {
+  local words
+  read -r -a words <<<"$TWONEX"
+  words[3]="$1/deno.json" # deno run --config FILE …
+  words[${#words[@]} - 1]="$1/main.ts"
+  echo "${words[*]}"
+}
+
+# trivial_checksum DIR: the output hash of the generated chains' packages (one file /x
+# holding "hi"), computed by 2nex itself in DIR/result.
+trivial_checksum() {
+  mkdir -p "$1/result"
+  echo hi >"$1/result/x"
+  "${TWONEX_ARGV[@]}" hash "$1/result"
+}
+
 # Fails with a hint when a tool is missing; installs GNU time on Debian as root.
 require_tool() {
   local tool="$1"

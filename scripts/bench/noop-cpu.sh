@@ -17,22 +17,13 @@ BASE="${BASE:-}"
 ws="$WORK/chain-$CHAIN"
 last="lib-$(printf %05d $((CHAIN - 1)))"
 
-mkdir -p "$WORK/result"
-echo hi >"$WORK/result/x"
-checksum="$("${TWONEX_ARGV[@]}" hash "$WORK/result")"
+checksum="$(trivial_checksum "$WORK")"
 if [[ ! -d "$ws/.2nex/repo" ]]; then
   deno run --quiet --allow-read --allow-write "$REPO/scripts/bench/gen-workspace.ts" "$CHAIN" \
     --chain --out "$ws" --checksum "$checksum" >/dev/null
   echo "building the $CHAIN-chain once…"
   "${TWONEX_ARGV[@]}" -C "$ws" build -q "$last" >/dev/null
 fi
-twonex_of() { # the 2nex task's command line of the checkout $1
-  local words
-  read -r -a words <<<"$TWONEX"
-  words[3]="$1/deno.json" # deno run --config FILE …
-  words[${#words[@]} - 1]="$1/main.ts"
-  echo "${words[*]}"
-}
 if [[ -n "$BASE" ]]; then
   base_ws="$WORK/chain-$CHAIN-base"
   [[ -d "$base_ws" ]] || cp -a "$ws" "$base_ws"

@@ -17,16 +17,7 @@ WORK="${WORK:-${TMPDIR:-/tmp}/2nex-bench-rebuild}"
 BASE="${BASE:-}"
 last="lib-$(printf %05d $((CHAIN - 1)))"
 
-mkdir -p "$WORK/result"
-echo hi >"$WORK/result/x"
-checksum="$("${TWONEX_ARGV[@]}" hash "$WORK/result")"
-twonex_of() { # the 2nex task's command line of the checkout $1
-  local words
-  read -r -a words <<<"$TWONEX"
-  words[3]="$1/deno.json" # deno run --config FILE …
-  words[${#words[@]} - 1]="$1/main.ts"
-  echo "${words[*]}"
-}
+checksum="$(trivial_checksum "$WORK")"
 declare -A TWONEX_OF=([this]="$TWONEX")
 variants=(this)
 [[ -n "$BASE" ]] && TWONEX_OF[base]="$(twonex_of "$BASE")" && variants=(base this)
