@@ -38,7 +38,9 @@
 #   --keep        keep the workspaces afterwards (default: removed on success; the gnu
 #                 chain always keeps them)
 #   --rounds      also rebuild every hermetic package of the gcc workspace with
-#                 `--rounds 2` (every variation) and report the verdicts
+#                 `--rounds 2` (every variation) and report the verdicts; a phase
+#                 whose rounds passed is not checked again while the bootstrap
+#                 manifests are unchanged (the gnu chain, whose workspaces are kept)
 #   --output FILE also write the report to FILE (e.g. docs/gnu-toolchain-proof.txt)
 set -euo pipefail
 
@@ -166,18 +168,42 @@ for cc in "${compilers[@]}"; do
   done
 done
 
+# The sha256 of every file under a workspace's manifests/bootstrap (manifests and
+# patches), in path order: what a phase's --rounds rebuilt, with the phases before it.
+manifests_fingerprint() {
+  (cd "$1/manifests/bootstrap" && find . -type f -print0 | sort -z | xargs -0 sha256sum |
+    sha256sum | cut -c1-64)
+}
+
 # --rounds: every hermetic package rebuilt twice with every variation (gcc workspace).
+# The rounds of a phase take hours for the gnu chain and, unlike builds, leave nothing
+# in the cache to resume from; so a phase whose rounds passed is recorded in
+# rounds-PHASE.passed (fingerprint, seconds, date) and not run again while the
+# manifests are the same. The report says which verdicts come from an earlier run.
 rounds_status=()
 if [ "$rounds" = true ]; then
+  fingerprint=$(manifests_fingerprint "$proof_dir/${compilers[0]}")
   for phase in "${phases[@]}"; do
     [ "$phase" != phase0 ] || continue
+    passed="$proof_dir/rounds-$phase.passed"
+    if [ -f "$passed" ] && [ "$(sed -n 1p "$passed")" = "$fingerprint" ]; then
+      echo "$phase passed --rounds 2 in an earlier run on the same manifests" >&2
+      rounds_status+=("$phase: --rounds 2 exit 0 in $(sed -n 2p "$passed") s (a run of $(sed -n 3p "$passed") on the same manifests)")
+      continue
+    fi
     echo "checking $phase with --rounds 2 ..." >&2
     started=$(date +%s)
     status=0
     (cd "$repo_dir" && deno task -q 2nex -C "$proof_dir/${compilers[0]}" build --offline --rounds 2 \
       "$proof_dir/${compilers[0]}"/manifests/bootstrap/"$phase"/"$chain_dir"*.yaml) \
       >"$proof_dir/rounds-$phase.log" 2>&1 || status=$?
-    rounds_status+=("$phase: --rounds 2 exit $status in $(($(date +%s) - started)) s")
+    seconds=$(($(date +%s) - started))
+    rounds_status+=("$phase: --rounds 2 exit $status in $seconds s")
+    if [ "$status" -eq 0 ]; then
+      printf '%s\n%s\n%s\n' "$fingerprint" "$seconds" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$passed"
+    else
+      rm -f "$passed"
+    fi
   done
 fi
 ended_all=$(date +%s)
