@@ -39,8 +39,8 @@
 #                 chain always keeps them)
 #   --rounds      also rebuild every hermetic package of the gcc workspace with
 #                 `--rounds 2` (every variation) and report the verdicts; a phase
-#                 whose rounds passed is not checked again while the bootstrap
-#                 manifests are unchanged (the gnu chain, whose workspaces are kept)
+#                 whose rounds passed is not checked again while its packages' input
+#                 keys are unchanged (the gnu chain, whose workspaces are kept)
 #   --output FILE also write the report to FILE (e.g. docs/gnu-toolchain-proof.txt)
 set -euo pipefail
 
@@ -168,27 +168,34 @@ for cc in "${compilers[@]}"; do
   done
 done
 
-# The sha256 of every file under a workspace's manifests/bootstrap (manifests and
-# patches), in path order: what a phase's --rounds rebuilt, with the phases before it.
-manifests_fingerprint() {
-  (cd "$1/manifests/bootstrap" && find . -type f -print0 | sort -z | xargs -0 sha256sum |
-    sha256sum | cut -c1-64)
+# A sha256 of the input keys of a phase's packages in workspace $1: each key covers
+# the package's evaluated manifest, its sources and, through theirs, every package it
+# builds on (not comments), so it changes exactly when its rounds would rebuild
+# something else. A manifest 2nex cannot show makes the fingerprint "unknown".
+phase_fingerprint() {
+  local ws=$1 phase=$2 manifest key
+  for manifest in "$ws"/manifests/bootstrap/"$phase"/"$chain_dir"*.yaml; do
+    key=$(cd "$repo_dir" && deno task -q 2nex -C "$ws" show "$manifest" --json |
+      grep -o '"inputKey": *"[0-9a-f]*"') || { echo unknown; return; }
+    echo "$manifest $key"
+  done | sha256sum | cut -c1-64
 }
 
 # --rounds: every hermetic package rebuilt twice with every variation (gcc workspace).
 # The rounds of a phase take hours for the gnu chain and, unlike builds, leave nothing
 # in the cache to resume from; so a phase whose rounds passed is recorded in
 # rounds-PHASE.passed (fingerprint, seconds, date) and not run again while the
-# manifests are the same. The report says which verdicts come from an earlier run.
+# phase's input keys are the same. The report says which verdicts come from an
+# earlier run.
 rounds_status=()
 if [ "$rounds" = true ]; then
-  fingerprint=$(manifests_fingerprint "$proof_dir/${compilers[0]}")
   for phase in "${phases[@]}"; do
     [ "$phase" != phase0 ] || continue
+    fingerprint=$(phase_fingerprint "$proof_dir/${compilers[0]}" "$phase")
     passed="$proof_dir/rounds-$phase.passed"
     if [ -f "$passed" ] && [ "$(sed -n 1p "$passed")" = "$fingerprint" ]; then
-      echo "$phase passed --rounds 2 in an earlier run on the same manifests" >&2
-      rounds_status+=("$phase: --rounds 2 exit 0 in $(sed -n 2p "$passed") s (a run of $(sed -n 3p "$passed") on the same manifests)")
+      echo "$phase passed --rounds 2 in an earlier run with the same input keys" >&2
+      rounds_status+=("$phase: --rounds 2 exit 0 in $(sed -n 2p "$passed") s (a run of $(sed -n 3p "$passed") with the same input keys)")
       continue
     fi
     echo "checking $phase with --rounds 2 ..." >&2

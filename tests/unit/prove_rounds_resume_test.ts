@@ -11,11 +11,13 @@ import { join } from "node:path";
 const SCRIPT = new URL("../../scripts/prove-host-independence.sh", import.meta.url).pathname;
 
 // The report step reads each phase's --json report with `deno eval`; the stub answers
-// with one package line per phase (hash equal to the expected one) and counts rounds.
+// with one package line per phase (hash equal to the expected one), gives each
+// manifest's text the role of its input key for `show`, and counts rounds.
 const STUB_DENO = `#!/bin/bash
 case " $* " in
   *" eval "*) ph=$(basename "\${@: -1}" | sed 's/.*-\\(phase[0-9]\\)\\.json/\\1/')
               echo "bootstrap/$ph a-$ph 1 h-$ph 0.1 cached h-$ph" ;;
+  *" show "*) echo "{ \\"inputKey\\": \\"$(grep -v '^#' "\${@: -2:1}" | sha256sum | cut -c1-64)\\" }" ;;
   *" --rounds 2 "*) echo "$*" >>"$ROUNDS_CALLS"; exit "\${ROUNDS_EXIT:-0}" ;;
   *) echo '{}' ;;
 esac
@@ -82,14 +84,23 @@ Deno.test("prove --rounds: passed phases are not checked again on the same manif
     const again = await prove(dir);
     assert.equal(again.code, 0, again.report);
     assert.equal(again.rounds, 2, "nothing checked again");
-    assert.match(again.report, /^phase2: --rounds 2 exit 0 in \d+ s \(a run of \S+ on the same/m);
+    assert.match(again.report, /^phase2: --rounds 2 exit 0 in \d+ s \(a run of \S+ with the same/m);
 
-    // A changed manifest (here phase2's) voids every recorded pass: a phase's
-    // rounds rebuild it on the phases before it, so the fingerprint covers them all.
+    // A comment is not an input: the stub's keys, like 2nex's, ignore it.
     await Deno.writeTextFile(
-      join(repo, "manifests", "bootstrap", "phase2", "gnu", "a.yaml"),
-      "slug: a-phase2\n# changed\n",
+      join(repo, "manifests", "bootstrap", "phase1", "gnu", "a.yaml"),
+      "# proof passed\nslug: a-phase1\n",
     );
+    const commented = await prove(dir);
+    assert.equal(commented.rounds, 2, commented.report);
+
+    // Changed input keys (here of both phases) void the recorded passes.
+    for (const phase of ["phase1", "phase2"]) {
+      await Deno.writeTextFile(
+        join(repo, "manifests", "bootstrap", phase, "gnu", "a.yaml"),
+        `slug: a-${phase}\nversion: 2\n`,
+      );
+    }
     const failed = await prove(dir, 3);
     assert.equal(failed.code, 3, failed.report);
     assert.equal(failed.rounds, 4);
