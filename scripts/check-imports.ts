@@ -12,6 +12,14 @@
  *   the rule above this keeps every mod.ts out of a run-time import cycle,
  *   whatever it re-exports. Type-only imports may go both ways: the compiler
  *   reads types in any order and they are gone when the code runs.
+ * - A folder may also show a `light.ts`: the few things the launcher needs
+ *   before the command's worker starts (lib/cli/launch.ts). Loading a mod.ts
+ *   loads its whole folder and, through it, most of 2nex, and every command
+ *   pays for it twice, once in the launcher and once in its worker. So what
+ *   `main.ts` and each `light.ts` load when they start (static imports; a
+ *   dynamic import loads only when it runs) reaches no mod.ts but lib/cli's
+ *   (which main.ts goes through) and no module outside the tree beyond
+ *   {@link LIGHT_EXTERNALS}.
  *
  * `tests/` and `scripts/bench/` are outside the rule: a unit test or a benchmark
  * of a module is written against the module itself, often one that is internal
@@ -43,6 +51,8 @@ export interface ImportEdge {
   line: number;
   /** `import type` or `export type`: gone at run time, so it cannot take part in a load-order loop. */
   typeOnly?: boolean;
+  /** `import("…")`: loaded when it runs, not when the importer loads. */
+  dynamic?: boolean;
 }
 
 /** A broken rule, reported as `file:line: message`. */
@@ -59,6 +69,17 @@ export const CHECKED_ROOTS = ["lib", "scripts", "main.ts"] as const;
 export const WHITE_BOX = ["tests/", "scripts/bench/"] as const;
 
 const SURFACE = "mod.ts";
+const LIGHT_SURFACE = "light.ts";
+
+/**
+ * The modules outside the tree that the launcher may load. Deno loads its Node
+ * compatibility layer piece by piece on first import: `node:crypto` costs a
+ * process ~14 ms, `node:fs` ~8 ms more, an npm package tens.
+ */
+export const LIGHT_EXTERNALS = ["node:path", "node:url", "node:util"] as const;
+
+/** The launcher's way in: main.ts imports it, and it is allowed in a light closure. */
+const LAUNCHER_SURFACE = "lib/cli/mod.ts";
 
 /** The folder of lib/ that `path` belongs to, or undefined outside any. */
 export function libFolder(path: string): string | undefined {
@@ -67,7 +88,53 @@ export function libFolder(path: string): string | undefined {
 }
 
 function isSurface(path: string): boolean {
-  return path.split("/").length === 3 && path.endsWith(`/${SURFACE}`);
+  return path.split("/").length === 3 &&
+    (path.endsWith(`/${SURFACE}`) || path.endsWith(`/${LIGHT_SURFACE}`));
+}
+
+function isLightRoot(path: string): boolean {
+  return path === "main.ts" ||
+    (path.split("/").length === 3 && path.startsWith("lib/") && path.endsWith(`/${LIGHT_SURFACE}`));
+}
+
+/**
+ * What main.ts and each light.ts load at start that they must not: a mod.ts
+ * (other than lib/cli's) or a module outside the tree that is not one of
+ * {@link LIGHT_EXTERNALS}. One violation per root and module, at the import
+ * that first reaches it.
+ */
+export function lightViolations(edges: readonly ImportEdge[]): Violation[] {
+  const loads = new Map<string, ImportEdge[]>();
+  const roots = new Set<string>();
+  for (const edge of edges) {
+    if (isLightRoot(edge.from)) roots.add(edge.from);
+    if (edge.typeOnly || edge.dynamic) continue;
+    loads.set(edge.from, [...(loads.get(edge.from) ?? []), edge]);
+  }
+  const found: Violation[] = [];
+  for (const root of [...roots].sort()) {
+    const seen = new Set<string>([root]);
+    const queue = [root];
+    while (queue.length > 0) {
+      for (const edge of loads.get(queue.shift()!) ?? []) {
+        if (seen.has(edge.to)) continue;
+        seen.add(edge.to);
+        const external = !edge.to.startsWith("lib/") && edge.to.includes(":");
+        const heavy = external
+          ? !(LIGHT_EXTERNALS as readonly string[]).includes(edge.to)
+          : edge.to.endsWith(`/${SURFACE}`) && edge.to !== LAUNCHER_SURFACE;
+        if (heavy) {
+          found.push({
+            file: edge.from,
+            line: edge.line,
+            message: `${root} loads ${edge.to} at start (through this import): ` +
+              `the launcher's modules must stay light`,
+          });
+        } else if (!external) queue.push(edge.to);
+      }
+    }
+  }
+  return found;
 }
 
 /** Imports that reach past another folder's mod.ts, or into the importer's own mod.ts. */
@@ -83,8 +150,8 @@ export function folderViolations(edges: readonly ImportEdge[]): Violation[] {
         found.push({
           file: edge.from,
           line: edge.line,
-          message: `imports its own folder's ${edge.to} (import the module itself: mod.ts ` +
-            `re-exports this folder, so the import makes a loop)`,
+          message: `imports its own folder's ${edge.to} (import the module itself: the surface ` +
+            `re-exports the folder, so the import makes a loop)`,
         });
       }
     } else if (!isSurface(edge.to)) {
@@ -187,7 +254,14 @@ interface DenoInfoModule {
   /** Why the module could not be read (not found, does not parse). */
   error?: string;
   local?: string;
-  dependencies?: { code?: DenoInfoSpan; type?: DenoInfoSpan }[];
+  dependencies?: { code?: DenoInfoSpan; type?: DenoInfoSpan; isDynamic?: boolean }[];
+}
+
+/** `node:fs` as written; an npm package as `npm:name` (deno info gives `npm:/name@version`). */
+function externalName(specifier: string): string | undefined {
+  if (specifier.startsWith("node:")) return specifier;
+  const npm = /^npm:\/?(@[^/@]+\/[^/@]+|[^/@]+)/.exec(specifier);
+  return npm ? `npm:${npm[1]}` : undefined;
 }
 
 /** The imports between files of `root`, read with `deno info --json`. */
@@ -238,12 +312,15 @@ function edgesOf(root: string, modules: readonly DenoInfoModule[]): ImportEdge[]
     if (from === undefined) continue;
     for (const dependency of module.dependencies ?? []) {
       const lines = new Set<number>();
+      const dynamic = dependency.isDynamic === true;
       for (const [use, typeOnly] of [[dependency.code, false], [dependency.type, true]] as const) {
-        if (!use?.specifier?.startsWith("file:") || use.span === undefined) continue;
-        const to = inTree(fileURLToPath(use.specifier));
+        if (use?.specifier === undefined || use.span === undefined) continue;
+        const to = use.specifier.startsWith("file:")
+          ? inTree(fileURLToPath(use.specifier))
+          : externalName(use.specifier);
         if (to === undefined || lines.has(use.span.start.line)) continue;
         lines.add(use.span.start.line);
-        edges.push({ from, to, line: use.span.start.line + 1, typeOnly });
+        edges.push({ from, to, line: use.span.start.line + 1, typeOnly, dynamic });
       }
     }
   }
@@ -253,9 +330,10 @@ function edgesOf(root: string, modules: readonly DenoInfoModule[]): ImportEdge[]
 /** All violations in the tree at `root`, in file and line order. */
 export async function checkImports(root: string): Promise<Violation[]> {
   const edges = await collectImports(root, await checkedFiles(root));
-  return [...folderViolations(edges), ...folderCycles(edges)].sort((a, b) =>
-    a.file.localeCompare(b.file) || a.line - b.line
-  );
+  return [...folderViolations(edges), ...folderCycles(edges), ...lightViolations(edges)].sort((
+    a,
+    b,
+  ) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
 export function formatViolation(violation: Violation): string {

@@ -22,9 +22,14 @@ import {
   workerPermissions,
   type WorkspacePaths,
 } from "./permissions.ts";
-import { defaultConfig, findWorkspaceRoot, loadWorkspace } from "../workspace/mod.ts";
-import { libfaketimeCandidates } from "../repro/mod.ts";
-import { HOST_SYSTEM_DIRS } from "../sandbox/mod.ts";
+import {
+  type ConfigPaths,
+  configPathsOf,
+  findWorkspaceRoot,
+  readConfigPaths,
+} from "../workspace/light.ts";
+import { libfaketimeCandidates } from "../repro/light.ts";
+import { HOST_SYSTEM_DIRS } from "../sandbox/light.ts";
 import type { WorkerRequest, WorkerResult } from "./worker.ts";
 
 /** Runs `argv` in a worker with the permissions its command needs; returns the exit code. */
@@ -110,10 +115,9 @@ async function workspacePaths(
   repoOption: unknown,
   cwd: string,
 ): Promise<WorkspacePaths> {
-  // An invalid 2nex.yaml is reported by the command; its defaults are as good as any here.
-  const config = await loadWorkspace(root).then((ws) => ws.config, () => defaultConfig(root));
+  const config = await readConfigPaths(root) ?? await validatedConfigPaths(root);
   const repo = typeof repoOption === "string" ? resolve(cwd, repoOption) : config.repo;
-  const slurm = config.executor.kind === "slurm" ? config.executor.slurm : undefined;
+  const slurm = config.slurm;
   const slurmPaths = slurm ? [slurm.cache, ...(slurm.nodeDir ? [slurm.nodeDir] : [])] : [];
   let repoMissing = false;
   try {
@@ -127,7 +131,7 @@ async function workspacePaths(
     cache: config.cache,
     mirrorDirs: withRealPaths(config.mirrors.filter((mirror) => mirror.startsWith("/"))),
     sharedPaths: [
-      ...config.substituters.map((s) => s.url).filter((url) => url.startsWith("/")),
+      ...config.substituterUrls.filter((url) => url.startsWith("/")),
       ...slurmPaths,
       ...(slurm ? [slurm.key] : []),
     ],
@@ -135,6 +139,18 @@ async function workspacePaths(
     manifestDirs: config.manifests,
     repoMissing,
   };
+}
+
+/**
+ * The paths of a 2nex.yaml that readConfigPaths leaves to the full reader,
+ * which is loaded only then: it brings most of 2nex's modules with it, and
+ * the command's worker loads them again.
+ */
+async function validatedConfigPaths(root: string): Promise<ConfigPaths> {
+  const { defaultConfig, loadWorkspace } = await import("../workspace/mod.ts");
+  // An invalid 2nex.yaml is reported by the command; its defaults are as good as any here.
+  const config = await loadWorkspace(root).then((ws) => ws.config, () => defaultConfig(root));
+  return configPathsOf(config);
 }
 
 /**

@@ -62,7 +62,8 @@ export {
 } from "./limits.ts";
 export { evaluateExpression, expandTemplate, hasTemplate, referencedVars } from "./template.ts";
 export { evaluateVars, type VarInput } from "./vars.ts";
-export { type ScalarLike, scalarLocator, SIMPLE_ESCAPES } from "./scalar_map.ts";
+export { type ScalarLike, scalarLocator } from "./scalar_map.ts";
+export { SIMPLE_ESCAPES } from "./escapes.ts";
 export { closestNames } from "./suggest.ts";
 export { type Builtin, BUILTINS } from "./builtins.ts";
 export { formatValue } from "./format.ts";

@@ -12,6 +12,7 @@
  */
 import type { TextLocator } from "./error.ts";
 import { lineStarts as lineStartsOf, positionAt } from "../util/mod.ts";
+import { SIMPLE_ESCAPES } from "./escapes.ts";
 
 /** What is needed of a `yaml` Scalar node. */
 export interface ScalarLike {
@@ -104,27 +105,6 @@ function isWhite(char: string | undefined): boolean {
   return char === " " || char === "\t";
 }
 
-/** Double-quoted escapes of YAML 1.2 with a fixed meaning (also used by the fast manifest parser). */
-export const SIMPLE_ESCAPES: Record<string, string> = {
-  "0": "\0",
-  a: "\x07",
-  b: "\b",
-  t: "\t",
-  "\t": "\t",
-  n: "\n",
-  v: "\v",
-  f: "\f",
-  r: "\r",
-  e: "\x1b",
-  " ": " ",
-  '"': '"',
-  "/": "/",
-  "\\": "\\",
-  N: "\u0085",
-  _: "\u00a0",
-  L: "\u2028",
-  P: "\u2029",
-};
 const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
 
 /**

@@ -3,7 +3,7 @@
  * a scalar's text becomes its value under the YAML 1.2 core schema.
  * @module
  */
-import { SIMPLE_ESCAPES } from "../expr/mod.ts";
+import { SIMPLE_ESCAPES } from "../expr/light.ts";
 import type {
   ScalarStyle,
   ScalarValue,

@@ -20,9 +20,9 @@ import {
   isYamlSeq,
   type YamlMap,
   type YamlNode,
-  type YamlScalar,
   type YamlSeq,
 } from "./yaml_node.ts";
+export { scalarText } from "./yaml_node.ts";
 
 export interface ParsedYaml {
   /** The document's root node; null for an empty document. */
@@ -201,9 +201,4 @@ export class NodeReader {
 /** True for a missing value, an empty value or an explicit `null` / `~`. */
 export function isNullNode(node: YamlNode | null | undefined): boolean {
   return node === null || node === undefined || (node.kind === "scalar" && node.value === null);
-}
-
-/** The text of a plain scalar as written (so `1.10` stays "1.10", not 1.1). */
-export function scalarText(node: YamlScalar): string {
-  return node.style === "PLAIN" ? node.source : String(node.value);
 }

@@ -105,3 +105,8 @@ export function isYamlSeq(node: YamlNode): node is YamlSeq {
 export function isYamlAlias(node: YamlNode): node is YamlAlias {
   return node.kind === "alias";
 }
+
+/** The text of a plain scalar as written (so `1.10` stays "1.10", not 1.1). */
+export function scalarText(node: YamlScalar): string {
+  return node.style === "PLAIN" ? node.source : String(node.value);
+}

@@ -9,6 +9,7 @@
 import { FailureError } from "../util/mod.ts";
 import { SandboxPaths } from "./env.ts";
 import type { Mount, SandboxRequest } from "./types.ts";
+import { HOST_SYSTEM_DIRS } from "./host_dirs.ts";
 
 /** One step of building the sandbox's root; paths are inside the sandbox. */
 export type LayoutStep =
@@ -26,9 +27,6 @@ export type LayoutStep =
 export type TopLevelEntry =
   | { name: string; type: "dir" | "file" }
   | { name: string; type: "symlink"; target: string };
-
-/** The host directories host-mode builds see (SPEC section 5). */
-export const HOST_SYSTEM_DIRS = ["usr", "bin", "sbin", "lib", "lib64"] as const;
 
 /** Where `inputsDir` is shown. */
 const INPUTS_PATH = "/inputs";

@@ -45,9 +45,5 @@ export {
   parseSize,
   SIZE_PATTERN,
 } from "./limits.ts";
-export {
-  HOST_SYSTEM_DIRS,
-  type HostModeMounts,
-  hostModeMounts,
-  WRITABLE_ROOT_RESERVED,
-} from "./layout.ts";
+export { type HostModeMounts, hostModeMounts, WRITABLE_ROOT_RESERVED } from "./layout.ts";
+export { HOST_SYSTEM_DIRS } from "./host_dirs.ts";

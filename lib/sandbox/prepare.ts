@@ -6,7 +6,8 @@
  */
 import { FailureError } from "../util/mod.ts";
 import { allowedCpus, variationPrefix } from "./command.ts";
-import { HOST_SYSTEM_DIRS, type LayoutStep, readTopLevel, sandboxLayout } from "./layout.ts";
+import { type LayoutStep, readTopLevel, sandboxLayout } from "./layout.ts";
+import { HOST_SYSTEM_DIRS } from "./host_dirs.ts";
 import type { SandboxRequest } from "./types.ts";
 
 export interface PreparedRun {

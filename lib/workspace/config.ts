@@ -30,7 +30,7 @@ import { InvalidInputError } from "../util/mod.ts";
 import { ConfigValues } from "./config_values.ts";
 import { readExecutor } from "./config_executor.ts";
 import { type BuildLimits, DEFAULT_LIMITS, type SandboxPreference } from "../sandbox/mod.ts";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { isPublicKey } from "../store/mod.ts";
 import type { ExecutorConfig } from "../cluster/mod.ts";
 import {
@@ -43,6 +43,13 @@ import {
   type Semantics,
   SUBSTITUTER_TYPE,
 } from "./config_table.ts";
+import {
+  CONFIG_FILE,
+  defaultPaths,
+  isUrlLocation,
+  MAX_CONFIG_BYTES,
+  mirrorLocation,
+} from "./config_paths.ts";
 
 export {
   DEFAULT_SOURCE_DATE_EPOCH,
@@ -51,8 +58,7 @@ export {
   type Semantics,
 } from "./config_table.ts";
 export type { SandboxPreference } from "../sandbox/mod.ts";
-
-export const CONFIG_FILE = "2nex.yaml";
+export { CONFIG_FILE, findWorkspaceRoot } from "./config_paths.ts";
 
 const FIELDS = fieldsOf(CONFIG_TYPE);
 
@@ -101,9 +107,7 @@ export interface Workspace {
 /** The defaults of every key, for a workspace rooted at `root`. */
 export function defaultConfig(root: string): WorkspaceConfig {
   return {
-    manifests: [join(root, "manifests")],
-    repo: join(root, ".2nex/repo"),
-    cache: join(root, ".2nex/cache"),
+    ...defaultPaths(root),
     mirrors: [],
     jobs: FIELDS.jobs.default as number,
     sandbox: FIELDS.sandbox.default as SandboxPreference,
@@ -117,22 +121,6 @@ export function defaultConfig(root: string): WorkspaceConfig {
   };
 }
 
-/** The nearest directory upward from `start` holding 2nex.yaml, else `start`. */
-export async function findWorkspaceRoot(start: string): Promise<string> {
-  let dir = resolve(start);
-  while (true) {
-    try {
-      await Deno.stat(join(dir, CONFIG_FILE));
-      return dir;
-    } catch {
-      // Not here; look further up.
-    }
-    const parent = resolve(dir, "..");
-    if (parent === dir) return resolve(start);
-    dir = parent;
-  }
-}
-
 /** Loads the workspace at `root`; throws InvalidInputError with all diagnostics on errors. */
 export async function loadWorkspace(root: string): Promise<Workspace> {
   const configPath = join(root, CONFIG_FILE);
@@ -141,7 +129,7 @@ export async function loadWorkspace(root: string): Promise<Workspace> {
   } catch {
     return { root, config: defaultConfig(root) };
   }
-  const read = readTextFile(configPath, 1024 * 1024);
+  const read = readTextFile(configPath, MAX_CONFIG_BYTES);
   if (!read.ok) throw new WorkspaceConfigError(read.bag.items);
   const bag = new DiagnosticBag(configPath, read.text);
   const config = await parseConfig(root, read.text, bag);
@@ -196,7 +184,7 @@ export async function parseConfig(
       case "mirrors": {
         if (isNullNode(value)) break;
         const mirrors = pathList(value, "mirrors");
-        if (mirrors) config.mirrors = mirrors.map((m) => /^https?:\/\//.test(m) ? m : abs(m));
+        if (mirrors) config.mirrors = mirrors.map((m) => mirrorLocation(root, m));
         break;
       }
       case "jobs": {
@@ -251,7 +239,7 @@ export async function parseConfig(
           for (const field of reader.entries(entry, "a substituter", keysOf(SUBSTITUTER_TYPE))) {
             if (field.key === "url") {
               const url = textOf(field.value, "substituter url");
-              if (url !== undefined) substituter.url = /^https?:\/\//.test(url) ? url : abs(url);
+              if (url !== undefined) substituter.url = isUrlLocation(url) ? url : abs(url);
             } else if (field.key === "keys") {
               for (const key of pathList(field.value, "substituter keys") ?? []) {
                 if (isPublicKey(key)) substituter.keys.push(key);

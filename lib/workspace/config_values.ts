@@ -14,7 +14,7 @@ import {
   type ValueType,
   type YamlNode,
 } from "../manifest/mod.ts";
-import { isAbsolute, resolve } from "node:path";
+import { workspacePath } from "./config_paths.ts";
 
 export class ConfigValues {
   constructor(
@@ -73,6 +73,6 @@ export class ConfigValues {
 
   /** A path as written, made absolute against the workspace. */
   abs(path: string): string {
-    return isAbsolute(path) ? path : resolve(this.root, path);
+    return workspacePath(this.root, path);
   }
 }

@@ -11,6 +11,7 @@ import {
   folderViolations,
   formatViolation,
   type ImportEdge,
+  lightViolations,
 } from "../../scripts/check-imports.ts";
 
 const edge = (from: string, to: string, line = 1, typeOnly = false): ImportEdge => ({
@@ -80,6 +81,50 @@ Deno.test("a loop closed only by a type-only import is no run-time loop", () => 
   );
 });
 
+Deno.test("a light.ts is a surface too: other folders may import it", () => {
+  assert.deepEqual(
+    folderViolations([
+      edge("lib/cli/launch.ts", "lib/workspace/light.ts", 3),
+      edge("lib/workspace/paths.ts", "lib/workspace/light.ts", 4),
+    ]).map(formatViolation),
+    [
+      "lib/workspace/paths.ts:4: imports its own folder's lib/workspace/light.ts (import the " +
+      "module itself: the surface re-exports the folder, so the import makes a loop)",
+    ],
+  );
+});
+
+Deno.test("what main.ts and a light.ts load at start reaches no mod.ts and no heavy module", () => {
+  const found = lightViolations([
+    edge("main.ts", "lib/cli/mod.ts", 1),
+    edge("lib/cli/mod.ts", "lib/cli/launch.ts", 1),
+    edge("lib/cli/launch.ts", "lib/workspace/light.ts", 2),
+    edge("lib/cli/launch.ts", "node:path", 3),
+    { ...edge("lib/cli/launch.ts", "lib/workspace/mod.ts", 4), dynamic: true },
+    edge("lib/cli/launch.ts", "lib/store/mod.ts", 5, true),
+    edge("lib/workspace/light.ts", "lib/workspace/paths.ts", 1),
+    edge("lib/workspace/paths.ts", "lib/manifest/mod.ts", 6),
+    edge("lib/workspace/paths.ts", "node:crypto", 7),
+    edge("lib/workspace/paths.ts", "npm:yaml", 8),
+    // Not loaded by any light root: free to load what it likes.
+    edge("lib/workspace/config.ts", "lib/manifest/mod.ts", 9),
+  ]);
+  assert.deepEqual(found.map(formatViolation), [
+    "lib/workspace/paths.ts:6: lib/workspace/light.ts loads lib/manifest/mod.ts at start " +
+    "(through this import): the launcher's modules must stay light",
+    "lib/workspace/paths.ts:7: lib/workspace/light.ts loads node:crypto at start " +
+    "(through this import): the launcher's modules must stay light",
+    "lib/workspace/paths.ts:8: lib/workspace/light.ts loads npm:yaml at start " +
+    "(through this import): the launcher's modules must stay light",
+    "lib/workspace/paths.ts:6: main.ts loads lib/manifest/mod.ts at start " +
+    "(through this import): the launcher's modules must stay light",
+    "lib/workspace/paths.ts:7: main.ts loads node:crypto at start " +
+    "(through this import): the launcher's modules must stay light",
+    "lib/workspace/paths.ts:8: main.ts loads npm:yaml at start " +
+    "(through this import): the launcher's modules must stay light",
+  ]);
+});
+
 /** Writes `files` (path → text) below a new temporary directory. */
 async function writeTree(files: Record<string, string>): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "2nex-check-imports-" });
@@ -101,7 +146,8 @@ const cleanTree = {
     `export const user = inner;`,
     ``,
   ].join("\n"),
-  "main.ts": `import { user } from "./lib/b/mod.ts";\nconsole.log(user);\n`,
+  // Dynamic: main.ts is the launcher's way in, which loads no mod.ts at start.
+  "main.ts": `const { user } = await import("./lib/b/mod.ts");\nconsole.log(user);\n`,
   "tests/unit/a_test.ts": `import { inner } from "../../lib/a/inner.ts";\nconsole.log(inner);\n`,
 };
 
@@ -124,6 +170,32 @@ Deno.test("the check reads a tree with deno info and finds each broken import", 
       "lib/a -> lib/b -> lib/a",
       "lib/b/user.ts:2: imports lib/a/types.ts past lib/a/mod.ts",
       "scripts/tool.ts:1: imports lib/a/inner.ts past lib/a/mod.ts",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("the check reads static, dynamic and outside imports of a light.ts with deno info", async () => {
+  const root = await writeTree({
+    ...cleanTree,
+    "lib/a/light.ts": `export { heavy } from "./heavy.ts";\n`,
+    "lib/a/heavy.ts": [
+      `import { createHash } from "node:crypto";`,
+      `import { join } from "node:path";`,
+      `import { user } from "../b/mod.ts";`,
+      `export const heavy = () => import("../b/mod.ts").then(() => [createHash, join, user]);`,
+      ``,
+    ].join("\n"),
+  });
+  try {
+    assert.deepEqual((await checkImports(root)).map(formatViolation), [
+      "lib/a/heavy.ts:1: lib/a/light.ts loads node:crypto at start (through this import): " +
+      "the launcher's modules must stay light",
+      "lib/a/heavy.ts:3: imports lib/b/mod.ts, and lib/b leads back to lib/a: " +
+      "lib/a -> lib/b -> lib/a",
+      "lib/a/heavy.ts:3: lib/a/light.ts loads lib/b/mod.ts at start (through this import): " +
+      "the launcher's modules must stay light",
     ]);
   } finally {
     await Deno.remove(root, { recursive: true });
