@@ -177,6 +177,26 @@ Deno.test("permissions: the launcher reads the command line as the commands do",
   }
 });
 
+Deno.test("permissions: a 2nex.yaml the launcher leaves to the full reader gives its paths too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const key = `${"A".repeat(43)}=`;
+    await Deno.writeTextFile(
+      `${dir}/2nex.yaml`,
+      `repo: &shared /srv/2nex-repo\nsubstituters:\n  - url: peer/cache\n    keys: ["${key}"]\n`,
+    );
+    const parsed = await permissionInput(["build", "hello"], dir, "/tmp/x");
+    assert.equal(parsed.workspace.repo, "/srv/2nex-repo");
+    assert.deepEqual(parsed.workspace.sharedPaths, [`${dir}/peer/cache`]);
+    // An invalid one: the defaults, and the command reports the problem.
+    await Deno.writeTextFile(`${dir}/2nex.yaml`, "repo: [a\n");
+    const invalid = await permissionInput(["build", "hello"], dir, "/tmp/x");
+    assert.equal(invalid.workspace.repo, `${dir}/.2nex/repo`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("permissions: the launcher knows every option that takes a value, as the commands define it", () => {
   const valued = new Map<string, string | undefined>();
   const flags = new Set<string>();
