@@ -10,7 +10,7 @@
 # hyperfine and GNU time as root when missing. Minutes long; not a test.
 #
 # Usage: scripts/bench/compare.sh   (RUNS=5; CHAIN=1000; LINT_N=80000; TREE=/usr/lib/x86_64-linux-gnu;
-#                                    SMALL_TREE=/usr/include)
+#                                    SMALL_TREE=/usr/include; PYYAML_PYTHON=/usr/bin/python3)
 # shellcheck source=scripts/bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -22,13 +22,18 @@ TREE="${TREE:-/usr/lib/x86_64-linux-gnu}"
 SMALL_TREE="${SMALL_TREE:-/usr/include}"
 WORK="${WORK:-${TMPDIR:-/tmp}/2nex-bench-compare}"
 
+# apt_install PACKAGE: as root on Debian, installs it (refreshing the lists if needed).
+apt_install() {
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
+      >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$1" >/dev/null; }
+  fi
+}
+
 install_if_missing() {
   local tool="$1" package="$2"
   command -v "$tool" >/dev/null 2>&1 && return 0
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package" \
-      >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$package" >/dev/null; }
-  fi
+  apt_install "$package"
   require_tool "$tool" "$package"
 }
 install_if_missing nix-build nix-bin
@@ -36,7 +41,15 @@ install_if_missing hyperfine hyperfine
 install_if_missing openssl openssl
 install_if_missing busybox busybox-static
 require_gnu_time
-python3 -c 'import yaml; yaml.CLoader' 2>/dev/null || install_if_missing false python3-yaml
+# The PyYAML anchor is Debian's python3 with Debian's python3-yaml (libyaml's C loader), named
+# by path: another python3 first on PATH (pyenv's, here) loaded the 80,000 manifests in 41 s of
+# CPU where Debian's took 27 s, which would flatter 2nex.
+PYYAML_PYTHON="${PYYAML_PYTHON:-/usr/bin/python3}"
+"$PYYAML_PYTHON" -c 'import yaml; yaml.CLoader' 2>/dev/null || apt_install python3-yaml
+"$PYYAML_PYTHON" -c 'import yaml; yaml.CLoader' || {
+  echo "bench: $PYYAML_PYTHON has no PyYAML with its C loader (Debian: apt-get install python3-yaml)" >&2
+  exit 1
+}
 
 # Single-user Nix with its sandbox on and no substituters (this machine reaches none: asking
 # one costs seconds per build); the builder is busybox's sh, mounted as /bin/sh.
@@ -144,7 +157,7 @@ PY
 hyperfine --runs "$RUNS" --export-json "$RESULTS/compare-lint.json" --style none \
   --prepare "rm -f '$wsl/.2nex/cache/manifests.json'" \
   -n "lint-2nex" "$TWONEX -C '$wsl' lint -q" \
-  -n "lint-pyyaml" "python3 '$WORK/pyyaml-load.py' '$wsl/manifests'" \
+  -n "lint-pyyaml" "$PYYAML_PYTHON '$WORK/pyyaml-load.py' '$wsl/manifests'" \
   -n "lint-cat" "find '$wsl/manifests' -name '*.yaml' -print0 | xargs -0 cat >/dev/null" >/dev/null
 record "$RESULTS/compare-lint.json"
 rm -rf "$wsl/.2nex/cache"
