@@ -12,14 +12,15 @@
  *   the rule above this keeps every mod.ts out of a run-time import cycle,
  *   whatever it re-exports. Type-only imports may go both ways: the compiler
  *   reads types in any order and they are gone when the code runs.
- * - A folder may also show a `light.ts`: the few things the launcher needs
- *   before the command's worker starts (lib/cli/launch.ts). Loading a mod.ts
- *   loads its whole folder and, through it, most of 2nex, and every command
- *   pays for it twice, once in the launcher and once in its worker. So what
- *   `main.ts` and each `light.ts` load when they start (static imports; a
- *   dynamic import loads only when it runs) reaches no mod.ts but lib/cli's
- *   (which main.ts goes through) and no module outside the tree beyond
- *   {@link LIGHT_EXTERNALS}.
+ * - A folder may also show a `light.ts`: a narrower surface, for code that
+ *   needs a little of the folder without loading all of it (a mod.ts loads
+ *   its whole folder and, through the folders it imports, often most of 2nex).
+ * - The launcher stays light: what `main.ts` loads when it starts (static
+ *   imports; a dynamic import loads only when it runs) reaches no mod.ts but
+ *   lib/cli's, which it goes through, and no module outside the tree beyond
+ *   {@link LIGHT_EXTERNALS}. The launcher only computes the permissions of the
+ *   command's worker (lib/cli/launch.ts), and the worker loads the program
+ *   again: whatever the launcher loads, every command pays for twice.
  *
  * `tests/` and `scripts/bench/` are outside the rule: a unit test or a benchmark
  * of a module is written against the module itself, often one that is internal
@@ -92,46 +93,40 @@ function isSurface(path: string): boolean {
     (path.endsWith(`/${SURFACE}`) || path.endsWith(`/${LIGHT_SURFACE}`));
 }
 
-function isLightRoot(path: string): boolean {
-  return path === "main.ts" ||
-    (path.split("/").length === 3 && path.startsWith("lib/") && path.endsWith(`/${LIGHT_SURFACE}`));
-}
+/** The launcher's entry point, whose start must stay light. */
+const LAUNCHER_ENTRY = "main.ts";
 
 /**
- * What main.ts and each light.ts load at start that they must not: a mod.ts
- * (other than lib/cli's) or a module outside the tree that is not one of
- * {@link LIGHT_EXTERNALS}. One violation per root and module, at the import
- * that first reaches it.
+ * What main.ts loads at start that it must not: a mod.ts (other than
+ * lib/cli's) or a module outside the tree that is not one of
+ * {@link LIGHT_EXTERNALS}. One violation per module, at the import that first
+ * reaches it.
  */
-export function lightViolations(edges: readonly ImportEdge[]): Violation[] {
+export function launcherViolations(edges: readonly ImportEdge[]): Violation[] {
   const loads = new Map<string, ImportEdge[]>();
-  const roots = new Set<string>();
   for (const edge of edges) {
-    if (isLightRoot(edge.from)) roots.add(edge.from);
     if (edge.typeOnly || edge.dynamic) continue;
     loads.set(edge.from, [...(loads.get(edge.from) ?? []), edge]);
   }
   const found: Violation[] = [];
-  for (const root of [...roots].sort()) {
-    const seen = new Set<string>([root]);
-    const queue = [root];
-    while (queue.length > 0) {
-      for (const edge of loads.get(queue.shift()!) ?? []) {
-        if (seen.has(edge.to)) continue;
-        seen.add(edge.to);
-        const external = !edge.to.startsWith("lib/") && edge.to.includes(":");
-        const heavy = external
-          ? !(LIGHT_EXTERNALS as readonly string[]).includes(edge.to)
-          : edge.to.endsWith(`/${SURFACE}`) && edge.to !== LAUNCHER_SURFACE;
-        if (heavy) {
-          found.push({
-            file: edge.from,
-            line: edge.line,
-            message: `${root} loads ${edge.to} at start (through this import): ` +
-              `the launcher's modules must stay light`,
-          });
-        } else if (!external) queue.push(edge.to);
-      }
+  const seen = new Set<string>([LAUNCHER_ENTRY]);
+  const queue = [LAUNCHER_ENTRY];
+  while (queue.length > 0) {
+    for (const edge of loads.get(queue.shift()!) ?? []) {
+      if (seen.has(edge.to)) continue;
+      seen.add(edge.to);
+      const external = !edge.to.startsWith("lib/") && edge.to.includes(":");
+      const heavy = external
+        ? !(LIGHT_EXTERNALS as readonly string[]).includes(edge.to)
+        : edge.to.endsWith(`/${SURFACE}`) && edge.to !== LAUNCHER_SURFACE;
+      if (heavy) {
+        found.push({
+          file: edge.from,
+          line: edge.line,
+          message: `${LAUNCHER_ENTRY} loads ${edge.to} at start (through this import): ` +
+            `the launcher's modules must stay light`,
+        });
+      } else if (!external) queue.push(edge.to);
     }
   }
   return found;
@@ -330,7 +325,7 @@ function edgesOf(root: string, modules: readonly DenoInfoModule[]): ImportEdge[]
 /** All violations in the tree at `root`, in file and line order. */
 export async function checkImports(root: string): Promise<Violation[]> {
   const edges = await collectImports(root, await checkedFiles(root));
-  return [...folderViolations(edges), ...folderCycles(edges), ...lightViolations(edges)].sort((
+  return [...folderViolations(edges), ...folderCycles(edges), ...launcherViolations(edges)].sort((
     a,
     b,
   ) => a.file.localeCompare(b.file) || a.line - b.line);

@@ -29,8 +29,8 @@ Example:
       throw new InvalidInputError(`unknown shell "${shell}"`, { hint: "use bash, zsh or fish" });
     }
     // Imported here: the command table lists this command itself.
-    const { COMMANDS } = await import("./commands.ts");
-    const script = completionScript(shell as Shell, COMMANDS);
+    const { loadAllCommands } = await import("./commands.ts");
+    const script = completionScript(shell as Shell, await loadAllCommands());
     if (context.out.options.json) context.out.json({ shell, script });
     else context.out.print(script);
     return ExitCode.ok;

@@ -15,7 +15,7 @@ import { jsonDiagnostic, type JsonError, Output, wantsColor } from "./output.ts"
 import { ExitCode, ioErrorFromUnknown, TwonexError } from "../util/mod.ts";
 import { VERSION } from "../version.ts";
 import { WorkspaceConfigError } from "../workspace/mod.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMAND_NAMES, loadAllCommands, loadCommand } from "./commands.ts";
 
 /** Runs 2nex with `argv`; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -41,19 +41,19 @@ async function dispatch(argv: string[], out: Output): Promise<number> {
       out.print(`2nex ${VERSION}`);
       return ExitCode.ok;
     }
-    out.print(topLevelHelp());
+    out.print(await topLevelHelp());
     return argv.length === 0 || argv.includes("-h") || argv.includes("--help")
       ? ExitCode.ok
       : ExitCode.invalid;
   }
   const name = argv[commandIndex];
   if (name === "help") return help(argv.slice(commandIndex + 1), out);
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (command) out.command = command.name;
   if (!command) {
     const { InvalidInputError } = await import("../util/mod.ts");
     const { closestNames } = await import("../expr/mod.ts");
-    const close = closestNames(name, COMMANDS.map((c) => c.name));
+    const close = closestNames(name, COMMAND_NAMES);
     throw new InvalidInputError(`unknown command "${name}"`, {
       hint: close.length > 0
         ? `did you mean "${close[0]}"? (2nex --help lists commands)`
@@ -155,10 +155,10 @@ function jsonErrorBase(message: string, hint: string | undefined, exitCode: numb
 async function help(args: string[], out: Output): Promise<number> {
   const wanted = args.find((a) => !a.startsWith("-"));
   if (wanted === undefined) {
-    out.print(topLevelHelp());
+    out.print(await topLevelHelp());
     return ExitCode.ok;
   }
-  const command = COMMANDS.find((c) => c.name === wanted);
+  const command = await loadCommand(wanted);
   if (!command) {
     const { InvalidInputError } = await import("../util/mod.ts");
     throw new InvalidInputError(`unknown command "${wanted}"`, {
@@ -169,9 +169,10 @@ async function help(args: string[], out: Output): Promise<number> {
   return ExitCode.ok;
 }
 
-function topLevelHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
+async function topLevelHelp(): Promise<string> {
+  const commands = await loadAllCommands();
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n");
   return `2nex ${VERSION} — reproducible, source-based package builds from YAML manifests
 
 Usage: 2nex [GLOBAL OPTIONS] COMMAND [ARGS…]

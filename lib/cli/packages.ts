@@ -24,7 +24,7 @@ import {
 } from "../workspace/mod.ts";
 import { type Graph, type GraphNode, resolveGraph } from "../graph/mod.ts";
 import { InvalidInputError } from "../util/mod.ts";
-import { cacheLayout } from "../build/mod.ts";
+import { cacheLayout } from "../build/light.ts";
 
 /** The workspace's packages: whole manifests, or (for lint) their summaries. */
 export interface LoadedPackages<M extends ManifestSummary = Manifest> {

@@ -1,6 +1,6 @@
 /**
  * The part of lib/expr/ that the launcher may load (scripts/check-imports.ts
- * keeps its imports light): the fixed escapes of double-quoted YAML scalars,
+ * keeps what the launcher loads light): the fixed escapes of double-quoted YAML scalars,
  * which the fast YAML parser decodes with.
  *
  * @example

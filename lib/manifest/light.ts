@@ -1,6 +1,6 @@
 /**
  * The part of lib/manifest/ that the launcher may load (scripts/check-imports.ts
- * keeps its imports light): the fast YAML parser and 2nex's YAML nodes, enough
+ * keeps what the launcher loads light): the fast YAML parser and 2nex's YAML nodes, enough
  * to read the paths of a 2nex.yaml within the parser's subset.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * The part of lib/repro/ that the launcher may load (scripts/check-imports.ts
- * keeps its imports light): where libfaketime is looked for, which a command
+ * keeps what the launcher loads light): where libfaketime is looked for, which a command
  * that may use it must be allowed to read.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * The part of lib/sandbox/ that the launcher may load (scripts/check-imports.ts
- * keeps its imports light): the host directories host-mode builds see.
+ * keeps what the launcher loads light): the host directories host-mode builds see.
  *
  * @example
  * ```ts

@@ -32,7 +32,7 @@ import { readExecutor } from "./config_executor.ts";
 import { type BuildLimits, DEFAULT_LIMITS, type SandboxPreference } from "../sandbox/mod.ts";
 import { dirname, join } from "node:path";
 import { isPublicKey } from "../store/mod.ts";
-import type { ExecutorConfig } from "../cluster/mod.ts";
+import type { ExecutorConfig } from "../cluster/light.ts";
 import {
   CONFIG_TYPE,
   DEFAULT_SOURCE_DATE_EPOCH,

@@ -11,7 +11,7 @@ import {
   requiredHint,
   type YamlNode,
 } from "../manifest/mod.ts";
-import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/mod.ts";
+import { DEFAULT_POLL_SECONDS, type ExecutorConfig, type SlurmOptions } from "../cluster/light.ts";
 import { EXECUTOR_HINT, EXECUTOR_MAP_TYPE, SLURM_TYPE } from "./config_table.ts";
 import type { ConfigValues } from "./config_values.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { ENV_NAME_RULE, LIMITS_TYPE, type ValueType } from "../manifest/mod.ts";
-import { DEFAULT_POLL_SECONDS } from "../cluster/mod.ts";
+import { DEFAULT_POLL_SECONDS } from "../cluster/light.ts";
 import type { SandboxPreference } from "../sandbox/mod.ts";
 
 export const DEFAULT_SUBSTITUTER_TIMEOUT_SECONDS = 30;

@@ -1,6 +1,6 @@
 /**
  * The part of lib/workspace/ that the launcher may load (scripts/check-imports.ts
- * keeps its imports light): finding the workspace, and the paths its 2nex.yaml
+ * keeps what the launcher loads light): finding the workspace, and the paths its 2nex.yaml
  * names, read without the full reader when the file is plain.
  *
  * @example

@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { loadAllCommands } from "../../lib/cli/commands.ts";
+
+const COMMANDS = await loadAllCommands();
 import { GLOBAL_HELP, GLOBAL_OPTIONS } from "../../lib/cli/command.ts";
 import { repoRoot } from "../helpers/cli.ts";
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { completionScript } from "../../lib/cli/completions.ts";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { loadAllCommands } from "../../lib/cli/commands.ts";
+
+const COMMANDS = await loadAllCommands();
 
 /** What bash's completion offers for `words`, the last one being completed. */
 async function bashComplete(words: string[]): Promise<string[]> {

@@ -10,7 +10,9 @@ import {
   workerPermissions,
 } from "../../lib/cli/permissions.ts";
 import { permissionInput } from "../../lib/cli/launch.ts";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { loadAllCommands } from "../../lib/cli/commands.ts";
+
+const COMMANDS = await loadAllCommands();
 import { GLOBAL_OPTIONS } from "../../lib/cli/command.ts";
 import { LOAD_THREADS_VARIABLE } from "../../lib/workspace/parallel_load.ts";
 
