@@ -93,3 +93,19 @@ Deno.test("config paths: the full reader's paths of a substituter and a Slurm ex
     });
   });
 });
+
+Deno.test("config paths: every 2nex.yaml of this repository reads the same both ways", async () => {
+  const root = new URL("../../", import.meta.url).pathname;
+  const files = [join(root, "2nex.yaml")];
+  for await (const entry of Deno.readDir(join(root, "tests/fixtures/workspaces"))) {
+    const file = join(root, "tests/fixtures/workspaces", entry.name, "2nex.yaml");
+    if (entry.isDirectory && await Deno.lstat(file).then(() => true, () => false)) files.push(file);
+  }
+  assert.ok(files.length >= 5, `found ${files.length}`);
+  for (const file of files) {
+    await withConfig(await Deno.readTextFile(file), async (dir) => {
+      const light = await readConfigPaths(dir);
+      if (light !== undefined) assert.deepEqual(light, await validated(dir), file);
+    });
+  }
+});
