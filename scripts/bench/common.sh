@@ -98,3 +98,16 @@ machine_line() {
   echo "machine: $(nproc) cores ($cpu), $(free -m | awk '/^Mem:/{print $2}') MiB RAM," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg), $(deno --version | head -1)"
 }
+
+# cpu_seconds CMD…: user + sys seconds (GNU time) of one run of the command and its children;
+# its output is discarded and a failing command fails the benchmark.
+cpu_seconds() {
+  local log
+  log="$(mktemp)"
+  /usr/bin/time -o "$log" -f '%U %S' "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+  awk '{print $1 + $2}' "$log"
+  rm -f "$log"
+}
+
+# median N…: the median of the numbers.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }

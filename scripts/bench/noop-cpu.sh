@@ -33,25 +33,17 @@ fi
 sleep 2
 "${TWONEX_ARGV[@]}" -C "$ws" build -q "$last" >/dev/null
 
-cpu() { # user + sys seconds of one run of the command
-  local log
-  log="$(mktemp)"
-  /usr/bin/time -o "$log" -f '%U %S' "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-  awk '{print $1 + $2}' "$log"
-  rm -f "$log"
-}
 declare -A runs=()
 for ((i = 0; i < ROUNDS; i++)); do
   if [[ -n "$BASE" ]]; then
     # shellcheck disable=SC2086 # a command line
-    runs[base-build]+="$(cpu $BASE_TWONEX -C "$base_ws" build -q "$last") "
+    runs[base-build]+="$(cpu_seconds $BASE_TWONEX -C "$base_ws" build -q "$last") "
     # shellcheck disable=SC2086
-    runs[base-graph]+="$(cpu $BASE_TWONEX -C "$base_ws" graph) "
+    runs[base-graph]+="$(cpu_seconds $BASE_TWONEX -C "$base_ws" graph) "
   fi
-  runs[build]+="$(cpu "${TWONEX_ARGV[@]}" -C "$ws" build -q "$last") "
-  runs[graph]+="$(cpu "${TWONEX_ARGV[@]}" -C "$ws" graph) "
+  runs[build]+="$(cpu_seconds "${TWONEX_ARGV[@]}" -C "$ws" build -q "$last") "
+  runs[graph]+="$(cpu_seconds "${TWONEX_ARGV[@]}" -C "$ws" graph) "
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 machine_line
 report() {
   local build graph

@@ -52,7 +52,6 @@ for ((i = 0; i < ROUNDS; i++)); do
     record "$v-$CHAIN" "${cmd[@]}" -C "$ws" build -q "$last"
   done
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 machine_line
 echo "| checkout | rebuild wall | rebuild CPU | 1 from scratch wall / CPU | $CHAIN from scratch wall / CPU | per extra package wall / CPU |"
 echo "|---|---|---|---|---|---|"
