@@ -25,7 +25,7 @@
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { TEMP_PREFIX } from "./objects.ts";
-import { refProblem } from "./refs.ts";
+import { isValidRef } from "./refs.ts";
 
 /** Markers of 2nex ref writes in progress, in the repository directory. */
 export const REF_WRITE_MARKER_PREFIX = ".2nex-ref-write-";
@@ -97,7 +97,7 @@ function parseSnapshot(text: string, repo: string): SnapshotFile | undefined {
   // that 2nex would refuse (`..`, an absolute path) was not written by 2nex.
   for (const [ref, commit] of Object.entries(parsed.refs)) {
     if (commit !== null && (typeof commit !== "string" || !HEX64.test(commit))) return undefined;
-    if (refProblem(ref) !== undefined) return undefined;
+    if (!isValidRef(ref)) return undefined;
   }
   return parsed;
 }
