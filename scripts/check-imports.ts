@@ -106,7 +106,9 @@ export function launcherViolations(edges: readonly ImportEdge[]): Violation[] {
   const loads = new Map<string, ImportEdge[]>();
   for (const edge of edges) {
     if (edge.typeOnly || edge.dynamic) continue;
-    loads.set(edge.from, [...(loads.get(edge.from) ?? []), edge]);
+    const out = loads.get(edge.from) ?? [];
+    out.push(edge);
+    loads.set(edge.from, out);
   }
   const found: Violation[] = [];
   const seen = new Set<string>([LAUNCHER_ENTRY]);
