@@ -109,3 +109,17 @@ Deno.test("config paths: every 2nex.yaml of this repository reads the same both 
     });
   }
 });
+
+Deno.test("config paths: a 2nex.yaml that is a symlink or a FIFO is left to the full reader, without a hang", async () => {
+  await withConfig(undefined, async (root) => {
+    const elsewhere = join(root, "elsewhere.yaml");
+    await Deno.writeTextFile(elsewhere, "repo: /srv/other-repo\n");
+    await Deno.symlink(elsewhere, join(root, "2nex.yaml"));
+    assert.equal(await readConfigPaths(root), undefined);
+    await Deno.remove(join(root, "2nex.yaml"));
+    // A FIFO that nobody writes: opening it to read would block for ever.
+    const made = await new Deno.Command("mkfifo", { args: [join(root, "2nex.yaml")] }).output();
+    assert.equal(made.code, 0);
+    assert.equal(await readConfigPaths(root), undefined);
+  });
+});
